@@ -1,0 +1,83 @@
+package io.fli.engine;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Tunables and limits of one index instance. Build with {@link #defaults()} and the {@code with…} methods.
+ *
+ * @param maxOrTerms        the largest OR-list a query may carry (addresses, or one topic position), {@code >= 1}
+ * @param maxBlockRange     the widest block range a query may cover, in blocks, {@code >= 1}
+ * @param maxResults        the most logs one query may return; more is an error, never a silent truncation
+ * @param maxBlocksPerPublish the most blocks one publish may carry
+ * @param leaseDuration     how long an acquired or renewed writer lease lasts
+ * @param gcGrace           GC never deletes an unreferenced blob younger than this; it must exceed the longest
+ *                          publish and the longest query, so that an in-flight writer's or reader's blobs survive
+ * @param mergeFanout       how many segments of one tier are merged into one segment of the next tier ({@code >= 2})
+ * @param maxSegmentLogs    no merge produces a segment with more logs than this (segment-local ids are 31-bit)
+ * @param casRetries        how often a writer re-reads and retries a CAS that was not applied or unknown
+ * @param clock             the clock for leases and GC ages
+ */
+public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
+                          Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
+                          int casRetries, Clock clock) {
+    public IndexConfig {
+        require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
+        require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
+        require(maxResults >= 1, "maxResults must be >= 1, got " + maxResults);
+        require(maxBlocksPerPublish >= 1, "maxBlocksPerPublish must be >= 1, got " + maxBlocksPerPublish);
+        require(!leaseDuration.isNegative() && !leaseDuration.isZero(), "leaseDuration must be positive");
+        require(!gcGrace.isNegative(), "gcGrace must not be negative");
+        require(mergeFanout >= 2, "mergeFanout must be >= 2, got " + mergeFanout);
+        require(maxSegmentLogs >= 1 && maxSegmentLogs <= Integer.MAX_VALUE,
+                "maxSegmentLogs must be in [1, 2^31-1], got " + maxSegmentLogs);
+        require(casRetries >= 0, "casRetries must be >= 0");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** 128 OR terms, 1,000,000-block ranges, 100,000 results, 10 s leases, 10 min GC grace, fan-out 8. */
+    public static IndexConfig defaults() {
+        return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
+                1L << 30, 8, Clock.systemUTC());
+    }
+
+    public IndexConfig withMaxOrTerms(int v) {
+        return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, clock);
+    }
+
+    public IndexConfig withMaxBlockRange(long v) {
+        return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
+                maxSegmentLogs, casRetries, clock);
+    }
+
+    public IndexConfig withMaxResults(int v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, clock);
+    }
+
+    public IndexConfig withLeaseDuration(Duration v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
+                maxSegmentLogs, casRetries, clock);
+    }
+
+    public IndexConfig withGcGrace(Duration v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
+                mergeFanout, maxSegmentLogs, casRetries, clock);
+    }
+
+    public IndexConfig withMergeFanout(int v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
+                maxSegmentLogs, casRetries, clock);
+    }
+
+    public IndexConfig withClock(Clock v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, v);
+    }
+}

@@ -1,0 +1,42 @@
+package io.fli.engine;
+
+import io.fli.engine.internal.DefaultLogIndex;
+
+/**
+ * The finalized log index over a {@link MetaStore} and a {@link BlobStore}. Thread-safe: any number of threads may
+ * query while writers publish.
+ *
+ * <p>Opening reads nothing eagerly; {@code meta/state} is read by each query and each writer, segments and packs are
+ * loaded on first use and verified against their checksums.
+ */
+public interface LogIndex extends AutoCloseable {
+
+    /** Opens an index over the given stores. The stores stay owned by the caller. */
+    static LogIndex open(MetaStore meta, BlobStore blobs, IndexConfig config) {
+        return new DefaultLogIndex(meta, blobs, config);
+    }
+
+    /** A writer with the given id (the lease holder's name; e.g. a host name). */
+    Writer writer(String writerId);
+
+    /**
+     * Answers an eth_getLogs query against the finalized head read once from {@code meta/state}.
+     *
+     * @throws InvalidQueryException a malformed query or an exceeded limit
+     * @throws DegradedException     the index has failed closed
+     */
+    QueryResult query(LogQuery query);
+
+    /** The finalized head, or {@code null} before the first publish. */
+    Long head();
+
+    /** Current health. */
+    Health health();
+
+    /** Drops all cached blobs (as a restart would); the next reads go to the stores and verify checksums again. */
+    void dropCaches();
+
+    @Override
+    default void close() {
+    }
+}

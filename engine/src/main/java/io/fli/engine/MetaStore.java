@@ -1,0 +1,49 @@
+package io.fli.engine;
+
+import io.fli.engine.internal.InMemoryMetaStore;
+import java.util.Optional;
+
+/**
+ * Metadata storage with true compare-and-set (ScyllaDB/Cassandra lightweight transactions in production).
+ *
+ * <h2>Retry contract</h2>
+ * <ul>
+ *   <li>{@link #get} is idempotent and may be retried freely. It is linearizable: it reflects every write that was
+ *       applied before it started, and it settles any conditional write that was in flight (in CQL: a SERIAL read).
+ *       </li>
+ *   <li>{@link #putIfAbsent} and {@link #compareAndSet} are <b>not</b> blindly retryable: after an
+ *       {@link CasResult.Unknown} the caller re-reads with {@link #get} and decides from what it finds. Retrying the
+ *       same conditional write after a re-read is safe, because its condition is re-checked.</li>
+ *   <li>Transport failures that certainly happened before the request reached the store throw
+ *       {@link BackendException}; nothing was written.</li>
+ * </ul>
+ */
+public interface MetaStore extends AutoCloseable {
+
+    /** A linearizable read of {@code key}; empty when the record does not exist. */
+    Optional<MetaRecord> get(String key);
+
+    /** Creates {@code key} at version 1 and the given epoch, only if it does not exist. */
+    CasResult putIfAbsent(String key, long epoch, byte[] value);
+
+    /**
+     * Replaces {@code key} only if its version is {@code expectedVersion} <b>and</b> its epoch is
+     * {@code expectedEpoch} — the writer fence is inside the condition, never a separate read. On success the
+     * version becomes {@code expectedVersion + 1} and the epoch {@code newEpoch}.
+     */
+    CasResult compareAndSet(String key, long expectedVersion, long expectedEpoch, long newEpoch, byte[] value);
+
+    @Override
+    default void close() {
+    }
+
+    /** A fresh, empty in-memory store. */
+    static MetaStore inMemory() {
+        return new InMemoryMetaStore(WriteHook.NONE);
+    }
+
+    /** A fresh in-memory store whose writes pass through {@code hook} (crash and lost-reply injection). */
+    static MetaStore inMemory(WriteHook hook) {
+        return new InMemoryMetaStore(hook);
+    }
+}

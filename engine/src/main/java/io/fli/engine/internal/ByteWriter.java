@@ -1,0 +1,87 @@
+package io.fli.engine.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** A growable little buffer with varint encoding; the writing half of {@link ByteReader}. */
+public final class ByteWriter {
+    private byte[] buf;
+    private int len;
+
+    public ByteWriter(int initialCapacity) {
+        buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    private void ensure(int extra) {
+        if (len + extra > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+        }
+    }
+
+    public ByteWriter u8(int v) {
+        ensure(1);
+        buf[len++] = (byte) v;
+        return this;
+    }
+
+    public ByteWriter i32(int v) {
+        ensure(4);
+        buf[len++] = (byte) (v >>> 24);
+        buf[len++] = (byte) (v >>> 16);
+        buf[len++] = (byte) (v >>> 8);
+        buf[len++] = (byte) v;
+        return this;
+    }
+
+    public ByteWriter i64(long v) {
+        i32((int) (v >>> 32));
+        return i32((int) v);
+    }
+
+    /** Unsigned LEB128 of a non-negative long. */
+    public ByteWriter varLong(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("varLong needs a non-negative value, got " + v);
+        }
+        ensure(10);
+        while ((v & ~0x7FL) != 0) {
+            buf[len++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf[len++] = (byte) v;
+        return this;
+    }
+
+    public ByteWriter varInt(int v) {
+        return varLong(v);
+    }
+
+    public ByteWriter bytes(byte[] b) {
+        return bytes(b, 0, b.length);
+    }
+
+    public ByteWriter bytes(byte[] b, int off, int n) {
+        ensure(n);
+        System.arraycopy(b, off, buf, len, n);
+        len += n;
+        return this;
+    }
+
+    /** A length-prefixed UTF-8 string; {@code null} is written as length 0 with a marker bit. */
+    public ByteWriter string(String s) {
+        if (s == null) {
+            return varLong(0);
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        varLong(b.length + 1L);
+        return bytes(b);
+    }
+
+    public int length() {
+        return len;
+    }
+
+    public byte[] toByteArray() {
+        return Arrays.copyOf(buf, len);
+    }
+}

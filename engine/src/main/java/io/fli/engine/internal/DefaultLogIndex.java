@@ -1,0 +1,323 @@
+package io.fli.engine.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.fli.engine.BlobStore;
+import io.fli.engine.CorruptionException;
+import io.fli.engine.DegradedException;
+import io.fli.engine.Health;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.InvalidQueryException;
+import io.fli.engine.LogIndex;
+import io.fli.engine.LogQuery;
+import io.fli.engine.MatchedLog;
+import io.fli.engine.MetaRecord;
+import io.fli.engine.MetaStore;
+import io.fli.engine.QueryResult;
+import io.fli.engine.Writer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.roaringbitmap.PeekableIntIterator;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/** The engine behind {@link LogIndex}: queries, the blob cache and the fail-closed switch. */
+public final class DefaultLogIndex implements LogIndex {
+    final MetaStore meta;
+    final BlobStore blobs;
+    final IndexConfig config;
+    private final AtomicReference<Health> health;
+    private final Cache<String, Object> cache;
+
+    public DefaultLogIndex(MetaStore meta, BlobStore blobs, IndexConfig config) {
+        this.meta = meta;
+        this.blobs = blobs;
+        this.config = config;
+        this.health = new AtomicReference<>(Health.ok(config.clock().millis()));
+        this.cache = Caffeine.newBuilder().maximumWeight(512L << 20)
+                .weigher((String k, Object v) -> v instanceof Weighted w ? w.weight : 1024).build();
+    }
+
+    /** A decoded blob with its encoded size, the cache's weight. */
+    record Weighted(Object value, int weight) {
+    }
+
+    /** The stored state, decoded. */
+    record Snapshot(MetaRecord record, StateRecord state) {
+    }
+
+    /** A blob that meta/state (or a segment) references is not in the blob store. */
+    static final class MissingBlob extends RuntimeException {
+        final String key;
+
+        MissingBlob(String key) {
+            super("blob " + key + " is missing", null, false, false);
+            this.key = key;
+        }
+    }
+
+    @Override
+    public Writer writer(String writerId) {
+        if (writerId == null || writerId.isEmpty() || writerId.contains("#")) {
+            throw new IllegalArgumentException("a writer id must be non-empty and must not contain '#': " + writerId);
+        }
+        return new DefaultWriter(this, writerId);
+    }
+
+    @Override
+    public Health health() {
+        return health.get();
+    }
+
+    @Override
+    public void dropCaches() {
+        cache.invalidateAll();
+    }
+
+    /** Fails closed: from now on queries and ingest refuse with the reason. Returns the exception to throw. */
+    public DegradedException degrade(String reason, Throwable cause) {
+        Health entered = new Health(Health.Status.DEGRADED, reason, config.clock().millis());
+        health.updateAndGet(h -> h.status() == Health.Status.DEGRADED ? h : entered);
+        return new DegradedException(health.get().reason(), cause);
+    }
+
+    void checkNotDegraded() {
+        Health h = health.get();
+        if (h.status() == Health.Status.DEGRADED) {
+            throw new DegradedException(h.reason(), null);
+        }
+    }
+
+    /** A linearizable read of meta/state; empty before the first lease. Corruption fails closed. */
+    Optional<Snapshot> readState() {
+        Optional<MetaRecord> rec = meta.get(StateRecord.KEY);
+        if (rec.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Snapshot(rec.get(), StateRecord.decode(rec.get().value())));
+        } catch (CorruptionException e) {
+            throw degrade(e.getMessage(), e);
+        }
+    }
+
+    IndexSegment segment(SegmentRef ref) {
+        IndexSegment s = (IndexSegment) load(ref.key(), true);
+        if (s.firstBlock != ref.firstBlock() || s.lastBlock != ref.lastBlock() || s.firstLogId != ref.firstLogId()
+                || s.logCount != ref.logCount()) {
+            throw new CorruptionException(ref.key() + ": segment covers blocks " + s.firstBlock + ".." + s.lastBlock
+                    + " and " + s.logCount + " logs from id " + s.firstLogId + ", but meta/state lists " + ref);
+        }
+        return s;
+    }
+
+    Pack pack(String key) {
+        return (Pack) load(key, false);
+    }
+
+    private Object load(String key, boolean segment) {
+        Weighted w = (Weighted) cache.getIfPresent(key);
+        if (w == null) {
+            byte[] bytes = blobs.get(key).orElseThrow(() -> new MissingBlob(key));
+            w = new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key), bytes.length * 2);
+            cache.put(key, w);
+        }
+        return w.value;
+    }
+
+    /** Caches a segment this process just wrote, so merging does not read it back. */
+    void remember(String key, byte[] bytes, boolean segment) {
+        cache.put(key, new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key),
+                bytes.length * 2));
+    }
+
+    /** The hash indexed at {@code block} under {@code st}, which must cover it. */
+    String indexedHash(StateRecord st, long block) {
+        for (SegmentRef ref : st.segments()) {
+            if (ref.firstBlock() <= block && block <= ref.lastBlock()) {
+                return segment(ref).hashOf(block);
+            }
+        }
+        throw new CorruptionException("meta/state covers block " + block + " but no segment lists it");
+    }
+
+    @Override
+    public Long head() {
+        checkNotDegraded();
+        return readState().filter(s -> s.state().hasHead()).map(s -> s.state().head()).orElse(null);
+    }
+
+    @Override
+    public QueryResult query(LogQuery q) {
+        validate(q);
+        checkNotDegraded();
+        for (int attempt = 0; ; attempt++) {
+            Optional<Snapshot> snap = readState();
+            if (snap.isEmpty() || !snap.get().state().hasHead()) {
+                return new QueryResult(null, List.of());
+            }
+            try {
+                return execute(q, snap.get().state());
+            } catch (MissingBlob e) {
+                // Compaction and GC may have removed what an old snapshot names: retry against the new state.
+                Optional<Snapshot> now = readState();
+                boolean moved = now.isPresent() && now.get().record().version() != snap.get().record().version();
+                if (moved && attempt < config.casRetries()) {
+                    continue;
+                }
+                throw degrade("blob " + e.key + " referenced by meta/state version "
+                        + snap.get().record().version() + " is missing", e);
+            } catch (CorruptionException e) {
+                throw degrade(e.getMessage(), e);
+            }
+        }
+    }
+
+    private void validate(LogQuery q) {
+        if (q == null) {
+            throw new InvalidQueryException("query is null");
+        }
+        if (q.blockHash() != null && (q.fromBlock() != null || q.toBlock() != null)) {
+            throw new InvalidQueryException("blockHash cannot be combined with fromBlock/toBlock");
+        }
+        if (q.fromBlock() != null && q.fromBlock() < 0) {
+            throw new InvalidQueryException("fromBlock must be >= 0, got " + q.fromBlock());
+        }
+        if (q.toBlock() != null && q.toBlock() < 0) {
+            throw new InvalidQueryException("toBlock must be >= 0, got " + q.toBlock());
+        }
+        if (q.fromBlock() != null && q.toBlock() != null && q.fromBlock() > q.toBlock()) {
+            throw new InvalidQueryException("fromBlock " + q.fromBlock() + " is after toBlock " + q.toBlock());
+        }
+        if (q.addresses().size() > config.maxOrTerms()) {
+            throw new InvalidQueryException("addresses has " + q.addresses().size() + " terms; the limit is "
+                    + config.maxOrTerms());
+        }
+        if (q.topics().size() > 4) {
+            throw new InvalidQueryException("topics has " + q.topics().size() + " positions; at most 4 are allowed");
+        }
+        for (int i = 0; i < q.topics().size(); i++) {
+            List<String> t = q.topics().get(i);
+            if (t != null && t.size() > config.maxOrTerms()) {
+                throw new InvalidQueryException("topics[" + i + "] has " + t.size() + " terms; the limit is "
+                        + config.maxOrTerms());
+            }
+            if (t != null && t.stream().anyMatch(v -> v == null)) {
+                throw new InvalidQueryException("topics[" + i + "] contains null");
+            }
+        }
+        if (q.addresses().stream().anyMatch(v -> v == null)) {
+            throw new InvalidQueryException("addresses contains null");
+        }
+    }
+
+    /** One clause of the filter: an OR-list at one stream position. */
+    private record Clause(int position, List<String> values) {
+    }
+
+    private QueryResult execute(LogQuery q, StateRecord st) {
+        long from;
+        long to;
+        if (q.blockHash() != null) {
+            long found = -1;
+            for (SegmentRef ref : st.segments()) {
+                found = segment(ref).blockWithHash(q.blockHash());
+                if (found >= 0) {
+                    break;
+                }
+            }
+            if (found < 0 || found > st.head()) {
+                return new QueryResult(st.head(), List.of());
+            }
+            from = found;
+            to = found;
+        } else {
+            from = Math.max(q.fromBlock() == null ? st.firstBlock() : q.fromBlock(), st.firstBlock());
+            to = Math.min(q.toBlock() == null ? st.head() : q.toBlock(), st.head());
+            if (from > to) {
+                return new QueryResult(st.head(), List.of());
+            }
+            if (to - from + 1 > config.maxBlockRange()) {
+                throw new InvalidQueryException("block range " + from + ".." + to + " spans " + (to - from + 1)
+                        + " blocks; the limit is " + config.maxBlockRange());
+            }
+        }
+        List<Clause> clauses = new ArrayList<>(5);
+        if (!q.addresses().isEmpty()) {
+            clauses.add(new Clause(0, q.addresses()));
+        }
+        for (int i = 0; i < q.topics().size(); i++) {
+            List<String> t = q.topics().get(i);
+            if (t != null && !t.isEmpty()) {
+                clauses.add(new Clause(i + 1, t));
+            }
+        }
+        List<MatchedLog> out = new ArrayList<>();
+        for (SegmentRef ref : st.segments()) {
+            if (!ref.overlaps(from, to)) {
+                continue;
+            }
+            IndexSegment seg = segment(ref);
+            int lo = seg.localStart(Math.max(from, ref.firstBlock()));
+            int hi = seg.localStart(Math.min(to, ref.lastBlock()) + 1);
+            if (lo >= hi) {
+                continue;
+            }
+            PeekableIntIterator ids;
+            if (clauses.isEmpty()) {
+                MutableRoaringBitmap all = new MutableRoaringBitmap();
+                all.add((long) lo, (long) hi);
+                ids = all.getIntIterator();
+            } else {
+                ids = plan(seg, clauses);
+                if (ids == null) {
+                    continue;
+                }
+            }
+            ids.advanceIfNeeded(lo);
+            while (ids.hasNext()) {
+                int local = ids.next();
+                if (local >= hi) {
+                    break;
+                }
+                long logId = ref.firstLogId() + local;
+                Pack p = pack(seg.packKeys[seg.packOf(logId)]);
+                if (!p.contains(logId)) {
+                    throw new CorruptionException(ref.key() + ": log id " + logId + " is not in the pack it names");
+                }
+                long block = p.blockOf(logId);
+                var log = p.log(logId);
+                if (block < from || block > to || !log.matches(q.addresses(), q.topics())) {
+                    throw new CorruptionException(ref.key() + ": the index lists log id " + logId + " (block " + block
+                            + ", log " + log.index() + ") for a filter the stored log does not match");
+                }
+                if (out.size() == config.maxResults()) {
+                    throw new InvalidQueryException("the query matches more than " + config.maxResults()
+                            + " logs (the limit); narrow the block range or the filter");
+                }
+                out.add(new MatchedLog(block, seg.hashOf(block), log));
+            }
+        }
+        return new QueryResult(st.head(), out);
+    }
+
+    /** Intersects the clauses smallest-estimate first; null when the segment has no match. */
+    private static PeekableIntIterator plan(IndexSegment seg, List<Clause> clauses) {
+        List<Clause> ordered = new ArrayList<>(clauses);
+        long[] est = new long[5];
+        for (Clause c : ordered) {
+            est[c.position()] = seg.estimate(c.position(), c.values());
+            if (est[c.position()] == 0) {
+                return null;
+            }
+        }
+        ordered.sort(Comparator.comparingLong(c -> est[c.position()]));
+        MutableRoaringBitmap acc = seg.union(ordered.get(0).position(), ordered.get(0).values());
+        for (int i = 1; i < ordered.size() && !acc.isEmpty(); i++) {
+            acc.and(seg.union(ordered.get(i).position(), ordered.get(i).values()));
+        }
+        return acc.isEmpty() ? null : acc.getIntIterator();
+    }
+}

@@ -1,0 +1,385 @@
+package io.fli.engine.internal;
+
+import io.fli.engine.BackendException;
+import io.fli.engine.BlobStore;
+import io.fli.engine.Block;
+import io.fli.engine.CasResult;
+import io.fli.engine.CorruptionException;
+import io.fli.engine.FencedException;
+import io.fli.engine.GcReport;
+import io.fli.engine.InvalidBlockException;
+import io.fli.engine.LeaseHeldException;
+import io.fli.engine.MetaRecord;
+import io.fli.engine.OutcomeUnknownException;
+import io.fli.engine.PublishResult;
+import io.fli.engine.Writer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The canonical writer: lease by epoch-bumping CAS, publish as blobs-then-one-CAS, fenced GC.
+ *
+ * <p>Every conditional write carries this writer's epoch inside its condition. Unknown CAS outcomes are resolved by
+ * a linearizable re-read: applied if the stored record is byte-for-byte what we wrote, not applied if the record is
+ * unchanged, and reported as unknown otherwise.
+ */
+final class DefaultWriter implements Writer {
+    private final DefaultLogIndex idx;
+    private final String id;
+    private long epoch;
+    private String holder;
+    /** The state record as of our last CAS or read: a hint only, every CAS re-checks it. */
+    private MetaRecord known;
+
+    DefaultWriter(DefaultLogIndex idx, String id) {
+        this.idx = idx;
+        this.id = id;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public long epoch() {
+        return epoch;
+    }
+
+    @Override
+    public long acquire() {
+        return acquire(false);
+    }
+
+    @Override
+    public long takeOver() {
+        return acquire(true);
+    }
+
+    private long acquire(boolean force) {
+        String me = id + "#" + UUID.randomUUID();
+        boolean lastUnknown = false;
+        for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
+            Optional<DefaultLogIndex.Snapshot> cur = idx.readState();
+            long now = idx.config.clock().millis();
+            long until = now + idx.config.leaseDuration().toMillis();
+            CasResult r;
+            long expectedVersion;
+            long newEpoch;
+            if (cur.isEmpty()) {
+                expectedVersion = 0;
+                newEpoch = 1;
+                r = idx.meta.putIfAbsent(StateRecord.KEY, newEpoch, StateRecord.empty().withLease(me, until).encode());
+            } else {
+                StateRecord st = cur.get().state();
+                MetaRecord rec = cur.get().record();
+                if (!force && st.holder() != null && !id.equals(st.holderWriterId()) && st.leaseUntil() > now) {
+                    throw new LeaseHeldException("the lease is held by writer '" + st.holderWriterId() + "' (epoch "
+                            + rec.epoch() + ") for another " + (st.leaseUntil() - now) + " ms");
+                }
+                expectedVersion = rec.version();
+                newEpoch = rec.epoch() + 1;
+                r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), rec.epoch(), newEpoch,
+                        st.withLease(me, until).encode());
+            }
+            if (r instanceof CasResult.Applied a) {
+                return took(a.record(), me);
+            }
+            lastUnknown = r instanceof CasResult.Unknown;
+            if (lastUnknown) {
+                Optional<DefaultLogIndex.Snapshot> re = idx.readState();
+                if (re.isPresent() && me.equals(re.get().state().holder()) && re.get().record().epoch() == newEpoch) {
+                    return took(re.get().record(), me);
+                }
+                long seen = re.map(s -> s.record().version()).orElse(0L);
+                if (seen != expectedVersion) {
+                    throw new OutcomeUnknownException("lease CAS for writer '" + id + "' timed out and meta/state moved"
+                            + " on to version " + seen + "; whether it applied is unknown", ((CasResult.Unknown) r).cause());
+                }
+            }
+        }
+        if (lastUnknown) {
+            throw new OutcomeUnknownException("lease CAS for writer '" + id + "' stayed unknown after "
+                    + (idx.config.casRetries() + 1) + " attempts");
+        }
+        throw new LeaseHeldException("writer '" + id + "' lost the race for the lease " + (idx.config.casRetries() + 1)
+                + " times in a row");
+    }
+
+    private long took(MetaRecord rec, String me) {
+        epoch = rec.epoch();
+        holder = me;
+        known = rec;
+        return epoch;
+    }
+
+    private void requireLease() {
+        if (epoch == 0) {
+            throw new FencedException("writer '" + id + "' has not acquired the lease");
+        }
+    }
+
+    private FencedException fenced(MetaRecord current) {
+        StateRecord st = StateRecord.decode(current.value());
+        return new FencedException("writer '" + id + "' lost the lease: epoch " + epoch + " was superseded by epoch "
+                + current.epoch() + " held by '" + st.holderWriterId() + "'");
+    }
+
+    private MetaRecord current() {
+        if (known == null) {
+            known = idx.readState().map(DefaultLogIndex.Snapshot::record)
+                    .orElseThrow(() -> new FencedException("meta/state does not exist; acquire the lease first"));
+        }
+        return known;
+    }
+
+    @Override
+    public void renew() {
+        requireLease();
+        casSame(st -> st);
+    }
+
+    /** CAS meta/state to a copy of itself with a fresh lease: proves and extends the lease. */
+    private MetaRecord casSame(java.util.function.UnaryOperator<StateRecord> change) {
+        for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
+            MetaRecord rec = current();
+            if (rec.epoch() != epoch) {
+                throw fenced(rec);
+            }
+            StateRecord st = decode(rec);
+            long until = idx.config.clock().millis() + idx.config.leaseDuration().toMillis();
+            byte[] next = change.apply(st).withLease(holder, until).encode();
+            MetaRecord done = cas(rec, next);
+            if (done != null) {
+                return done;
+            }
+        }
+        throw new OutcomeUnknownException("lease renewal by writer '" + id + "' did not settle after "
+                + (idx.config.casRetries() + 1) + " attempts");
+    }
+
+    private StateRecord decode(MetaRecord rec) {
+        try {
+            return StateRecord.decode(rec.value());
+        } catch (CorruptionException e) {
+            throw idx.degrade(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One fenced CAS of meta/state from {@code rec} to {@code next}. Returns the new record when applied, null when
+     * the caller should retry (our own epoch, stale version), and throws when fenced or the outcome stays unknown.
+     */
+    private MetaRecord cas(MetaRecord rec, byte[] next) {
+        CasResult r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), epoch, epoch, next);
+        if (r instanceof CasResult.Applied a) {
+            known = a.record();
+            return known;
+        }
+        if (r instanceof CasResult.NotApplied na) {
+            known = na.current().orElse(null);
+            if (known == null || known.epoch() != epoch) {
+                throw known == null ? new FencedException("meta/state vanished") : fenced(known);
+            }
+            return null;
+        }
+        Throwable cause = ((CasResult.Unknown) r).cause();
+        MetaRecord re = idx.readState().map(DefaultLogIndex.Snapshot::record).orElse(null);
+        known = re;
+        if (re != null && re.version() == rec.version() + 1 && re.epoch() == epoch && Arrays.equals(re.value(), next)) {
+            return re; // it applied
+        }
+        if (re != null && re.version() == rec.version() && re.epoch() == epoch) {
+            return null; // it did not apply; the linearizable read settled it
+        }
+        throw new OutcomeUnknownException("meta/state CAS by writer '" + id + "' (epoch " + epoch + ") timed out and the "
+                + "state moved on to version " + (re == null ? "none" : re.version() + " epoch " + re.epoch())
+                + "; whether it applied is unknown", cause);
+    }
+
+    @Override
+    public PublishResult publish(List<Block> blocks) {
+        idx.checkNotDegraded();
+        requireLease();
+        List<Block> batch = Batches.validate(blocks, idx.config.maxBlocksPerPublish());
+        for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
+            MetaRecord rec = current();
+            if (rec.epoch() != epoch) {
+                throw fenced(rec);
+            }
+            StateRecord st = decode(rec);
+            List<Block> fresh = new ArrayList<>(batch.size());
+            for (Block b : batch) {
+                if (st.hasHead() && b.number() <= st.head()) {
+                    checkAlreadyIndexed(st, b);
+                } else {
+                    fresh.add(b);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return new PublishResult(st.head(), 0, 0);
+            }
+            Block first = fresh.get(0);
+            Block last = fresh.get(fresh.size() - 1);
+            if (st.hasHead() && first.number() != st.head() + 1) {
+                throw new InvalidBlockException("gap: the next block to index is " + (st.head() + 1)
+                        + " but the batch continues at block " + first.number());
+            }
+            if (st.hasHead() && first.parentHash() != null && !first.parentHash().equals(st.headHash())) {
+                throw new InvalidBlockException("block " + first.number() + ": parent hash " + first.parentHash()
+                        + " does not match hash " + st.headHash() + " of indexed block " + st.head());
+            }
+            long logs = 0;
+            for (Block b : fresh) {
+                logs += b.logs().size();
+            }
+            long firstLogId = st.nextLogId();
+            byte[] pack = Pack.encode(firstLogId, fresh);
+            String packKey = Keys.pack(epoch, first.number(), last.number(), pack);
+            putBlob(packKey, pack);
+            byte[] seg = IndexSegment.build(firstLogId, fresh, packKey);
+            String segKey = Keys.segment(epoch, 0, first.number(), last.number(), seg);
+            putBlob(segKey, seg);
+            idx.remember(segKey, seg, true);
+            List<SegmentRef> segments = new ArrayList<>(st.segments());
+            segments.add(new SegmentRef(0, first.number(), last.number(), firstLogId, logs, segKey));
+            segments = compact(segments);
+            long until = idx.config.clock().millis() + idx.config.leaseDuration().toMillis();
+            StateRecord next = new StateRecord(last.number(), last.hash(),
+                    st.hasHead() ? st.firstBlock() : first.number(), firstLogId + logs, holder, until, segments);
+            if (cas(rec, next.encode()) != null) {
+                return new PublishResult(last.number(), fresh.size(), logs);
+            }
+        }
+        throw new OutcomeUnknownException("publish by writer '" + id + "' kept losing its CAS to its own epoch after "
+                + (idx.config.casRetries() + 1) + " attempts");
+    }
+
+    private void checkAlreadyIndexed(StateRecord st, Block b) {
+        if (b.number() < st.firstBlock()) {
+            throw new InvalidBlockException("block " + b.number() + " is below the first indexed block "
+                    + st.firstBlock());
+        }
+        String indexed;
+        try {
+            indexed = idx.indexedHash(st, b.number());
+        } catch (CorruptionException e) {
+            throw idx.degrade(e.getMessage(), e);
+        } catch (DefaultLogIndex.MissingBlob e) {
+            throw idx.degrade("blob " + e.key + " referenced by meta/state is missing", e);
+        }
+        if (!indexed.equals(b.hash())) {
+            throw idx.degrade("finality violation: block " + b.number() + " is indexed with hash " + indexed
+                    + " but was published again with hash " + b.hash(), null);
+        }
+    }
+
+    /** Merges trailing runs of {@code fanout} same-tier segments, writing the merged blobs. */
+    private List<SegmentRef> compact(List<SegmentRef> segments) {
+        int fanout = idx.config.mergeFanout();
+        while (segments.size() >= fanout) {
+            List<SegmentRef> tail = segments.subList(segments.size() - fanout, segments.size());
+            int tier = tail.get(0).tier();
+            long logs = 0;
+            boolean same = true;
+            for (SegmentRef s : tail) {
+                same &= s.tier() == tier;
+                logs += s.logCount();
+            }
+            if (!same || logs > idx.config.maxSegmentLogs()) {
+                break;
+            }
+            List<IndexSegment> parts = new ArrayList<>(fanout);
+            try {
+                for (SegmentRef s : tail) {
+                    parts.add(idx.segment(s));
+                }
+            } catch (CorruptionException e) {
+                throw idx.degrade(e.getMessage(), e);
+            }
+            byte[] merged = IndexSegment.merge(tier + 1, parts);
+            SegmentRef first = tail.get(0);
+            SegmentRef last = tail.get(tail.size() - 1);
+            String key = Keys.segment(epoch, tier + 1, first.firstBlock(), last.lastBlock(), merged);
+            putBlob(key, merged);
+            idx.remember(key, merged, true);
+            List<SegmentRef> next = new ArrayList<>(segments.subList(0, segments.size() - fanout));
+            next.add(new SegmentRef(tier + 1, first.firstBlock(), last.lastBlock(), first.firstLogId(), logs, key));
+            segments = next;
+        }
+        return segments;
+    }
+
+    /** A create-only put, retried on backend errors; an existing key must hold the same bytes. */
+    private void putBlob(String key, byte[] data) {
+        BackendException last = null;
+        for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
+            try {
+                if (idx.blobs.putIfAbsent(key, data) == BlobStore.PutOutcome.CREATED) {
+                    return;
+                }
+                Optional<byte[]> existing = idx.blobs.get(key);
+                if (existing.isPresent() && Arrays.equals(existing.get(), data)) {
+                    return;
+                }
+                throw new CorruptionException("blob " + key + " already exists with different content");
+            } catch (BackendException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    @Override
+    public GcReport gc() {
+        idx.checkNotDegraded();
+        requireLease();
+        MetaRecord rec = idx.readState().map(DefaultLogIndex.Snapshot::record)
+                .orElseThrow(() -> new FencedException("meta/state does not exist"));
+        known = rec;
+        if (rec.epoch() != epoch) {
+            throw fenced(rec);
+        }
+        StateRecord st = decode(rec);
+        Set<String> referenced = new HashSet<>();
+        try {
+            for (SegmentRef ref : st.segments()) {
+                referenced.add(ref.key());
+                referenced.addAll(Arrays.asList(idx.segment(ref).packKeys));
+            }
+        } catch (CorruptionException e) {
+            throw idx.degrade(e.getMessage(), e);
+        }
+        long cutoff = idx.config.clock().millis() - idx.config.gcGrace().toMillis();
+        List<String> doomed = new ArrayList<>();
+        int young = 0;
+        for (String prefix : List.of(Keys.PACKS, Keys.INDEX)) {
+            for (BlobStore.BlobInfo b : idx.blobs.list(prefix)) {
+                if (referenced.contains(b.key())) {
+                    continue;
+                }
+                if (b.createdMillis() > cutoff) {
+                    young++;
+                } else {
+                    doomed.add(b.key());
+                }
+            }
+        }
+        if (!doomed.isEmpty()) {
+            // Prove the lease by a fenced CAS before deleting anything.
+            if (cas(rec, st.withLease(holder, idx.config.clock().millis()
+                    + idx.config.leaseDuration().toMillis()).encode()) == null) {
+                return new GcReport(referenced.size(), young, List.of());
+            }
+            for (String k : doomed) {
+                idx.blobs.delete(k);
+            }
+        }
+        return new GcReport(referenced.size(), young, doomed);
+    }
+}

@@ -1,0 +1,66 @@
+package io.fli.engine.internal;
+
+import io.fli.engine.CorruptionException;
+import java.util.zip.CRC32C;
+
+/**
+ * The envelope of every stored record and blob: magic {@code FLI}, a kind byte, a format version, the payload
+ * length and a CRC32C of the payload. Decoding checks all of them before any payload byte is interpreted.
+ */
+public final class Frame {
+    public static final int HEADER = 3 + 1 + 1 + 4 + 4;
+    /** Kinds of framed objects. */
+    public static final byte STATE = 'S';
+    public static final byte PACK = 'P';
+    public static final byte SEGMENT = 'X';
+
+    private Frame() {
+    }
+
+    public static byte[] wrap(byte kind, int version, ByteWriter payload) {
+        byte[] p = payload.toByteArray();
+        CRC32C crc = new CRC32C();
+        crc.update(p);
+        ByteWriter w = new ByteWriter(HEADER + p.length);
+        w.u8('F').u8('L').u8('I').u8(kind).u8(version).i32(p.length).i32((int) crc.getValue()).bytes(p);
+        return w.toByteArray();
+    }
+
+    /** Verifies the envelope and returns a reader positioned at the payload. */
+    public static ByteReader open(byte[] data, byte kind, int maxVersion, String what) {
+        if (data == null || data.length < HEADER) {
+            throw new CorruptionException(what + ": " + (data == null ? 0 : data.length)
+                    + " bytes is shorter than the " + HEADER + "-byte header");
+        }
+        if (data[0] != 'F' || data[1] != 'L' || data[2] != 'I') {
+            throw new CorruptionException(what + ": bad magic, not an fli object");
+        }
+        if (data[3] != kind) {
+            throw new CorruptionException(what + ": kind '" + (char) data[3] + "' where '" + (char) kind
+                    + "' was expected");
+        }
+        int version = data[4] & 0xFF;
+        if (version < 1 || version > maxVersion) {
+            throw new CorruptionException(what + ": format version " + version + " is not supported (this build reads 1.."
+                    + maxVersion + ")");
+        }
+        ByteReader header = new ByteReader(data, 5, HEADER, what);
+        int len = header.i32();
+        int crc = header.i32();
+        if (len != data.length - HEADER) {
+            throw new CorruptionException(what + ": header says " + len + " payload bytes, found "
+                    + (data.length - HEADER));
+        }
+        CRC32C c = new CRC32C();
+        c.update(data, HEADER, len);
+        if ((int) c.getValue() != crc) {
+            throw new CorruptionException(what + ": checksum mismatch (stored " + Integer.toHexString(crc)
+                    + ", computed " + Integer.toHexString((int) c.getValue()) + ")");
+        }
+        return new ByteReader(data, HEADER, data.length, what);
+    }
+
+    public static int version(byte[] data) {
+        return data[4] & 0xFF;
+    }
+}
