@@ -335,6 +335,20 @@ final class DefaultWriter implements Writer {
         throw last;
     }
 
+    /** Deletes are idempotent: retried on backend errors. */
+    private void deleteBlob(String key) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                idx.blobs.delete(key);
+                return;
+            } catch (BackendException e) {
+                if (attempt >= idx.config.casRetries()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     @Override
     public GcReport gc() {
         idx.checkNotDegraded();
@@ -377,7 +391,7 @@ final class DefaultWriter implements Writer {
                 return new GcReport(referenced.size(), young, List.of());
             }
             for (String k : doomed) {
-                idx.blobs.delete(k);
+                deleteBlob(k);
             }
         }
         return new GcReport(referenced.size(), young, doomed);

@@ -46,9 +46,13 @@ public final class InMemoryBlobStore implements BlobStore {
     @Override
     public void delete(String key) {
         WriteHook.WritePoint p = new WriteHook.WritePoint("blob", "delete", key);
-        hook.beforeWrite(p);
-        blobs.remove(key);
-        hook.afterWrite(p);
+        try {
+            hook.beforeWrite(p);
+            blobs.remove(key);
+            hook.afterWrite(p);
+        } catch (WriteHook.LostReply e) {
+            throw new BackendException("blob delete of " + key + ": reply lost (" + e.getMessage() + ")", e);
+        }
     }
 
     @Override
