@@ -1,0 +1,166 @@
+package io.fli.engine.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fli.engine.Block;
+import io.fli.engine.CorruptionException;
+import io.fli.engine.Log;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+
+class CodecProperties {
+
+    @Provide
+    Arbitrary<List<Block>> batches() {
+        Arbitrary<String> value = Arbitraries.strings().withCharRange('0', 'z').ofMinLength(1).ofMaxLength(6);
+        Arbitrary<Log> log = Combinators.combine(Arbitraries.integers().between(0, 3).map(i -> i),
+                value, value.list().ofMaxSize(4), value.injectNull(0.3))
+                .as((tx, a, t, d) -> new Log(0, tx, a, t, d));
+        return log.list().ofMaxSize(6).list().ofMinSize(1).ofMaxSize(8).map(perBlock -> {
+            List<Block> out = new ArrayList<>();
+            for (int b = 0; b < perBlock.size(); b++) {
+                List<Log> logs = new ArrayList<>();
+                int tx = 0;
+                for (int i = 0; i < perBlock.get(b).size(); i++) {
+                    Log l = perBlock.get(b).get(i);
+                    tx += l.tx();
+                    logs.add(new Log(i, tx, l.address(), l.topics(), l.data()));
+                }
+                out.add(new Block(500 + b, "0xh" + b, b == 0 ? null : "0xh" + (b - 1), logs));
+            }
+            return out;
+        });
+    }
+
+    @Property
+    void aPackDecodesToExactlyTheLogsEncoded(@ForAll("batches") List<Block> blocks,
+                                             @ForAll @LongRange(min = 0, max = 1L << 40) long firstLogId) {
+        Pack p = Pack.decode(Pack.encode(firstLogId, blocks), "p");
+        long id = firstLogId;
+        for (Block b : blocks) {
+            for (Log l : b.logs()) {
+                assertThat(p.log(id)).isEqualTo(l);
+                assertThat(p.blockOf(id)).isEqualTo(b.number());
+                id++;
+            }
+        }
+        assertThat(p.count()).isEqualTo((int) (id - firstLogId));
+    }
+
+    @Property
+    void aSegmentListsEveryLogUnderEachOfItsValuesAndNowhereElse(@ForAll("batches") List<Block> blocks) {
+        IndexSegment s = IndexSegment.decode(IndexSegment.build(7, blocks, "pk"), "s");
+        int local = 0;
+        for (Block b : blocks) {
+            assertThat(s.hashOf(b.number())).isEqualTo(b.hash());
+            assertThat(s.blockWithHash(b.hash())).isEqualTo(b.number());
+            assertThat(s.localStart(b.number())).isEqualTo(local);
+            for (Log l : b.logs()) {
+                assertThat(s.union(0, List.of(l.address())).contains(local)).isTrue();
+                for (int t = 0; t < l.topics().size(); t++) {
+                    assertThat(s.union(t + 1, List.of(l.topics().get(t))).contains(local)).isTrue();
+                }
+                local++;
+            }
+        }
+        long total = 0;
+        for (Block b : blocks) {
+            total += b.logs().size();
+        }
+        // Every log has exactly one address: the address postings partition the ids.
+        List<String> addresses = blocks.stream().flatMap(b -> b.logs().stream()).map(Log::address).distinct().toList();
+        assertThat(s.union(0, addresses).getCardinality()).isEqualTo(total);
+        assertThat(s.estimate(0, addresses)).isEqualTo(total);
+    }
+
+    @Property
+    void mergingSegmentsEqualsBuildingOneSegmentOfTheWholeRange(@ForAll("batches") List<Block> blocks,
+                                                                @ForAll @IntRange(min = 1, max = 7) int cut) {
+        int c = Math.min(cut, blocks.size());
+        if (c == blocks.size()) {
+            c = 0;
+        }
+        List<Block> left = blocks.subList(0, c);
+        List<Block> right = blocks.subList(c, blocks.size());
+        if (left.isEmpty()) {
+            return;
+        }
+        long leftLogs = left.stream().mapToLong(b -> b.logs().size()).sum();
+        IndexSegment a = IndexSegment.decode(IndexSegment.build(100, left, "pa"), "a");
+        IndexSegment b = IndexSegment.decode(IndexSegment.build(100 + leftLogs, right, "pb"), "b");
+        IndexSegment merged = IndexSegment.decode(IndexSegment.merge(1, List.of(a, b)), "m");
+        IndexSegment whole = IndexSegment.decode(IndexSegment.build(100, blocks, "pa"), "w");
+        for (Block blk : blocks) {
+            assertThat(merged.localStart(blk.number())).isEqualTo(whole.localStart(blk.number()));
+            assertThat(merged.hashOf(blk.number())).isEqualTo(blk.hash());
+            for (Log l : blk.logs()) {
+                for (int p = 0; p < IndexSegment.POSITIONS; p++) {
+                    String v = p == 0 ? l.address() : p - 1 < l.topics().size() ? l.topics().get(p - 1) : null;
+                    if (v != null) {
+                        assertThat(merged.union(p, List.of(v))).isEqualTo(whole.union(p, List.of(v)));
+                    }
+                }
+            }
+        }
+        assertThat(merged.packKeys).containsExactly("pa", "pb");
+        assertThat(merged.packOf(100 + leftLogs)).isEqualTo(1);
+    }
+
+    @Property
+    void stateRecordsRoundTrip(@ForAll @LongRange(min = -1, max = 1L << 50) long head,
+                               @ForAll @IntRange(min = 0, max = 20) int segments) {
+        List<SegmentRef> refs = new ArrayList<>();
+        for (int i = 0; i < segments; i++) {
+            refs.add(new SegmentRef(i % 3, i * 10L, i * 10L + 9, i * 100L, 100, "index/k" + i));
+        }
+        StateRecord s = new StateRecord(head, head < 0 ? null : "0xh", head < 0 ? -1 : 0, 12345, "w#n", 99, refs);
+        assertThat(StateRecord.decode(s.encode())).isEqualTo(s);
+    }
+
+    @Property
+    void garbageNeverDecodesAndNeverAllocatesWildly(@ForAll byte[] garbage) {
+        assertThatThrownBy(() -> Pack.decode(garbage, "g")).isInstanceOf(CorruptionException.class);
+        assertThatThrownBy(() -> IndexSegment.decode(garbage, "g")).isInstanceOf(CorruptionException.class);
+        assertThatThrownBy(() -> StateRecord.decode(garbage)).isInstanceOf(CorruptionException.class);
+    }
+
+    @Property
+    void anyFlippedBitIsCaughtByTheChecksum(@ForAll("batches") List<Block> blocks,
+                                            @ForAll @IntRange(min = 0, max = 1 << 20) int position,
+                                            @ForAll @IntRange(min = 0, max = 7) int bit) {
+        byte[] b = Pack.encode(0, blocks);
+        int at = position % b.length;
+        b[at] ^= (byte) (1 << bit);
+        assertThatThrownBy(() -> Pack.decode(b, "p")).isInstanceOf(CorruptionException.class);
+    }
+
+    @Property
+    void validFramesWithLiesInsideAreRejectedWithAReason(@ForAll byte[] payload) {
+        // A correct checksum over nonsense: the bounded reader must still refuse it cleanly.
+        ByteWriter w = new ByteWriter(payload.length);
+        w.bytes(payload);
+        byte[] framed = Frame.wrap(Frame.PACK, 1, w);
+        try {
+            Pack p = Pack.decode(framed, "p");
+            assertThat(p.count()).isLessThanOrEqualTo(payload.length);
+        } catch (CorruptionException expected) {
+            assertThat(expected.getMessage()).startsWith("p: ");
+        }
+    }
+
+    @Property(tries = 20)
+    void aNewerFormatVersionIsRefusedByName(@ForAll @IntRange(min = 2, max = 255) int version) {
+        byte[] b = Frame.wrap(Frame.PACK, version, new ByteWriter(4).i32(0));
+        assertThatThrownBy(() -> Pack.decode(b, "packs/x")).isInstanceOf(CorruptionException.class)
+                .hasMessage("packs/x: format version " + version + " is not supported (this build reads 1..1)");
+    }
+}
