@@ -1,6 +1,32 @@
 package io.fli.cli;
 
-public final class Main {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code fli} command line. */
+@Command(name = "fli", mixinStandardHelpOptions = true, version = "fli 0.1.0",
+        description = "A finalized log index and the Jepsen-style harness that proves it safe.",
+        subcommands = {DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
     public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            line.getErr().println("fli: " + ex.getMessage());
+            return 2;
+        });
+        return cl.execute(args);
     }
 }

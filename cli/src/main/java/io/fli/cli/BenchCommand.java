@@ -1,0 +1,257 @@
+package io.fli.cli;
+
+import io.fli.engine.Block;
+import io.fli.engine.BlobStore;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.Log;
+import io.fli.engine.LogIndex;
+import io.fli.engine.LogQuery;
+import io.fli.engine.MatchedLog;
+import io.fli.engine.MetaStore;
+import io.fli.engine.QueryResult;
+import io.fli.engine.Writer;
+import io.fli.workloads.ChainGenerator;
+import io.fli.workloads.QueryMix;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The engine benchmark: batched ingest and three query classes on in-memory stores, against the same data in an
+ * in-process SQLite with the indexes many indexers use. Prints ratios measured in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark ingest and queries on in-memory stores against SQLite (same data, same queries, "
+                + "same run); prints p50/p99, result counts and ratios.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--logs", description = "Logs to ingest (default: ${DEFAULT-VALUE}).")
+    long logs = 1_000_000;
+
+    @Option(names = "--seed", description = "Seed of data and queries (default: ${DEFAULT-VALUE}).")
+    long seed = 7;
+
+    @Option(names = "--logs-per-block", description = "Mean logs per block (default: ${DEFAULT-VALUE}).")
+    int logsPerBlock = 50;
+
+    @Option(names = "--batch-blocks", description = "Blocks per publish (default: ${DEFAULT-VALUE}).")
+    int batchBlocks = 1_000;
+
+    @Option(names = "--queries", description = "Measured queries per class (default: ${DEFAULT-VALUE}).")
+    int queries = 500;
+
+    @Option(names = "--warmup", description = "Warm-up queries per class (default: ${DEFAULT-VALUE}).")
+    int warmup = 300;
+
+    @Option(names = "--addresses", description = "Distinct addresses, Zipf-distributed (default: ${DEFAULT-VALUE}).")
+    int addresses = 100_000;
+
+    @Option(names = "--no-sqlite", description = "Skip the SQLite baseline.")
+    boolean noSqlite;
+
+    private PrintWriter out;
+
+    /** One query class and its figures. */
+    private record Row(String name, Histogram fli, Histogram sqlite, double meanResults) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(seed).withLogsPerBlock(logsPerBlock)
+                .withCardinality(addresses, 2_000, 200_000));
+        List<Block> chain = new ArrayList<>();
+        long total = 0;
+        for (long n = 0; total < logs; n++) {
+            Block b = gen.block(n);
+            chain.add(b);
+            total += b.logs().size();
+        }
+        out.printf("data: %,d blocks, %,d logs, %,d addresses / 2,000 topic0s / 200,000 topic values (Zipf 1.1), "
+                + "seed %d, %d blocks per publish; %d cores, max heap %,d MB%n", chain.size(), total, addresses,
+                seed, batchBlocks, Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20);
+
+        IndexConfig config = IndexConfig.defaults().withMaxOrTerms(1_024).withMaxResults(10_000_000)
+                .withMaxBlockRange(Long.MAX_VALUE / 4);
+        // Warm the ingest path on a scratch index so the JIT is not part of the measured ingest.
+        ingest(config, chain.subList(0, chain.size() / 5));
+        long t0 = System.nanoTime();
+        LogIndex index = ingest(config, chain);
+        double fliIngestS = (System.nanoTime() - t0) / 1e9;
+        out.printf("fli ingest:    %,.0f logs/s, %,.0f blocks/s (%.2f s)%n", total / fliIngestS,
+                chain.size() / fliIngestS, fliIngestS);
+
+        Connection db = null;
+        double sqliteInsertS = 0;
+        double sqliteIndexS = 0;
+        if (!noSqlite) {
+            db = DriverManager.getConnection("jdbc:sqlite::memory:");
+            long s0 = System.nanoTime();
+            sqliteInsert(db, chain);
+            long s1 = System.nanoTime();
+            try (Statement st = db.createStatement()) {
+                st.execute("CREATE INDEX logs_address ON logs(address, block, idx)");
+                st.execute("CREATE INDEX logs_topic0 ON logs(topic0, block, idx)");
+                st.execute("ANALYZE");
+            }
+            long s2 = System.nanoTime();
+            sqliteInsertS = (s1 - s0) / 1e9;
+            sqliteIndexS = (s2 - s1) / 1e9;
+            out.printf("sqlite ingest: %,.0f logs/s insert + index build (insert %.2f s, index %.2f s)%n",
+                    total / (sqliteInsertS + sqliteIndexS), sqliteInsertS, sqliteIndexS);
+            out.printf("ingest ratio:  fli is %.1fx the throughput of sqlite insert + index build%n",
+                    (sqliteInsertS + sqliteIndexS) / fliIngestS);
+        }
+
+        QueryMix mix = new QueryMix(gen, config.maxOrTerms());
+        SplittableRandom r = new SplittableRandom(seed * 31 + 1);
+        List<Row> rows = new ArrayList<>();
+        rows.add(measure("selective address", index, db, mix, r, 1));
+        rows.add(measure("4-term address OR", index, db, mix, r, 4));
+        rows.add(measure("256-term address OR", index, db, mix, r, 256));
+
+        out.println();
+        out.println("| query class | mean results | fli p50 ms | fli p99 ms | sqlite p50 ms | sqlite p99 ms "
+                + "| p50 ratio (sqlite/fli) |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|");
+        for (Row row : rows) {
+            out.printf("| %s | %.1f | %.4f | %.4f | %s | %s | %s |%n", row.name, row.meanResults, ms(row.fli, 50),
+                    ms(row.fli, 99), row.sqlite == null ? "-" : String.format("%.4f", ms(row.sqlite, 50)),
+                    row.sqlite == null ? "-" : String.format("%.4f", ms(row.sqlite, 99)),
+                    row.sqlite == null ? "-" : String.format("%.1fx", ms(row.sqlite, 50) / ms(row.fli, 50)));
+        }
+        if (db != null) {
+            db.close();
+        }
+        return 0;
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1e6;
+    }
+
+    private LogIndex ingest(IndexConfig config, List<Block> chain) {
+        LogIndex index = LogIndex.open(MetaStore.inMemory(), BlobStore.inMemory(), config);
+        Writer w = index.writer("bench");
+        w.acquire();
+        for (int i = 0; i < chain.size(); i += batchBlocks) {
+            w.publish(chain.subList(i, Math.min(chain.size(), i + batchBlocks)));
+        }
+        return index;
+    }
+
+    private static void sqliteInsert(Connection db, List<Block> chain) throws SQLException {
+        try (Statement st = db.createStatement()) {
+            st.execute("PRAGMA journal_mode=OFF");
+            st.execute("PRAGMA synchronous=OFF");
+            st.execute("CREATE TABLE logs(block INTEGER, idx INTEGER, tx INTEGER, address TEXT, topic0 TEXT, "
+                    + "topic1 TEXT, topic2 TEXT, topic3 TEXT, data TEXT)");
+        }
+        db.setAutoCommit(false);
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO logs VALUES (?,?,?,?,?,?,?,?,?)")) {
+            int pending = 0;
+            for (Block b : chain) {
+                for (Log l : b.logs()) {
+                    ps.setLong(1, b.number());
+                    ps.setInt(2, l.index());
+                    ps.setInt(3, l.tx());
+                    ps.setString(4, l.address());
+                    for (int t = 0; t < 4; t++) {
+                        ps.setString(5 + t, t < l.topics().size() ? l.topics().get(t) : null);
+                    }
+                    ps.setString(9, l.data());
+                    ps.addBatch();
+                    if (++pending == 10_000) {
+                        ps.executeBatch();
+                        pending = 0;
+                    }
+                }
+            }
+            ps.executeBatch();
+        }
+        db.commit();
+        db.setAutoCommit(true);
+    }
+
+    private static List<long[]> sqliteQuery(Connection db, List<String> addrs) throws SQLException {
+        String sql = "SELECT block, idx, tx, address, topic0, topic1, topic2, topic3, data FROM logs WHERE address IN ("
+                + String.join(",", Collections.nCopies(addrs.size(), "?")) + ") ORDER BY block, idx";
+        List<long[]> rows = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
+            for (int i = 0; i < addrs.size(); i++) {
+                ps.setString(i + 1, addrs.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long block = rs.getLong(1);
+                    long idx = rs.getLong(2);
+                    rs.getInt(3);
+                    rs.getString(4);
+                    for (int t = 5; t <= 9; t++) {
+                        rs.getString(t);
+                    }
+                    rows.add(new long[]{block, idx});
+                }
+            }
+        }
+        return rows;
+    }
+
+    private Row measure(String name, LogIndex index, Connection db, QueryMix mix, SplittableRandom r, int terms)
+            throws SQLException {
+        Histogram fli = new Histogram(3);
+        Histogram sqlite = db == null ? null : new Histogram(3);
+        long results = 0;
+        for (int i = 0; i < warmup + queries; i++) {
+            List<String> addrs = mix.uniformAddresses(r, terms);
+            LogQuery q = LogQuery.range(null, null, addrs, null);
+            long a = System.nanoTime();
+            QueryResult res = index.query(q);
+            long b = System.nanoTime();
+            List<long[]> rows = null;
+            if (db != null) {
+                rows = sqliteQuery(db, addrs);
+            }
+            long c = System.nanoTime();
+            if (rows != null) {
+                verifySame(name, res.logs(), rows);
+            }
+            if (i >= warmup) {
+                fli.recordValue(b - a);
+                if (sqlite != null) {
+                    sqlite.recordValue(c - b);
+                }
+                results += res.logs().size();
+            }
+        }
+        return new Row(name, fli, sqlite, results / (double) queries);
+    }
+
+    private static void verifySame(String name, List<MatchedLog> fli, List<long[]> sqlite) {
+        if (fli.size() != sqlite.size()) {
+            throw new IllegalStateException(name + ": fli returned " + fli.size() + " logs, sqlite " + sqlite.size());
+        }
+        for (int i = 0; i < fli.size(); i++) {
+            if (fli.get(i).block() != sqlite.get(i)[0] || fli.get(i).log().index() != sqlite.get(i)[1]) {
+                throw new IllegalStateException(name + ": result " + i + " differs between fli and sqlite");
+            }
+        }
+    }
+}
