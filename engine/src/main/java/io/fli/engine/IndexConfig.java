@@ -16,11 +16,14 @@ import java.time.Duration;
  * @param mergeFanout       how many segments of one tier are merged into one segment of the next tier ({@code >= 2})
  * @param maxSegmentLogs    no merge produces a segment with more logs than this (segment-local ids are 31-bit)
  * @param casRetries        how often a writer re-reads and retries a CAS that was not applied or unknown
+ * @param backgroundMerges  merge segments on a background thread and fold finished merges into the next publish
+ *                          (the default); {@code false} merges inline, so every run performs the same writes in the
+ *                          same order (deterministic simulation, crash matrices)
  * @param clock             the clock for leases and GC ages
  */
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
-                          int casRetries, Clock clock) {
+                          int casRetries, boolean backgroundMerges, Clock clock) {
     public IndexConfig {
         require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
         require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
@@ -43,41 +46,46 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
     /** 128 OR terms, 1,000,000-block ranges, 100,000 results, 10 s leases, 10 min GC grace, fan-out 8. */
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
-                1L << 30, 8, Clock.systemUTC());
+                1L << 30, 8, true, Clock.systemUTC());
     }
 
     public IndexConfig withMaxOrTerms(int v) {
         return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, clock);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock);
     }
 
     public IndexConfig withMaxBlockRange(long v) {
         return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, clock);
+                maxSegmentLogs, casRetries, backgroundMerges, clock);
     }
 
     public IndexConfig withMaxResults(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, clock);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock);
     }
 
     public IndexConfig withLeaseDuration(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, clock);
+                maxSegmentLogs, casRetries, backgroundMerges, clock);
     }
 
     public IndexConfig withGcGrace(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
-                mergeFanout, maxSegmentLogs, casRetries, clock);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock);
     }
 
     public IndexConfig withMergeFanout(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
-                maxSegmentLogs, casRetries, clock);
+                maxSegmentLogs, casRetries, backgroundMerges, clock);
+    }
+
+    public IndexConfig withBackgroundMerges(boolean v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, v, clock);
     }
 
     public IndexConfig withClock(Clock v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, v);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v);
     }
 }

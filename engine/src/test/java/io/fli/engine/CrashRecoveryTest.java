@@ -91,7 +91,8 @@ class CrashRecoveryTest {
     }
 
     private static IndexConfig config(ManualClock clock) {
-        return IndexConfig.defaults().withClock(clock).withMergeFanout(2).withLeaseDuration(Duration.ofSeconds(30));
+        return IndexConfig.defaults().withClock(clock).withMergeFanout(2).withLeaseDuration(Duration.ofSeconds(30))
+                .withBackgroundMerges(false);
     }
 
     @Test

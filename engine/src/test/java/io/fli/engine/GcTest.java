@@ -10,7 +10,7 @@ class GcTest {
     private final ManualClock clock = new ManualClock(5_000_000);
     private final MetaStore meta = MetaStore.inMemory();
     private final BlobStore blobs = BlobStore.inMemory(WriteHook.NONE, clock);
-    private final IndexConfig config = IndexConfig.defaults().withClock(clock).withMergeFanout(2)
+    private final IndexConfig config = IndexConfig.defaults().withClock(clock).withMergeFanout(2).withBackgroundMerges(false)
             .withGcGrace(Duration.ofMinutes(5));
     private final List<Block> chain = TestChains.chain(8, 0, 40, 4);
     private final LogQuery all = LogQuery.range(null, null, null, null);

@@ -5,9 +5,7 @@ import io.fli.engine.InvalidBlockException;
 import io.fli.engine.Log;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /** Validation of a publish batch before anything is stored. Every message names the block, the log and the rule. */
 public final class Batches {
@@ -51,7 +49,6 @@ public final class Batches {
     }
 
     private static Block validateLogs(Block b, String where) {
-        Set<Integer> seen = new HashSet<>();
         boolean sorted = true;
         int last = -1;
         for (int j = 0; j < b.logs().size(); j++) {
@@ -59,35 +56,39 @@ public final class Batches {
             if (l == null) {
                 throw new InvalidBlockException(where + ", log position " + j + ": log is null");
             }
-            String lw = where + ", log " + l.index();
             if (l.index() < 0) {
-                throw new InvalidBlockException(lw + ": log index must be >= 0");
-            }
-            if (!seen.add(l.index())) {
-                throw new InvalidBlockException(where + ": log index " + l.index() + " appears twice");
+                throw new InvalidBlockException(where + ", log " + l.index() + ": log index must be >= 0");
             }
             if (l.address() == null || l.address().isEmpty()) {
-                throw new InvalidBlockException(lw + ": address is missing");
+                throw new InvalidBlockException(where + ", log " + l.index() + ": address is missing");
             }
-            if (l.topics().size() > 4) {
-                throw new InvalidBlockException(lw + ": " + l.topics().size() + " topics, at most 4 allowed");
+            List<String> topics = l.topics();
+            if (topics.size() > 4) {
+                throw new InvalidBlockException(where + ", log " + l.index() + ": " + topics.size()
+                        + " topics, at most 4 allowed");
             }
-            for (int t = 0; t < l.topics().size(); t++) {
-                String topic = l.topics().get(t);
+            for (int t = 0; t < topics.size(); t++) {
+                String topic = topics.get(t);
                 if (topic == null || topic.isEmpty()) {
-                    throw new InvalidBlockException(lw + ": topic " + t + " is empty");
+                    throw new InvalidBlockException(where + ", log " + l.index() + ": topic " + t + " is empty");
                 }
             }
             if (l.tx() != null && l.tx() < 0) {
-                throw new InvalidBlockException(lw + ": tx must be >= 0, got " + l.tx());
+                throw new InvalidBlockException(where + ", log " + l.index() + ": tx must be >= 0, got " + l.tx());
             }
             sorted &= l.index() > last;
             last = l.index();
         }
         List<Log> logs = b.logs();
         if (!sorted) {
+            // Strictly increasing indexes are unique; only an unsorted block needs the duplicate check.
             logs = new ArrayList<>(logs);
             logs.sort(Comparator.comparingInt(Log::index));
+            for (int j = 1; j < logs.size(); j++) {
+                if (logs.get(j).index() == logs.get(j - 1).index()) {
+                    throw new InvalidBlockException(where + ": log index " + logs.get(j).index() + " appears twice");
+                }
+            }
         }
         Integer prevTx = null;
         int prevIndex = -1;

@@ -43,6 +43,11 @@ public final class ByteWriter {
         if (v < 0) {
             throw new IllegalArgumentException("varLong needs a non-negative value, got " + v);
         }
+        if (v < 0x80) {
+            ensure(1);
+            buf[len++] = (byte) v;
+            return this;
+        }
         ensure(10);
         while ((v & ~0x7FL) != 0) {
             buf[len++] = (byte) ((v & 0x7F) | 0x80);
@@ -64,6 +69,15 @@ public final class ByteWriter {
         ensure(n);
         System.arraycopy(b, off, buf, len, n);
         len += n;
+        return this;
+    }
+
+    /** The chars of an all-ASCII string, one byte each (the caller has checked). */
+    @SuppressWarnings("deprecation")
+    public ByteWriter ascii(String s) {
+        ensure(s.length());
+        s.getBytes(0, s.length(), buf, len);
+        len += s.length();
         return this;
     }
 

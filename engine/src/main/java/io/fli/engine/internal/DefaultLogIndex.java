@@ -58,6 +58,28 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
+    private volatile java.util.concurrent.ExecutorService mergeExecutor;
+
+    /** The daemon thread background merges run on, started on first use and stopped by {@link #close()}. */
+    synchronized java.util.concurrent.Executor mergeExecutor() {
+        if (mergeExecutor == null) {
+            mergeExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "fli-merge");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return mergeExecutor;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (mergeExecutor != null) {
+            mergeExecutor.shutdownNow();
+            mergeExecutor = null;
+        }
+    }
+
     @Override
     public Writer writer(String writerId) {
         if (writerId == null || writerId.isEmpty() || writerId.contains("#")) {
@@ -214,7 +236,10 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /** One clause of the filter: an OR-list at one stream position. */
-    private record Clause(int position, List<String> values) {
+    private record Clause(int position, List<IndexSegment.Term> terms) {
+        static Clause of(int position, List<String> values) {
+            return new Clause(position, values.stream().distinct().map(IndexSegment.Term::of).toList());
+        }
     }
 
     private QueryResult execute(LogQuery q, StateRecord st) {
@@ -246,12 +271,12 @@ public final class DefaultLogIndex implements LogIndex {
         }
         List<Clause> clauses = new ArrayList<>(5);
         if (!q.addresses().isEmpty()) {
-            clauses.add(new Clause(0, q.addresses()));
+            clauses.add(Clause.of(0, q.addresses()));
         }
         for (int i = 0; i < q.topics().size(); i++) {
             List<String> t = q.topics().get(i);
             if (t != null && !t.isEmpty()) {
-                clauses.add(new Clause(i + 1, t));
+                clauses.add(Clause.of(i + 1, t));
             }
         }
         List<MatchedLog> out = new ArrayList<>();
@@ -308,15 +333,15 @@ public final class DefaultLogIndex implements LogIndex {
         List<Clause> ordered = new ArrayList<>(clauses);
         long[] est = new long[5];
         for (Clause c : ordered) {
-            est[c.position()] = seg.estimate(c.position(), c.values());
+            est[c.position()] = seg.estimate(c.position(), c.terms());
             if (est[c.position()] == 0) {
                 return null;
             }
         }
         ordered.sort(Comparator.comparingLong(c -> est[c.position()]));
-        MutableRoaringBitmap acc = seg.union(ordered.get(0).position(), ordered.get(0).values());
+        MutableRoaringBitmap acc = seg.union(ordered.get(0).position(), ordered.get(0).terms());
         for (int i = 1; i < ordered.size() && !acc.isEmpty(); i++) {
-            acc.and(seg.union(ordered.get(i).position(), ordered.get(i).values()));
+            acc.and(seg.union(ordered.get(i).position(), ordered.get(i).terms()));
         }
         return acc.isEmpty() ? null : acc.getIntIterator();
     }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The canonical writer: lease by epoch-bumping CAS, publish as blobs-then-one-CAS, fenced GC.
@@ -239,20 +240,24 @@ final class DefaultWriter implements Writer {
                 logs += b.logs().size();
             }
             long firstLogId = st.nextLogId();
-            byte[] pack = Pack.encode(firstLogId, fresh);
-            String packKey = Keys.pack(epoch, first.number(), last.number(), pack);
-            putBlob(packKey, pack);
-            byte[] seg = IndexSegment.build(firstLogId, fresh, packKey);
-            String segKey = Keys.segment(epoch, 0, first.number(), last.number(), seg);
+            byte[] tag = Keys.batchTag(firstLogId, fresh);
+            String packKey = Keys.pack(epoch, first.number(), last.number(), tag);
+            String segKey = Keys.segment(epoch, 0, first.number(), last.number(), tag);
+            BatchEncoder.Encoded enc = BatchEncoder.encode(firstLogId, fresh, packKey);
+            byte[] seg = enc.segment();
+            putBlob(packKey, enc.pack());
             putBlob(segKey, seg);
             idx.remember(segKey, seg, true);
             List<SegmentRef> segments = new ArrayList<>(st.segments());
             segments.add(new SegmentRef(0, first.number(), last.number(), firstLogId, logs, segKey));
-            segments = compact(segments);
+            segments = idx.config.backgroundMerges() ? foldMerge(segments) : compact(segments);
             long until = idx.config.clock().millis() + idx.config.leaseDuration().toMillis();
             StateRecord next = new StateRecord(last.number(), last.hash(),
                     st.hasHead() ? st.firstBlock() : first.number(), firstLogId + logs, holder, until, segments);
             if (cas(rec, next.encode()) != null) {
+                if (idx.config.backgroundMerges() && merging == null) {
+                    scheduleMerge(segments);
+                }
                 return new PublishResult(last.number(), fresh.size(), logs);
             }
         }
@@ -279,40 +284,100 @@ final class DefaultWriter implements Writer {
         }
     }
 
-    /** Merges trailing runs of {@code fanout} same-tier segments, writing the merged blobs. */
-    private List<SegmentRef> compact(List<SegmentRef> segments) {
+    /** A run of consecutive live segments and the stored segment that replaces them. */
+    private record Merge(List<SegmentRef> inputs, SegmentRef output) {
+    }
+
+    /** The merge running in the background, or null. */
+    private CompletableFuture<Merge> merging;
+
+    /** The first run of {@code fanout} consecutive same-tier segments that may be merged, or null. */
+    private List<SegmentRef> mergeCandidate(List<SegmentRef> segments) {
         int fanout = idx.config.mergeFanout();
-        while (segments.size() >= fanout) {
-            List<SegmentRef> tail = segments.subList(segments.size() - fanout, segments.size());
-            int tier = tail.get(0).tier();
+        for (int i = 0; i + fanout <= segments.size(); i++) {
+            List<SegmentRef> run = segments.subList(i, i + fanout);
             long logs = 0;
             boolean same = true;
-            for (SegmentRef s : tail) {
-                same &= s.tier() == tier;
+            for (SegmentRef s : run) {
+                same &= s.tier() == run.get(0).tier();
                 logs += s.logCount();
             }
-            if (!same || logs > idx.config.maxSegmentLogs()) {
-                break;
+            if (same && logs <= idx.config.maxSegmentLogs()) {
+                return List.copyOf(run);
             }
-            List<IndexSegment> parts = new ArrayList<>(fanout);
+        }
+        return null;
+    }
+
+    /** Merges {@code run} and stores the merged blob (blobs first: nothing references it yet). */
+    private Merge merge(List<SegmentRef> run, long mergeEpoch) {
+        List<IndexSegment> parts = new ArrayList<>(run.size());
+        for (SegmentRef s : run) {
+            parts.add(idx.segment(s));
+        }
+        int tier = run.get(0).tier() + 1;
+        byte[] merged = IndexSegment.merge(tier, parts);
+        SegmentRef first = run.get(0);
+        SegmentRef last = run.get(run.size() - 1);
+        String key = Keys.segment(mergeEpoch, tier, first.firstBlock(), last.lastBlock(), merged);
+        putBlob(key, merged);
+        idx.remember(key, merged, true);
+        long logs = run.stream().mapToLong(SegmentRef::logCount).sum();
+        return new Merge(run, new SegmentRef(tier, first.firstBlock(), last.lastBlock(), first.firstLogId(), logs, key));
+    }
+
+    private static List<SegmentRef> apply(List<SegmentRef> segments, Merge m) {
+        int at = java.util.Collections.indexOfSubList(segments, m.inputs());
+        if (at < 0) {
+            return segments; // the state moved on without these inputs: the merged blob becomes an orphan for GC
+        }
+        List<SegmentRef> next = new ArrayList<>(segments.subList(0, at));
+        next.add(m.output());
+        next.addAll(segments.subList(at + m.inputs().size(), segments.size()));
+        return next;
+    }
+
+    /** Inline compaction: merge until no run qualifies, in this thread, in a deterministic order. */
+    private List<SegmentRef> compact(List<SegmentRef> segments) {
+        for (List<SegmentRef> run = mergeCandidate(segments); run != null; run = mergeCandidate(segments)) {
             try {
-                for (SegmentRef s : tail) {
-                    parts.add(idx.segment(s));
-                }
+                segments = apply(segments, merge(run, epoch));
             } catch (CorruptionException e) {
                 throw idx.degrade(e.getMessage(), e);
             }
-            byte[] merged = IndexSegment.merge(tier + 1, parts);
-            SegmentRef first = tail.get(0);
-            SegmentRef last = tail.get(tail.size() - 1);
-            String key = Keys.segment(epoch, tier + 1, first.firstBlock(), last.lastBlock(), merged);
-            putBlob(key, merged);
-            idx.remember(key, merged, true);
-            List<SegmentRef> next = new ArrayList<>(segments.subList(0, segments.size() - fanout));
-            next.add(new SegmentRef(tier + 1, first.firstBlock(), last.lastBlock(), first.firstLogId(), logs, key));
-            segments = next;
         }
         return segments;
+    }
+
+    private void scheduleMerge(List<SegmentRef> segments) {
+        List<SegmentRef> run = mergeCandidate(segments);
+        if (run != null) {
+            long mergeEpoch = epoch;
+            merging = CompletableFuture.supplyAsync(() -> merge(run, mergeEpoch), idx.mergeExecutor());
+        }
+    }
+
+    /**
+     * Background compaction: folds a finished merge into the segment list of the state about to be published.
+     * When the backlog grows past four runs, the publish waits for the merge, so segments stay bounded.
+     */
+    private List<SegmentRef> foldMerge(List<SegmentRef> segments) {
+        if (merging == null) {
+            return segments;
+        }
+        if (!merging.isDone() && segments.size() <= 4 * idx.config.mergeFanout()) {
+            return segments;
+        }
+        CompletableFuture<Merge> done = merging;
+        merging = null;
+        try {
+            return apply(segments, done.join());
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof CorruptionException c) {
+                throw idx.degrade(c.getMessage(), c);
+            }
+            return segments; // a backend failure: the merge is simply retried after the next publish
+        }
     }
 
     /** A create-only put, retried on backend errors; an existing key must hold the same bytes. */

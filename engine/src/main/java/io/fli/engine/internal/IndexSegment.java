@@ -1,23 +1,26 @@
 package io.fli.engine.internal;
 
-import io.fli.engine.Block;
 import io.fli.engine.CorruptionException;
-import io.fli.engine.Log;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.roaringbitmap.IntIterator;
+import org.roaringbitmap.IntConsumer;
 import org.roaringbitmap.RoaringBitmap;
+import org.roaringbitmap.RoaringBitmapWriter;
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /**
  * An immutable index segment over a contiguous block range: the block table, the packs its logs live in, and one
  * posting list of segment-local log ids per stream. A stream is one value at one position: position 0 is the
- * address, positions 1..4 are topic0..topic3. Short posting lists are stored inline as delta varints; longer ones as
+ * address, positions 1..4 are topic0..topic3.
+ *
+ * <p>Each position's directory is sorted by (hash of the value, value bytes). A lookup is a binary search over an
+ * {@code int[]} of hashes; a merge of segments is a k-way merge of sorted directories that copies value bytes and
+ * never builds strings or hash maps. Short posting lists are stored inline as delta varints; longer ones as
  * serialized roaring bitmaps that queries map without copying.
  */
 public final class IndexSegment {
@@ -26,8 +29,47 @@ public final class IndexSegment {
     public static final int POSITIONS = 5;
     static final int INLINE_MAX = 16;
 
-    /** Where one stream's posting list lives in the posting region. */
-    record Entry(int offset, int length, int cardinality) {
+    /** A query term: a value with its UTF-8 bytes and its directory hash, computed once per query. */
+    public record Term(String value, byte[] utf8, int hash) {
+        public static Term of(String value) {
+            return new Term(value, value.getBytes(StandardCharsets.UTF_8), IndexSegment.hash(value));
+        }
+    }
+
+    /** The directory hash of a value: {@link String#hashCode()} (cached by the JVM), finalised for spread. */
+    public static int hash(String value) {
+        int h = value.hashCode();
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        return h;
+    }
+
+    /** Orders directory entries: by hash, then by value bytes. */
+    static int compare(int h1, byte[] b1, int o1, int l1, int h2, byte[] b2, int o2, int l2) {
+        int c = Integer.compare(h1, h2);
+        return c != 0 ? c : Arrays.compareUnsigned(b1, o1, o1 + l1, b2, o2, o2 + l2);
+    }
+
+    /** One position's sorted directory, as parallel arrays into the blob. */
+    static final class Dir {
+        final int n;
+        final int[] hash;
+        final int[] valueOff;
+        final int[] valueLen;
+        final int[] card;
+        final int[] postOff;
+        final int[] postLen;
+
+        Dir(int n) {
+            this.n = n;
+            hash = new int[n];
+            valueOff = new int[n];
+            valueLen = new int[n];
+            card = new int[n];
+            postOff = new int[n];
+            postLen = new int[n];
+        }
     }
 
     final int tier;
@@ -40,13 +82,13 @@ public final class IndexSegment {
     private final int[] blockStart; // segment-local id of each block's first log; length blocks + 1
     final String[] packKeys;
     final long[] packFirstLogId;
-    private final List<Map<String, Entry>> streams;
-    private final ByteBuffer postings;
+    private final Dir[] dirs;
+    private final byte[] bytes;
     private volatile Map<String, Integer> byHash;
 
     private IndexSegment(int tier, long firstBlock, long lastBlock, long firstLogId, long logCount, String[] blockHash,
-                         String[] parentHash, int[] blockStart, String[] packKeys, long[] packFirstLogId,
-                         List<Map<String, Entry>> streams, ByteBuffer postings) {
+                         String[] parentHash, int[] blockStart, String[] packKeys, long[] packFirstLogId, Dir[] dirs,
+                         byte[] bytes) {
         this.tier = tier;
         this.firstBlock = firstBlock;
         this.lastBlock = lastBlock;
@@ -57,8 +99,8 @@ public final class IndexSegment {
         this.blockStart = blockStart;
         this.packKeys = packKeys;
         this.packFirstLogId = packFirstLogId;
-        this.streams = streams;
-        this.postings = postings;
+        this.dirs = dirs;
+        this.bytes = bytes;
     }
 
     public String hashOf(long block) {
@@ -84,95 +126,133 @@ public final class IndexSegment {
         return blockStart[(int) (block - firstBlock)];
     }
 
-    /** Sum of the posting-list lengths of {@code values} at {@code position}: the clause's cardinality estimate. */
-    public long estimate(int position, List<String> values) {
-        Map<String, Entry> m = streams.get(position);
+    /** The directory entry of {@code t} at {@code position}, or -1. */
+    int find(int position, Term t) {
+        Dir d = dirs[position];
+        int lo = 0;
+        int hi = d.n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (d.hash[mid] < t.hash) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (int e = lo; e < d.n && d.hash[e] == t.hash; e++) {
+            if (Arrays.equals(bytes, d.valueOff[e], d.valueOff[e] + d.valueLen[e], t.utf8, 0, t.utf8.length)) {
+                return e;
+            }
+        }
+        return -1;
+    }
+
+    /** Sum of the posting-list lengths of {@code terms} at {@code position}: the clause's cardinality estimate. */
+    public long estimate(int position, List<Term> terms) {
         long sum = 0;
-        for (String v : values) {
-            Entry e = m.get(v);
-            if (e != null) {
-                sum += e.cardinality;
+        for (Term t : terms) {
+            int e = find(position, t);
+            if (e >= 0) {
+                sum += dirs[position].card[e];
             }
         }
         return sum;
     }
 
-    /** The union of the posting lists of {@code values} at {@code position}. */
-    public MutableRoaringBitmap union(int position, List<String> values) {
-        Map<String, Entry> m = streams.get(position);
+    /** The union of the posting lists of {@code terms} at {@code position}. */
+    public MutableRoaringBitmap union(int position, List<Term> terms) {
         MutableRoaringBitmap out = new MutableRoaringBitmap();
-        for (String v : values) {
-            Entry e = m.get(v);
-            if (e != null) {
-                if (e.cardinality <= INLINE_MAX) {
-                    ByteReader r = new ByteReader(postings.array(), postings.arrayOffset() + e.offset,
-                            postings.arrayOffset() + e.offset + e.length, "posting list");
-                    int id = 0;
-                    for (int k = 0; k < e.cardinality; k++) {
-                        id += r.varInt(Integer.MAX_VALUE);
-                        out.add(id);
-                    }
-                } else {
-                    out.or(bitmap(e));
-                }
+        for (Term t : terms) {
+            int e = find(position, t);
+            if (e < 0) {
+                continue;
+            }
+            Dir d = dirs[position];
+            if (d.card[e] <= INLINE_MAX) {
+                forEachInline(d, e, 0, out::add);
+            } else {
+                out.or(bitmap(d, e));
             }
         }
         return out;
     }
 
-    private ImmutableRoaringBitmap bitmap(Entry e) {
-        ByteBuffer b = postings.duplicate();
-        b.position(e.offset).limit(e.offset + e.length);
-        return new ImmutableRoaringBitmap(b.slice());
+    private void forEachInline(Dir d, int e, int shift, IntConsumer f) {
+        ByteReader r = new ByteReader(bytes, d.postOff[e], d.postOff[e] + d.postLen[e], "posting list");
+        int id = 0;
+        for (int k = 0; k < d.card[e]; k++) {
+            id += r.varInt(Integer.MAX_VALUE);
+            f.accept(id + shift);
+        }
     }
 
-    /** Every stream at every position with its local ids, for merging. */
-    private void forEachPosting(int position, java.util.function.BiConsumer<String, IntIterator> f) {
-        for (Map.Entry<String, Entry> me : streams.get(position).entrySet()) {
-            Entry e = me.getValue();
-            if (e.cardinality <= INLINE_MAX) {
-                MutableRoaringBitmap bm = union(position, List.of(me.getKey()));
-                f.accept(me.getKey(), bm.getIntIterator());
-            } else {
-                f.accept(me.getKey(), bitmap(e).getIntIterator());
+    private ImmutableRoaringBitmap bitmap(Dir d, int e) {
+        return new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, d.postOff[e], d.postLen[e]).slice());
+    }
+
+    private void forEachPosting(Dir d, int e, int shift, IntConsumer f) {
+        if (d.card[e] <= INLINE_MAX) {
+            forEachInline(d, e, shift, f);
+        } else {
+            var it = bitmap(d, e).getIntIterator();
+            while (it.hasNext()) {
+                f.accept(it.next() + shift);
             }
         }
     }
 
-    // ---------------------------------------------------------------- building
+    // ---------------------------------------------------------------- writing
 
-    /** Builds the tier-0 segment of one publish batch whose logs live in one pack. */
-    public static byte[] build(long firstLogId, List<Block> blocks, String packKey) {
-        List<Map<String, IntList>> post = new ArrayList<>(POSITIONS);
-        for (int p = 0; p < POSITIONS; p++) {
-            post.add(new LinkedHashMap<>());
-        }
-        int local = 0;
-        String[] hashes = new String[blocks.size()];
-        String[] parents = new String[blocks.size()];
-        int[] starts = new int[blocks.size() + 1];
-        for (int bi = 0; bi < blocks.size(); bi++) {
-            Block b = blocks.get(bi);
-            hashes[bi] = b.hash();
-            parents[bi] = b.parentHash();
-            starts[bi] = local;
-            for (Log l : b.logs()) {
-                post.get(0).computeIfAbsent(l.address(), k -> new IntList()).add(local);
-                List<String> t = l.topics();
-                for (int i = 0; i < t.size(); i++) {
-                    post.get(i + 1).computeIfAbsent(t.get(i), k -> new IntList()).add(local);
-                }
-                local++;
+    /** Short lists as delta varints, longer ones as a serialized roaring bitmap. Ids must ascend. */
+    static void writePostings(ByteWriter region, int[] ids, int from, int card) {
+        if (card <= INLINE_MAX) {
+            int prev = 0;
+            for (int k = from; k < from + card; k++) {
+                region.varInt(ids[k] - prev);
+                prev = ids[k];
             }
+        } else {
+            RoaringBitmap bm = new RoaringBitmap();
+            bm.addN(ids, from, card);
+            writeBitmap(region, bm);
         }
-        starts[blocks.size()] = local;
-        long first = blocks.get(0).number();
-        long last = blocks.get(blocks.size() - 1).number();
-        return write(0, first, last, firstLogId, local, hashes, parents, starts, new String[]{packKey},
-                new long[]{firstLogId}, post);
     }
 
-    /** Merges consecutive segments (in block order) into one segment of {@code tier}. */
+    private static void writeBitmap(ByteWriter region, RoaringBitmap bm) {
+        bm.runOptimize();
+        byte[] ser = new byte[bm.serializedSizeInBytes()];
+        bm.serialize(ByteBuffer.wrap(ser));
+        region.bytes(ser);
+    }
+
+    /** The header, block table and pack table of a segment's directory. */
+    static void writeHeader(ByteWriter dir, int tier, long firstBlock, long lastBlock, long firstLogId, long logCount,
+                            String[] hashes, String[] parents, int[] counts, String[] packKeys, long[] packFirst) {
+        dir.varInt(tier).varLong(firstBlock).varLong(lastBlock).varLong(firstLogId).varLong(logCount);
+        dir.varInt(hashes.length);
+        for (int i = 0; i < hashes.length; i++) {
+            dir.string(hashes[i]).string(parents[i]).varInt(counts[i]);
+        }
+        dir.varInt(packKeys.length);
+        for (int i = 0; i < packKeys.length; i++) {
+            dir.string(packKeys[i]).varLong(packFirst[i]);
+        }
+    }
+
+    /** One directory entry. */
+    static void writeEntry(ByteWriter dir, int hash, byte[] value, int off, int len, int card, int postLen) {
+        dir.i32(hash).varInt(len).bytes(value, off, len).varInt(card).varInt(postLen);
+    }
+
+    /** The segment blob: the directory's length, the directory, the posting region. */
+    static byte[] frame(ByteWriter dir, ByteWriter region) {
+        byte[] d = dir.toByteArray();
+        ByteWriter all = new ByteWriter(d.length + region.length() + 8);
+        all.varInt(d.length).bytes(d).bytes(region.toByteArray());
+        return Frame.wrap(Frame.SEGMENT, VERSION, all);
+    }
+
+    /** Merges consecutive segments (in block order) into one segment of {@code tier}: a k-way directory merge. */
     public static byte[] merge(int tier, List<IndexSegment> parts) {
         IndexSegment head = parts.get(0);
         long firstLogId = head.firstLogId;
@@ -189,82 +269,105 @@ public final class IndexSegment {
         }
         String[] hashes = new String[blocks];
         String[] parents = new String[blocks];
-        int[] starts = new int[blocks + 1];
+        int[] counts = new int[blocks];
         String[] packKeys = new String[packs];
         long[] packFirst = new long[packs];
-        List<Map<String, IntList>> post = new ArrayList<>(POSITIONS);
-        for (int p = 0; p < POSITIONS; p++) {
-            post.add(new LinkedHashMap<>());
-        }
         int bi = 0;
         int pi = 0;
-        for (IndexSegment s : parts) {
-            int shift = (int) (s.firstLogId - firstLogId);
-            for (int i = 0; i < s.blockHash.length; i++, bi++) {
-                hashes[bi] = s.blockHash[i];
-                parents[bi] = s.parentHash[i];
-                starts[bi] = s.blockStart[i] + shift;
+        int[] shift = new int[parts.size()];
+        for (int s = 0; s < parts.size(); s++) {
+            IndexSegment seg = parts.get(s);
+            shift[s] = (int) (seg.firstLogId - firstLogId);
+            for (int i = 0; i < seg.blockHash.length; i++, bi++) {
+                hashes[bi] = seg.blockHash[i];
+                parents[bi] = seg.parentHash[i];
+                counts[bi] = seg.blockStart[i + 1] - seg.blockStart[i];
             }
-            for (int i = 0; i < s.packKeys.length; i++, pi++) {
-                packKeys[pi] = s.packKeys[i];
-                packFirst[pi] = s.packFirstLogId[i];
-            }
-            for (int p = 0; p < POSITIONS; p++) {
-                Map<String, IntList> target = post.get(p);
-                s.forEachPosting(p, (value, it) -> {
-                    IntList l = target.computeIfAbsent(value, k -> new IntList());
-                    while (it.hasNext()) {
-                        l.add(it.next() + shift);
-                    }
-                });
+            for (int i = 0; i < seg.packKeys.length; i++, pi++) {
+                packKeys[pi] = seg.packKeys[i];
+                packFirst[pi] = seg.packFirstLogId[i];
             }
         }
-        starts[blocks] = (int) logs;
-        IndexSegment tail = parts.get(parts.size() - 1);
-        return write(tier, head.firstBlock, tail.lastBlock, firstLogId, logs, hashes, parents, starts, packKeys,
-                packFirst, post);
+        ByteWriter dir = new ByteWriter(blocks * 80 + 1024);
+        writeHeader(dir, tier, head.firstBlock, parts.get(parts.size() - 1).lastBlock, firstLogId, logs, hashes,
+                parents, counts, packKeys, packFirst);
+        ByteWriter region = new ByteWriter((int) Math.min(Integer.MAX_VALUE / 2, logs * 6 + 64));
+        int k = parts.size();
+        int[] cur = new int[k];
+        boolean[] take = new boolean[k];
+        int[] inline = new int[INLINE_MAX];
+        for (int p = 0; p < POSITIONS; p++) {
+            ByteWriter entries = new ByteWriter(1024);
+            int count = 0;
+            Arrays.fill(cur, 0);
+            while (true) {
+                int min = -1;
+                for (int s = 0; s < k; s++) {
+                    Dir d = parts.get(s).dirs[p];
+                    if (cur[s] >= d.n) {
+                        continue;
+                    }
+                    if (min < 0) {
+                        min = s;
+                        continue;
+                    }
+                    Dir m = parts.get(min).dirs[p];
+                    int c = compare(d.hash[cur[s]], parts.get(s).bytes, d.valueOff[cur[s]], d.valueLen[cur[s]],
+                            m.hash[cur[min]], parts.get(min).bytes, m.valueOff[cur[min]], m.valueLen[cur[min]]);
+                    if (c < 0) {
+                        min = s;
+                    }
+                }
+                if (min < 0) {
+                    break;
+                }
+                IndexSegment ms = parts.get(min);
+                Dir m = ms.dirs[p];
+                int me = cur[min];
+                int card = 0;
+                for (int s = 0; s < k; s++) {
+                    Dir d = parts.get(s).dirs[p];
+                    take[s] = cur[s] < d.n && compare(d.hash[cur[s]], parts.get(s).bytes, d.valueOff[cur[s]],
+                            d.valueLen[cur[s]], m.hash[me], ms.bytes, m.valueOff[me], m.valueLen[me]) == 0;
+                    if (take[s]) {
+                        card += d.card[cur[s]];
+                    }
+                }
+                int before = region.length();
+                if (card <= INLINE_MAX) {
+                    int[] n = {0};
+                    for (int s = 0; s < k; s++) {
+                        if (take[s]) {
+                            parts.get(s).forEachPosting(parts.get(s).dirs[p], cur[s], shift[s], id -> inline[n[0]++] = id);
+                        }
+                    }
+                    writePostings(region, inline, 0, card);
+                } else {
+                    RoaringBitmapWriter<RoaringBitmap> w = RoaringBitmapWriter.writer().get();
+                    for (int s = 0; s < k; s++) {
+                        if (take[s]) {
+                            parts.get(s).forEachPosting(parts.get(s).dirs[p], cur[s], shift[s], w::add);
+                        }
+                    }
+                    writeBitmap(region, w.get());
+                }
+                writeEntry(entries, m.hash[me], ms.bytes, m.valueOff[me], m.valueLen[me], card,
+                        region.length() - before);
+                count++;
+                for (int s = 0; s < k; s++) {
+                    if (take[s]) {
+                        cur[s]++;
+                    }
+                }
+            }
+            dir.varInt(count);
+            byte[] e = entries.toByteArray();
+            dir.bytes(e);
+        }
+        return frame(dir, region);
     }
 
-    private static byte[] write(int tier, long firstBlock, long lastBlock, long firstLogId, long logCount,
-                                String[] hashes, String[] parents, int[] starts, String[] packKeys, long[] packFirst,
-                                List<Map<String, IntList>> post) {
-        ByteWriter dir = new ByteWriter(hashes.length * 80 + 1024);
-        dir.varInt(tier).varLong(firstBlock).varLong(lastBlock).varLong(firstLogId).varLong(logCount);
-        dir.varInt(hashes.length);
-        for (int i = 0; i < hashes.length; i++) {
-            dir.string(hashes[i]).string(parents[i]).varInt(starts[i + 1] - starts[i]);
-        }
-        dir.varInt(packKeys.length);
-        for (int i = 0; i < packKeys.length; i++) {
-            dir.string(packKeys[i]).varLong(packFirst[i]);
-        }
-        ByteWriter region = new ByteWriter((int) Math.min(Integer.MAX_VALUE / 2, logCount * 8 + 64));
-        for (Map<String, IntList> m : post) {
-            dir.varInt(m.size());
-            for (Map.Entry<String, IntList> e : m.entrySet()) {
-                IntList ids = e.getValue();
-                int before = region.length();
-                if (ids.n <= INLINE_MAX) {
-                    int prev = 0;
-                    for (int k = 0; k < ids.n; k++) {
-                        region.varInt(ids.a[k] - prev);
-                        prev = ids.a[k];
-                    }
-                } else {
-                    RoaringBitmap bm = RoaringBitmap.bitmapOf(ids.toArray());
-                    bm.runOptimize();
-                    byte[] ser = new byte[bm.serializedSizeInBytes()];
-                    bm.serialize(ByteBuffer.wrap(ser));
-                    region.bytes(ser);
-                }
-                dir.string(e.getKey()).varInt(ids.n).varInt(region.length() - before);
-            }
-        }
-        byte[] d = dir.toByteArray();
-        ByteWriter all = new ByteWriter(d.length + region.length() + 8);
-        all.varInt(d.length).bytes(d).bytes(region.toByteArray());
-        return Frame.wrap(Frame.SEGMENT, VERSION, all);
-    }
+    // ---------------------------------------------------------------- reading
 
     public static IndexSegment decode(byte[] bytes, String key) {
         ByteReader r = Frame.open(bytes, Frame.SEGMENT, VERSION, key);
@@ -300,28 +403,35 @@ public final class IndexSegment {
             packFirst[i] = d.varLong();
         }
         int regionLen = bytes.length - regionStart;
-        List<Map<String, Entry>> streams = new ArrayList<>(POSITIONS);
+        Dir[] dirs = new Dir[POSITIONS];
         int offset = 0;
         for (int p = 0; p < POSITIONS; p++) {
-            int n = d.count(3);
-            Map<String, Entry> m = new HashMap<>(Math.max(4, n * 4 / 3 + 1));
-            for (int i = 0; i < n; i++) {
-                String value = d.string();
-                int card = d.varInt((int) logCount);
-                int len = d.varInt(regionLen - offset);
-                m.put(value, new Entry(offset, len, card));
-                offset += len;
+            int n = d.count(8);
+            Dir dir = new Dir(n);
+            for (int e = 0; e < n; e++) {
+                dir.hash[e] = d.i32();
+                int len = d.count(1);
+                dir.valueOff[e] = d.position();
+                dir.valueLen[e] = len;
+                d.skip(len);
+                dir.card[e] = d.varInt((int) logCount);
+                dir.postLen[e] = d.varInt(regionLen - offset);
+                dir.postOff[e] = regionStart + offset;
+                offset += dir.postLen[e];
+                if (e > 0 && compare(dir.hash[e - 1], bytes, dir.valueOff[e - 1], dir.valueLen[e - 1], dir.hash[e],
+                        bytes, dir.valueOff[e], len) >= 0) {
+                    throw new CorruptionException(key + ": directory of position " + p + " is not sorted at entry " + e);
+                }
             }
-            streams.add(m);
+            dirs[p] = dir;
         }
         d.expectEnd();
         if (offset != regionLen) {
             throw new CorruptionException(key + ": posting region is " + regionLen + " bytes, directory covers "
                     + offset);
         }
-        ByteBuffer region = ByteBuffer.wrap(bytes, regionStart, regionLen).slice();
         return new IndexSegment(tier, firstBlock, lastBlock, firstLogId, logCount, hashes, parents, starts, packKeys,
-                packFirst, streams, region);
+                packFirst, dirs, bytes);
     }
 
     /** Index (into {@link #packKeys}) of the pack holding {@code logId}. */

@@ -1,5 +1,7 @@
 package io.fli.engine.internal;
 
+import io.fli.engine.Block;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -28,6 +30,19 @@ public final class Keys {
 
     public static String pack(long epoch, long firstBlock, long lastBlock, byte[] data) {
         return PACKS + hex16(epoch) + "/" + hex16(firstBlock) + "-" + hex16(lastBlock) + "-" + crc(data);
+    }
+
+    /**
+     * The content tag of a publish batch, known before anything is encoded: the batch's content is fixed by its
+     * block hashes (the same number and hash mean the same block) and its first log id.
+     */
+    public static byte[] batchTag(long firstLogId, List<Block> blocks) {
+        ByteWriter w = new ByteWriter(blocks.size() * 70 + 10);
+        w.varLong(firstLogId);
+        for (Block b : blocks) {
+            w.string(b.hash());
+        }
+        return w.toByteArray();
     }
 
     public static String segment(long epoch, int tier, long firstBlock, long lastBlock, byte[] data) {

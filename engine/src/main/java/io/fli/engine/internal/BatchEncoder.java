@@ -1,0 +1,199 @@
+package io.fli.engine.internal;
+
+import io.fli.engine.Block;
+import io.fli.engine.Log;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Encodes one publish batch into its log pack and its tier-0 index segment in a single pass over the logs: every
+ * address and topic is mapped to a batch-dense id once, then the pack is written from the ids and the posting lists
+ * are laid out by a counting sort over (position, id) — no per-stream objects.
+ */
+public final class BatchEncoder {
+    /** The two blobs of a batch. */
+    public record Encoded(byte[] pack, byte[] segment, long logs) {
+    }
+
+    private BatchEncoder() {
+    }
+
+    public static Encoded encode(long firstLogId, List<Block> blocks, String packKey) {
+        int n = 0;
+        for (Block b : blocks) {
+            n += b.logs().size();
+        }
+        StringIds ids = new StringIds(Math.max(16, n));
+        int[] address = new int[n];
+        int[] topicStart = new int[n + 1];
+        int[] topic = new int[n * 4];
+        int tp = 0;
+        int i = 0;
+        for (Block b : blocks) {
+            for (Log l : b.logs()) {
+                address[i] = ids.id(l.address());
+                topicStart[i] = tp;
+                List<String> t = l.topics();
+                for (int k = 0; k < t.size(); k++) {
+                    topic[tp++] = ids.id(t.get(k));
+                }
+                i++;
+            }
+        }
+        topicStart[n] = tp;
+        byte[][] utf8 = ids.utf8();
+        int logs = n;
+        // The pack and the segment are independent once the ids exist: write them on both cores.
+        CompletableFuture<byte[]> pack = CompletableFuture.supplyAsync(
+                () -> pack(firstLogId, blocks, logs, address, topicStart, topic, utf8));
+        int[] hash = new int[utf8.length];
+        for (int id = 0; id < hash.length; id++) {
+            hash[id] = IndexSegment.hash(ids.get(id));
+        }
+        byte[] segment = segment(firstLogId, blocks, n, address, topicStart, topic, utf8, hash, packKey);
+        try {
+            return new Encoded(pack.join(), segment, n);
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+    }
+
+    private static byte[] pack(long firstLogId, List<Block> blocks, int n, int[] address, int[] topicStart,
+                               int[] topic, byte[][] dict) {
+        int dictBytes = 0;
+        for (byte[] d : dict) {
+            dictBytes += d.length + 3;
+        }
+        ByteWriter w = new ByteWriter(dictBytes + n * 24 + 64);
+        w.varLong(firstLogId).varInt(n).varInt(dict.length);
+        for (byte[] d : dict) {
+            w.varLong(d.length + 1L).bytes(d);
+        }
+        long prevBlock = blocks.isEmpty() ? 0 : blocks.get(0).number();
+        w.varLong(prevBlock);
+        int i = 0;
+        for (Block b : blocks) {
+            for (Log l : b.logs()) {
+                w.varLong(b.number() - prevBlock);
+                prevBlock = b.number();
+                w.varInt(l.index()).varInt(l.tx() == null ? 0 : l.tx() + 1).varInt(address[i]);
+                int ts = topicStart[i];
+                int te = topicStart[i + 1];
+                w.varInt(te - ts);
+                for (int k = ts; k < te; k++) {
+                    w.varInt(topic[k]);
+                }
+                writeString(w, l.data());
+                i++;
+            }
+        }
+        return Frame.wrap(Frame.PACK, Pack.VERSION, w);
+    }
+
+    /** {@link ByteWriter#string} without the per-string allocation for ASCII, which hex data always is. */
+    private static void writeString(ByteWriter w, String s) {
+        if (s == null) {
+            w.varLong(0);
+            return;
+        }
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            if (s.charAt(i) >= 0x80) {
+                w.string(s);
+                return;
+            }
+        }
+        w.varLong(len + 1L).ascii(s);
+    }
+
+    private static byte[] segment(long firstLogId, List<Block> blocks, int n, int[] address, int[] topicStart,
+                                  int[] topic, byte[][] dict, int[] hash, String packKey) {
+        int d = dict.length;
+        int positions = IndexSegment.POSITIONS;
+        // Counting sort of (position, id) -> local log ids, ascending by construction.
+        int[] count = new int[positions * d];
+        for (int i = 0; i < n; i++) {
+            count[address[i]]++;
+            for (int k = topicStart[i]; k < topicStart[i + 1]; k++) {
+                count[(k - topicStart[i] + 1) * d + topic[k]]++;
+            }
+        }
+        int[] start = new int[positions * d + 1];
+        for (int s = 0; s < count.length; s++) {
+            start[s + 1] = start[s] + count[s];
+        }
+        int[] fill = start.clone();
+        int[] postings = new int[start[count.length]];
+        for (int i = 0; i < n; i++) {
+            postings[fill[address[i]]++] = i;
+            for (int k = topicStart[i]; k < topicStart[i + 1]; k++) {
+                postings[fill[(k - topicStart[i] + 1) * d + topic[k]]++] = i;
+            }
+        }
+        int[] order = directoryOrder(dict, hash);
+        String[] hashes = new String[blocks.size()];
+        String[] parents = new String[blocks.size()];
+        int[] counts = new int[blocks.size()];
+        for (int b = 0; b < blocks.size(); b++) {
+            hashes[b] = blocks.get(b).hash();
+            parents[b] = blocks.get(b).parentHash();
+            counts[b] = blocks.get(b).logs().size();
+        }
+        ByteWriter dir = new ByteWriter(blocks.size() * 80 + d * 16 + 1024);
+        IndexSegment.writeHeader(dir, 0, blocks.get(0).number(), blocks.get(blocks.size() - 1).number(), firstLogId,
+                n, hashes, parents, counts, new String[]{packKey}, new long[]{firstLogId});
+        ByteWriter region = new ByteWriter(postings.length * 2 + 64);
+        for (int p = 0; p < positions; p++) {
+            int streams = 0;
+            for (int id = 0; id < d; id++) {
+                streams += count[p * d + id] > 0 ? 1 : 0;
+            }
+            dir.varInt(streams);
+            for (int id : order) {
+                int s = p * d + id;
+                int card = count[s];
+                if (card == 0) {
+                    continue;
+                }
+                int before = region.length();
+                IndexSegment.writePostings(region, postings, start[s], card);
+                IndexSegment.writeEntry(dir, hash[id], dict[id], 0, dict[id].length, card, region.length() - before);
+            }
+        }
+        return IndexSegment.frame(dir, region);
+    }
+
+    /** Dictionary ids in directory order: by hash (a primitive sort), ties by value bytes. */
+    private static int[] directoryOrder(byte[][] dict, int[] hash) {
+        int d = dict.length;
+        long[] keyed = new long[d];
+        for (int id = 0; id < d; id++) {
+            keyed[id] = ((long) hash[id] << 32) | id;
+        }
+        java.util.Arrays.sort(keyed);
+        int[] order = new int[d];
+        for (int i = 0; i < d; i++) {
+            order[i] = (int) keyed[i];
+        }
+        for (int i = 0; i < d; ) {
+            int j = i + 1;
+            while (j < d && hash[order[j]] == hash[order[i]]) {
+                j++;
+            }
+            if (j - i > 1) {
+                Integer[] run = new Integer[j - i];
+                for (int k = i; k < j; k++) {
+                    run[k - i] = order[k];
+                }
+                java.util.Arrays.sort(run, (a, b) -> java.util.Arrays.compareUnsigned(dict[a], dict[b]));
+                for (int k = i; k < j; k++) {
+                    order[k] = run[k - i];
+                }
+            }
+            i = j;
+        }
+        return order;
+    }
+
+}
