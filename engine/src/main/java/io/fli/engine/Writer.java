@@ -43,6 +43,13 @@ public interface Writer {
     PublishResult publish(List<Block> blocks);
 
     /**
+     * Runs every due segment merge to completion and publishes each by a fenced CAS of {@code meta/state}. Publishing
+     * folds finished background merges in by itself; call this when the writer goes idle so that queries touch as
+     * few segments as possible.
+     */
+    void compact();
+
+    /**
      * Deletes blobs that no live segment references and that are older than the grace period. Fenced: it proves the
      * lease by a CAS on {@code meta/state} before deleting anything.
      */

@@ -39,6 +39,24 @@ class GcTest {
     }
 
     @Test
+    void compactingAfterBackgroundMergesKeepsAnswersAndLeavesMergedAwaySegmentsToGc() {
+        LogIndex index = LogIndex.open(meta, blobs, config.withBackgroundMerges(true));
+        Writer w = index.writer("w1");
+        w.acquire();
+        for (int i = 0; i < 40; i += 2) {
+            w.publish(chain.subList(i, i + 2));
+        }
+        w.compact();
+        // 20 tier-0 segments with fan-out 2 compact to the binary representation of 20: tiers 4 and 2.
+        clock.advance(Duration.ofMinutes(6));
+        GcReport r = w.gc();
+        assertThat(r.referenced()).isEqualTo(2 + 20);
+        index.dropCaches();
+        assertThat(index.query(all).logs()).isEqualTo(TestChains.bruteForce(chain, all, 39));
+        index.close();
+    }
+
+    @Test
     void aFencedWritersOrphansAreCollectedButAnInFlightWritersBlobsSurvive() {
         LogIndex index = LogIndex.open(meta, blobs, config.withLeaseDuration(Duration.ofSeconds(1)));
         Writer w1 = index.writer("w1");

@@ -284,6 +284,33 @@ final class DefaultWriter implements Writer {
         }
     }
 
+    @Override
+    public void compact() {
+        idx.checkNotDegraded();
+        requireLease();
+        while (true) {
+            CompletableFuture<Merge> pending = merging;
+            merging = null;
+            if (pending == null) {
+                List<SegmentRef> run = mergeCandidate(decode(current()).segments());
+                if (run == null) {
+                    return;
+                }
+                pending = CompletableFuture.completedFuture(merge(run, epoch));
+            }
+            Merge m;
+            try {
+                m = pending.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof CorruptionException c) {
+                    throw idx.degrade(c.getMessage(), c);
+                }
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            casSame(st -> st.withSegments(apply(st.segments(), m)));
+        }
+    }
+
     /** A run of consecutive live segments and the stored segment that replaces them. */
     private record Merge(List<SegmentRef> inputs, SegmentRef output) {
     }

@@ -44,6 +44,10 @@ public record StateRecord(long head, String headHash, long firstBlock, long next
         return new StateRecord(head, headHash, firstBlock, nextLogId, newHolder, until, segments);
     }
 
+    public StateRecord withSegments(List<SegmentRef> newSegments) {
+        return new StateRecord(head, headHash, firstBlock, nextLogId, holder, leaseUntil, newSegments);
+    }
+
     public byte[] encode() {
         ByteWriter w = new ByteWriter(64 + segments.size() * 64);
         w.i64(head).string(headHash).i64(firstBlock).varLong(nextLogId).string(holder).i64(leaseUntil);
