@@ -140,7 +140,11 @@ public final class BatchEncoder {
             parents[b] = blocks.get(b).parentHash();
             counts[b] = blocks.get(b).logs().size();
         }
-        ByteWriter dir = new ByteWriter(blocks.size() * 80 + d * 16 + 1024);
+        long dictBytes = 0;
+        for (byte[] v : dict) {
+            dictBytes += v.length + 12;
+        }
+        ByteWriter dir = new ByteWriter((int) Math.min(Integer.MAX_VALUE / 2, blocks.size() * 150L + dictBytes * 2));
         IndexSegment.writeHeader(dir, 0, blocks.get(0).number(), blocks.get(blocks.size() - 1).number(), firstLogId,
                 n, hashes, parents, counts, new String[]{packKey}, new long[]{firstLogId});
         ByteWriter region = new ByteWriter(postings.length * 2 + 64);

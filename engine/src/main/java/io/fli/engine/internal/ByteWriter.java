@@ -95,6 +95,12 @@ public final class ByteWriter {
         return len;
     }
 
+    /** Copies the written bytes into {@code dst} at {@code at}; returns the offset after them. */
+    public int copyTo(byte[] dst, int at) {
+        System.arraycopy(buf, 0, dst, at, len);
+        return at + len;
+    }
+
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, len);
     }

@@ -17,13 +17,23 @@ public final class Frame {
     private Frame() {
     }
 
-    public static byte[] wrap(byte kind, int version, ByteWriter payload) {
-        byte[] p = payload.toByteArray();
+    /** Frames the concatenation of {@code parts} as the payload, copying each byte once. */
+    public static byte[] wrap(byte kind, int version, ByteWriter... parts) {
+        int len = 0;
+        for (ByteWriter p : parts) {
+            len += p.length();
+        }
+        byte[] out = new byte[HEADER + len];
+        int at = HEADER;
+        for (ByteWriter p : parts) {
+            at = p.copyTo(out, at);
+        }
         CRC32C crc = new CRC32C();
-        crc.update(p);
-        ByteWriter w = new ByteWriter(HEADER + p.length);
-        w.u8('F').u8('L').u8('I').u8(kind).u8(version).i32(p.length).i32((int) crc.getValue()).bytes(p);
-        return w.toByteArray();
+        crc.update(out, HEADER, len);
+        ByteWriter h = new ByteWriter(HEADER);
+        h.u8('F').u8('L').u8('I').u8(kind).u8(version).i32(len).i32((int) crc.getValue());
+        h.copyTo(out, 0);
+        return out;
     }
 
     /** Verifies the envelope and returns a reader positioned at the payload. */

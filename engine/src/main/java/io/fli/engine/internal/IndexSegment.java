@@ -246,10 +246,7 @@ public final class IndexSegment {
 
     /** The segment blob: the directory's length, the directory, the posting region. */
     static byte[] frame(ByteWriter dir, ByteWriter region) {
-        byte[] d = dir.toByteArray();
-        ByteWriter all = new ByteWriter(d.length + region.length() + 8);
-        all.varInt(d.length).bytes(d).bytes(region.toByteArray());
-        return Frame.wrap(Frame.SEGMENT, VERSION, all);
+        return Frame.wrap(Frame.SEGMENT, VERSION, new ByteWriter(8).varInt(dir.length()), dir, region);
     }
 
     /** Merges consecutive segments (in block order) into one segment of {@code tier}: a k-way directory merge. */
@@ -361,8 +358,7 @@ public final class IndexSegment {
                 }
             }
             dir.varInt(count);
-            byte[] e = entries.toByteArray();
-            dir.bytes(e);
+            dir.bytes(entries.toByteArray());
         }
         return frame(dir, region);
     }
