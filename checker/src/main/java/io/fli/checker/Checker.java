@@ -1,0 +1,95 @@
+package io.fli.checker;
+
+import io.fli.checker.internal.Analysis;
+import io.fli.checker.internal.Detectors;
+import io.fli.checker.internal.Emitter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+
+/** Checks a history against the six invariants: a pure function from a {@link History} to a {@link CheckResult}. */
+public final class Checker {
+    /** Anomalies kept per invariant; the verdict still counts all of them. */
+    public static final int MAX_ANOMALIES_PER_INVARIANT = 1_000;
+
+    private Checker() {
+    }
+
+    private record Detector(List<Invariant> covers, BiConsumer<Analysis, Emitter> run) {
+    }
+
+    private static final List<Detector> DETECTORS = List.of(
+            new Detector(List.of(Invariant.SINGLE_WRITER), Detectors::singleWriter),
+            new Detector(List.of(Invariant.VISIBILITY_BARRIER), Detectors::visibilityBarrier),
+            new Detector(List.of(Invariant.NO_DUPLICATE_OR_MISSING), Detectors::noDuplicateOrMissing),
+            new Detector(List.of(Invariant.RESTART_IDEMPOTENT, Invariant.SNAPSHOT_CONSISTENT),
+                    Detectors::headRegressions),
+            new Detector(List.of(Invariant.FAIL_CLOSED), Detectors::failClosed));
+
+    public static CheckResult check(History history) {
+        Map<Invariant, CheckResult.Verdict> verdicts = new EnumMap<>(Invariant.class);
+        List<Anomaly> anomalies = new ArrayList<>();
+        Analysis analysis;
+        try {
+            analysis = new Analysis(history);
+        } catch (RuntimeException e) {
+            for (Invariant inv : Invariant.values()) {
+                verdicts.put(inv, new CheckResult.Verdict(Validity.UNKNOWN, 0, describe(e)));
+            }
+            return new CheckResult(Validity.UNKNOWN, anomalies, verdicts, stats(history), history.test());
+        }
+        for (Detector d : DETECTORS) {
+            Emitter out = new Emitter(MAX_ANOMALIES_PER_INVARIANT);
+            try {
+                d.run().accept(analysis, out);
+            } catch (RuntimeException e) {
+                for (Invariant inv : d.covers()) {
+                    verdicts.put(inv, new CheckResult.Verdict(Validity.UNKNOWN, out.count(inv), describe(e)));
+                    anomalies.addAll(out.anomalies(inv));
+                }
+                continue;
+            }
+            for (Invariant inv : d.covers()) {
+                long n = out.count(inv);
+                verdicts.put(inv, new CheckResult.Verdict(n == 0 ? Validity.VALID : Validity.INVALID, n, null));
+                anomalies.addAll(out.anomalies(inv));
+            }
+        }
+        Validity valid = Validity.VALID;
+        for (CheckResult.Verdict v : verdicts.values()) {
+            valid = valid.merge(v.valid());
+        }
+        anomalies.sort((a, b) -> a.invariant() != b.invariant() ? a.invariant().compareTo(b.invariant())
+                : Integer.compare(a.ops().get(a.ops().size() - 1), b.ops().get(b.ops().size() - 1)));
+        return new CheckResult(valid, anomalies, verdicts, stats(history), history.test());
+    }
+
+    private static String describe(RuntimeException e) {
+        StackTraceElement at = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
+        return e.getClass().getSimpleName() + ": " + e.getMessage() + (at == null ? "" : " at " + at);
+    }
+
+    static CheckResult.Stats stats(History h) {
+        Map<String, Map<String, Long>> byF = new TreeMap<>();
+        Map<Integer, Op> open = new java.util.HashMap<>();
+        for (Op op : h.ops()) {
+            if (op.type() == Op.Type.INVOKE) {
+                if (!op.isNemesis()) {
+                    open.put(op.process(), op);
+                }
+                continue;
+            }
+            if (!op.isNemesis()) {
+                open.remove(op.process());
+            }
+            byF.computeIfAbsent(op.f(), k -> new TreeMap<>()).merge(op.type().wire(), 1L, Long::sum);
+        }
+        for (Op op : open.values()) {
+            byF.computeIfAbsent(op.f(), k -> new TreeMap<>()).merge("incomplete", 1L, Long::sum);
+        }
+        return new CheckResult.Stats(h.ops().size(), byF);
+    }
+}

@@ -1,0 +1,355 @@
+package io.fli.checker.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.fli.checker.History;
+import io.fli.checker.HistoryFormatException;
+import io.fli.checker.Op;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads format v1 and enforces every rule of it, naming the line and the rule on the first violation. Strings are
+ * interned (addresses and topics repeat across millions of operations) and every distinct block version is kept once.
+ */
+public final class HistoryParser {
+    public static final String FORMAT = "finalized-log-index-history";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, String> strings = new HashMap<>();
+    private final Map<String, Op.Block> versions = new HashMap<>();
+    private final Map<String, Long> versionLine = new HashMap<>();
+    private final Map<Integer, Op> outstanding = new HashMap<>();
+    private final Map<Integer, Long> outstandingLine = new HashMap<>();
+    private final Set<Integer> retired = new HashSet<>();
+    private final List<Op> ops = new ArrayList<>();
+    private JsonNode test;
+    private long lastTime;
+    private long line;
+
+    private HistoryParser() {
+    }
+
+    public static History read(Path file) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
+            return parse(r);
+        }
+    }
+
+    public static History parse(BufferedReader r) throws IOException {
+        HistoryParser p = new HistoryParser();
+        String s;
+        while ((s = r.readLine()) != null) {
+            p.line++;
+            p.accept(s);
+        }
+        if (p.line == 0) {
+            throw new HistoryFormatException(1, "the file is empty; line 1 must be the header {\"format\":\"" + FORMAT
+                    + "\",\"version\":1,...}");
+        }
+        return new History(p.test, p.ops);
+    }
+
+    private HistoryFormatException bad(String rule) {
+        return new HistoryFormatException(line, rule);
+    }
+
+    private void accept(String text) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw bad("not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (n == null || !n.isObject()) {
+            throw bad("each line must be one JSON object");
+        }
+        if (line == 1) {
+            header(n);
+        } else {
+            op(n);
+        }
+    }
+
+    private void header(JsonNode n) {
+        JsonNode format = n.get("format");
+        if (format == null || !FORMAT.equals(format.asText(null))) {
+            throw bad("the first line must be the header {\"format\":\"" + FORMAT + "\",\"version\":1,...}"
+                    + (n.has("index") ? " (this looks like an operation: the header is missing)" : ""));
+        }
+        JsonNode version = n.get("version");
+        if (version == null || !version.isIntegralNumber() || version.asLong() != 1) {
+            throw bad("header version must be 1 (this checker reads format v1), found " + version);
+        }
+        JsonNode t = n.get("test");
+        test = t == null ? JsonNodeFactory.instance.objectNode() : t;
+    }
+
+    private String intern(String s) {
+        String prev = strings.putIfAbsent(s, s);
+        return prev == null ? s : prev;
+    }
+
+    private long integer(JsonNode parent, String field, String where) {
+        JsonNode v = parent.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw bad(where + ": field '" + field + "' must be an integer, found " + (v == null ? "nothing" : v));
+        }
+        return v.asLong();
+    }
+
+    private Long optInteger(JsonNode parent, String field, String where) {
+        JsonNode v = parent.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        return integer(parent, field, where);
+    }
+
+    private String string(JsonNode parent, String field, String where) {
+        JsonNode v = parent.get(field);
+        if (v == null || !v.isTextual()) {
+            throw bad(where + ": field '" + field + "' must be a string, found " + (v == null ? "nothing" : v));
+        }
+        return intern(v.textValue());
+    }
+
+    private String optString(JsonNode parent, String field, String where) {
+        JsonNode v = parent.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        return string(parent, field, where);
+    }
+
+    private List<String> strings(JsonNode v, String where) {
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw bad(where + " must be an array of strings, found " + v);
+        }
+        List<String> out = new ArrayList<>(v.size());
+        for (JsonNode e : v) {
+            if (!e.isTextual()) {
+                throw bad(where + " must contain only strings, found " + e);
+            }
+            out.add(intern(e.textValue()));
+        }
+        return out;
+    }
+
+    private void op(JsonNode n) {
+        long index = integer(n, "index", "operation");
+        if (index != ops.size()) {
+            throw bad("index " + index + " where " + ops.size() + " was expected (indexes are 0, 1, 2 ... in file "
+                    + "order, no gaps)");
+        }
+        long time = integer(n, "time", "operation " + index);
+        if (time < 0) {
+            throw bad("operation " + index + ": time must be >= 0, found " + time);
+        }
+        if (time < lastTime) {
+            throw bad("operation " + index + ": time " + time + " is before the previous operation's time "
+                    + lastTime + " (time must be non-decreasing in file order)");
+        }
+        lastTime = time;
+        JsonNode p = n.get("process");
+        int process;
+        if (p != null && p.isTextual() && "nemesis".equals(p.textValue())) {
+            process = Op.NEMESIS;
+        } else if (p != null && p.isIntegralNumber() && p.canConvertToInt() && p.asInt() >= 0) {
+            process = p.asInt();
+        } else {
+            throw bad("operation " + index + ": process must be a non-negative integer or \"nemesis\", found " + p);
+        }
+        JsonNode t = n.get("type");
+        Op.Type type;
+        try {
+            type = Op.Type.valueOf(t == null || !t.isTextual() ? "?" : t.textValue().toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw bad("operation " + index + ": type must be invoke, ok, fail or info, found " + t);
+        }
+        if (t.textValue().chars().anyMatch(Character::isUpperCase)) {
+            throw bad("operation " + index + ": type must be invoke, ok, fail or info, found " + t);
+        }
+        String f = string(n, "f", "operation " + index);
+        JsonNode value = n.get("value");
+        if (value != null && !value.isNull() && !value.isObject()) {
+            throw bad("operation " + index + ": value must be an object, found " + value);
+        }
+        if (value == null || value.isNull()) {
+            value = JsonNodeFactory.instance.objectNode();
+        }
+        String where = f + " " + type.wire() + " (operation " + index + ")";
+        if (process == Op.NEMESIS) {
+            if (type == Op.Type.OK || type == Op.Type.FAIL) {
+                throw bad(where + ": a nemesis operation is an invoke followed by an info, or a lone info");
+            }
+            ops.add(new Op((int) index, time, process, type, f, new Op.Nemesis(value.toString())));
+            return;
+        }
+        if (!f.equals("acquire") && !f.equals("publish") && !f.equals("query")) {
+            throw bad(where + ": a client operation's f must be acquire, publish or query");
+        }
+        if (type == Op.Type.INVOKE) {
+            if (retired.contains(process)) {
+                throw bad(where + ": process " + process + " ended in info and must not be used again");
+            }
+            Op open = outstanding.get(process);
+            if (open != null) {
+                throw bad(where + ": a second invoke while operation " + open.index() + " (line "
+                        + outstandingLine.get(process) + ") of process " + process + " is outstanding");
+            }
+            Op op = new Op((int) index, time, process, type, f, invokeValue(f, value, where));
+            outstanding.put(process, op);
+            outstandingLine.put(process, line);
+            ops.add(op);
+            return;
+        }
+        Op invoke = outstanding.remove(process);
+        if (invoke == null) {
+            throw bad(where + ": a completion with no invoke (process " + process + " has no outstanding operation)");
+        }
+        outstandingLine.remove(process);
+        if (!invoke.f().equals(f)) {
+            throw bad(where + ": completes operation " + invoke.index() + " whose f is " + invoke.f());
+        }
+        if (type == Op.Type.INFO) {
+            retired.add(process);
+        }
+        ops.add(new Op((int) index, time, process, type, f, completionValue(invoke.value(), type, value, where)));
+    }
+
+    private Op.Value invokeValue(String f, JsonNode v, String where) {
+        return switch (f) {
+            case "acquire" -> new Op.Acquire(string(v, "writer", where), null, null);
+            case "publish" -> new Op.Publish(string(v, "writer", where), integer(v, "epoch", where), blocks(v, where),
+                    null, null);
+            default -> query(v, where);
+        };
+    }
+
+    private Op.Value completionValue(Op.Value args, Op.Type type, JsonNode v, String where) {
+        String error = type == Op.Type.OK ? null : optString(v, "error", where);
+        if (args instanceof Op.Acquire a) {
+            return new Op.Acquire(a.writer(), type == Op.Type.OK ? integer(v, "epoch", where) : null, error);
+        }
+        if (args instanceof Op.Publish p) {
+            return new Op.Publish(p.writer(), p.epoch(), p.blocks(), type == Op.Type.OK ? integer(v, "head", where)
+                    : null, error);
+        }
+        Op.Query q = (Op.Query) args;
+        if (type != Op.Type.OK) {
+            return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), null, null, error);
+        }
+        if (!v.has("head")) {
+            throw bad(where + ": field 'head' is required (an integer, or null before the first publish)");
+        }
+        Long head = optInteger(v, "head", where);
+        JsonNode logs = v.get("logs");
+        if (logs == null || !logs.isArray()) {
+            throw bad(where + ": field 'logs' must be an array, found " + (logs == null ? "nothing" : logs));
+        }
+        List<Op.ReturnedLog> out = new ArrayList<>(logs.size());
+        for (int i = 0; i < logs.size(); i++) {
+            JsonNode l = logs.get(i);
+            String lw = where + " logs[" + i + "]";
+            if (!l.isObject()) {
+                throw bad(lw + " must be an object");
+            }
+            out.add(new Op.ReturnedLog(integer(l, "block", lw), (int) integer(l, "index", lw),
+                    string(l, "address", lw), strings(l.get("topics"), lw + ".topics"), optString(l, "data", lw)));
+        }
+        return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, out, null);
+    }
+
+    private Op.Query query(JsonNode v, String where) {
+        Long from = optInteger(v, "from", where);
+        Long to = optInteger(v, "to", where);
+        List<String> addresses = strings(v.get("addresses"), where + ".addresses");
+        JsonNode t = v.get("topics");
+        List<List<String>> topics = new ArrayList<>();
+        if (t != null && !t.isNull()) {
+            if (!t.isArray()) {
+                throw bad(where + ".topics must be an array, found " + t);
+            }
+            for (int i = 0; i < t.size(); i++) {
+                JsonNode pos = t.get(i);
+                topics.add(pos.isNull() ? null : strings(pos, where + ".topics[" + i + "]"));
+            }
+        }
+        return new Op.Query(from, to, addresses, Collections.unmodifiableList(topics), null, null, null);
+    }
+
+    private List<Op.Block> blocks(JsonNode v, String where) {
+        JsonNode bs = v.get("blocks");
+        if (bs == null || !bs.isArray() || bs.isEmpty()) {
+            throw bad(where + ": field 'blocks' must be a non-empty array, found " + (bs == null ? "nothing" : bs));
+        }
+        List<Op.Block> out = new ArrayList<>(bs.size());
+        for (int i = 0; i < bs.size(); i++) {
+            JsonNode b = bs.get(i);
+            String bw = where + " blocks[" + i + "]";
+            if (!b.isObject()) {
+                throw bad(bw + " must be an object");
+            }
+            long number = integer(b, "number", bw);
+            if (i > 0 && number != out.get(i - 1).number() + 1) {
+                throw bad(bw + ": block " + number + " follows block " + out.get(i - 1).number()
+                        + " (a publish carries contiguous block numbers)");
+            }
+            String hash = string(b, "hash", bw);
+            JsonNode logs = b.get("logs");
+            if (logs == null || !logs.isArray()) {
+                throw bad(bw + ": field 'logs' must be an array");
+            }
+            List<Op.Log> ls = new ArrayList<>(logs.size());
+            Set<Integer> seen = new HashSet<>();
+            for (int j = 0; j < logs.size(); j++) {
+                JsonNode l = logs.get(j);
+                String lw = bw + ".logs[" + j + "]";
+                if (!l.isObject()) {
+                    throw bad(lw + " must be an object");
+                }
+                int idx = (int) integer(l, "index", lw);
+                if (!seen.add(idx)) {
+                    throw bad(lw + ": log index " + idx + " appears twice in block " + number);
+                }
+                ls.add(new Op.Log(idx, optInteger(l, "tx", lw), string(l, "address", lw),
+                        strings(l.get("topics"), lw + ".topics"), optString(l, "data", lw)));
+            }
+            ls.sort((x, y) -> Integer.compare(x.index(), y.index()));
+            Op.Block block = new Op.Block(number, hash, List.copyOf(ls));
+            String key = number + "\u0000" + hash;
+            Op.Block known = versions.putIfAbsent(key, block);
+            if (known == null) {
+                versionLine.put(key, line);
+            } else if (!known.equals(block)) {
+                throw bad(bw + ": block " + number + " with hash " + hash + " has different contents than at line "
+                        + versionLine.get(key) + " (blocks of the same number and hash must be identical)");
+            } else {
+                block = known;
+            }
+            out.add(block);
+        }
+        return List.copyOf(out);
+    }
+}

@@ -1,0 +1,67 @@
+package io.fli.cli;
+
+import io.fli.checker.CheckResult;
+import io.fli.checker.Checker;
+import io.fli.checker.Checking;
+import io.fli.checker.History;
+import io.fli.checker.HistoryFormatException;
+import io.fli.checker.Reports;
+import io.fli.checker.Timeline;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fli check}: judge a saved history against the six invariants. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Check a history (format v1, .jsonl or .jsonl.gz) against the six invariants.",
+                "Exit 0: valid. 1: invalid (or unknown). 2: the file does not follow the format."})
+final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "The history file.")
+    Path file;
+
+    @Option(names = "--json", description = "Print the result object (JSON) instead of the summary.")
+    boolean json;
+
+    @Option(names = "--html", paramLabel = "OUT.html", description = "Also write a timeline of the history.")
+    Path html;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        History h;
+        try {
+            h = History.read(file);
+        } catch (HistoryFormatException e) {
+            err.println("fli check: " + file + ": " + e.getMessage());
+            return 2;
+        } catch (NoSuchFileException e) {
+            err.println("fli check: " + file + ": no such file");
+            return 2;
+        } catch (IOException e) {
+            err.println("fli check: " + file + ": cannot read: " + e.getMessage());
+            return 2;
+        }
+        CheckResult r = Checker.check(h);
+        out.print(json ? Reports.jsonText(r) + "\n" : Reports.text(r));
+        if (html != null) {
+            Files.writeString(html, Timeline.html(h, r));
+            if (!json) {
+                out.println("timeline: " + html);
+            }
+        }
+        out.flush();
+        return Checking.exitCode(r);
+    }
+}
