@@ -18,10 +18,11 @@ public final class Checker {
     private Checker() {
     }
 
-    private record Detector(List<Invariant> covers, BiConsumer<Analysis, Emitter> run) {
+    /** A detector and the invariants it decides. */
+    record Detector(List<Invariant> covers, BiConsumer<Analysis, Emitter> run) {
     }
 
-    private static final List<Detector> DETECTORS = List.of(
+    static final List<Detector> DETECTORS = List.of(
             new Detector(List.of(Invariant.SINGLE_WRITER), Detectors::singleWriter),
             new Detector(List.of(Invariant.VISIBILITY_BARRIER), Detectors::visibilityBarrier),
             new Detector(List.of(Invariant.NO_DUPLICATE_OR_MISSING), Detectors::noDuplicateOrMissing),
@@ -30,6 +31,10 @@ public final class Checker {
             new Detector(List.of(Invariant.FAIL_CLOSED), Detectors::failClosed));
 
     public static CheckResult check(History history) {
+        return check(history, DETECTORS);
+    }
+
+    static CheckResult check(History history, List<Detector> detectors) {
         Map<Invariant, CheckResult.Verdict> verdicts = new EnumMap<>(Invariant.class);
         List<Anomaly> anomalies = new ArrayList<>();
         Analysis analysis;
@@ -41,7 +46,7 @@ public final class Checker {
             }
             return new CheckResult(Validity.UNKNOWN, anomalies, verdicts, stats(history), history.test());
         }
-        for (Detector d : DETECTORS) {
+        for (Detector d : detectors) {
             Emitter out = new Emitter(MAX_ANOMALIES_PER_INVARIANT);
             try {
                 d.run().accept(analysis, out);
