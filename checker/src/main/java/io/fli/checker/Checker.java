@@ -46,20 +46,25 @@ public final class Checker {
             }
             return new CheckResult(Validity.UNKNOWN, anomalies, verdicts, stats(history), history.test());
         }
-        for (Detector d : detectors) {
+        // Detectors are independent: run them on all cores, then combine their findings in a fixed order.
+        Analysis shared = analysis;
+        List<Object[]> runs = detectors.parallelStream().map(d -> {
             Emitter out = new Emitter(MAX_ANOMALIES_PER_INVARIANT);
             try {
-                d.run().accept(analysis, out);
+                d.run().accept(shared, out);
+                return new Object[]{d, out, null};
             } catch (RuntimeException e) {
-                for (Invariant inv : d.covers()) {
-                    verdicts.put(inv, new CheckResult.Verdict(Validity.UNKNOWN, out.count(inv), describe(e)));
-                    anomalies.addAll(out.anomalies(inv));
-                }
-                continue;
+                return new Object[]{d, out, e};
             }
+        }).toList();
+        for (Object[] run : runs) {
+            Detector d = (Detector) run[0];
+            Emitter out = (Emitter) run[1];
+            RuntimeException failure = (RuntimeException) run[2];
             for (Invariant inv : d.covers()) {
                 long n = out.count(inv);
-                verdicts.put(inv, new CheckResult.Verdict(n == 0 ? Validity.VALID : Validity.INVALID, n, null));
+                verdicts.put(inv, failure != null ? new CheckResult.Verdict(Validity.UNKNOWN, n, describe(failure))
+                        : new CheckResult.Verdict(n == 0 ? Validity.VALID : Validity.INVALID, n, null));
                 anomalies.addAll(out.anomalies(inv));
             }
         }

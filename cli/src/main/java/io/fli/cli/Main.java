@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code fli} command line. */
 @Command(name = "fli", mixinStandardHelpOptions = true, version = "fli 0.1.0",
         description = "A finalized log index and the Jepsen-style harness that proves it safe.",
-        subcommands = {CheckCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CheckCommand.class, DemoCommand.class, BenchCommand.class, BenchCheckerCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -57,9 +57,11 @@ public final class Analysis {
             }
         }
 
+        boolean allFailed = true;
+
         /** True when every publish carrying this version definitely failed. */
         public boolean allFailed() {
-            return publishes.stream().allMatch(p -> p.outcome() == Op.Type.FAIL);
+            return allFailed;
         }
 
         public Pair firstAck() {
@@ -95,9 +97,11 @@ public final class Analysis {
             return null;
         }
 
+        boolean allFailed = true;
+
         /** True when the block was published and every publish of it (any version) definitely failed. */
         public boolean allFailed() {
-            return versions.stream().allMatch(Version::allFailed);
+            return allFailed;
         }
     }
 
@@ -162,6 +166,10 @@ public final class Analysis {
                     info.versions.add(v);
                 }
                 v.publishes.add(p);
+                if (p.outcome() != Op.Type.FAIL) {
+                    v.allFailed = false;
+                    info.allFailed = false;
+                }
             }
         }
         base = min;

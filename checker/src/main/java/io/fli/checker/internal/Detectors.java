@@ -174,6 +174,13 @@ public final class Detectors {
         }
         boolean indexExists = false;
         for (Version v : info.versions) {
+            Op.Log same = v.byIndex.get(l.index());
+            if (same != null && same.address() == l.address() && same.topics() == l.topics()
+                    && same.data() == l.data()) {
+                return Kind.CLEAN; // the parser shared the published log's strings: identical by construction
+            }
+        }
+        for (Version v : info.versions) {
             Op.Log p = v.byIndex.get(l.index());
             if (p != null) {
                 indexExists = true;
@@ -245,6 +252,9 @@ public final class Detectors {
                 .sorted((x, y) -> Integer.compare(x.completeIndex(), y.completeIndex())).toList();
         for (Pair q : oks) {
             Op.Query v = query(q);
+            if (matchesExactly(a, v)) {
+                continue;
+            }
             Set<BlockLog> seen = new HashSet<>();
             // Returned logs per block in the judged range, by index: present (clean matching or damaged).
             TreeMap<Long, Map<Integer, Op.ReturnedLog>> returned = new TreeMap<>();
@@ -333,6 +343,35 @@ public final class Detectors {
                 }
             }
         }
+    }
+
+    /**
+     * The common case, decided without building per-block maps: the returned logs are, in order, exactly the
+     * expected logs, every one the same published log (the parser shares strings with it) of a block that has a
+     * single version.
+     */
+    private static boolean matchesExactly(Analysis a, Op.Query v) {
+        Long h = v.head();
+        if (h == null) {
+            return v.logs().isEmpty();
+        }
+        long lo = Math.max(v.from() == null ? a.base : v.from(), a.base);
+        long hi = v.to() == null ? h : Math.min(v.to(), h);
+        List<Analysis.Match> expected = a.expected(lo, hi, v.addresses(), v.topics());
+        List<Op.ReturnedLog> got = v.logs();
+        if (expected.size() != got.size()) {
+            return false;
+        }
+        for (int i = 0; i < got.size(); i++) {
+            Analysis.Match m = expected.get(i);
+            Op.ReturnedLog l = got.get(i);
+            if (m.block().number != l.block() || m.log().index() != l.index() || m.log().address() != l.address()
+                    || m.log().topics() != l.topics() || m.log().data() != l.data()
+                    || m.block().versions.size() != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean consistent(Analysis a, Version v, Set<Integer> want, Map<Integer, Op.ReturnedLog> got) {

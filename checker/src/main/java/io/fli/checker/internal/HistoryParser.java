@@ -32,8 +32,13 @@ public final class HistoryParser {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> strings = new HashMap<>();
-    private final Map<String, Op.Block> versions = new HashMap<>();
-    private final Map<String, Long> versionLine = new HashMap<>();
+    private record VersionKey(long number, String hash) {
+    }
+
+    private final Map<VersionKey, Op.Block> versions = new HashMap<>();
+    /** Every version seen so far by block number, to share the strings of returned logs with their published log. */
+    private final Map<Long, List<Op.Block>> versionsByNumber = new HashMap<>();
+    private final Map<VersionKey, Long> versionLine = new HashMap<>();
     private final Map<Integer, Op> outstanding = new HashMap<>();
     private final Map<Integer, Long> outstandingLine = new HashMap<>();
     private final Set<Integer> retired = new HashSet<>();
@@ -53,12 +58,47 @@ public final class HistoryParser {
         }
     }
 
+    /** A chunk of lines parsed into trees by the reader thread; a line that is not JSON carries its error. */
+    private record Chunk(JsonNode[] trees, String[] errors, int n, IOException failure) {
+    }
+
+    private static final int CHUNK = 512;
+    private static final Chunk END = new Chunk(new JsonNode[0], new String[0], 0, null);
+
+    /**
+     * Parses a history. JSON parsing of the lines runs on a second thread, a few chunks ahead of the validation,
+     * which stays sequential so that the first broken rule in file order is the one reported.
+     */
     public static History parse(BufferedReader r) throws IOException {
         HistoryParser p = new HistoryParser();
-        String s;
-        while ((s = r.readLine()) != null) {
-            p.line++;
-            p.accept(s);
+        java.util.concurrent.BlockingQueue<Chunk> queue = new java.util.concurrent.ArrayBlockingQueue<>(16);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = new Thread(() -> readAhead(r, queue, stop), "fli-history-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            while (true) {
+                Chunk c = queue.take();
+                if (c == END) {
+                    break;
+                }
+                for (int i = 0; i < c.n; i++) {
+                    p.line++;
+                    if (c.errors[i] != null) {
+                        throw p.bad(c.errors[i]);
+                    }
+                    p.accept(c.trees[i]);
+                }
+                if (c.failure != null) {
+                    throw c.failure;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading the history");
+        } finally {
+            stop.set(true);
+            queue.clear();
         }
         if (p.line == 0) {
             throw new HistoryFormatException(1, "the file is empty; line 1 must be the header {\"format\":\"" + FORMAT
@@ -67,20 +107,57 @@ public final class HistoryParser {
         return new History(p.test, p.ops);
     }
 
+    private static void readAhead(BufferedReader r, java.util.concurrent.BlockingQueue<Chunk> queue,
+                                  java.util.concurrent.atomic.AtomicBoolean stop) {
+        try {
+            while (!stop.get()) {
+                JsonNode[] trees = new JsonNode[CHUNK];
+                String[] errors = new String[CHUNK];
+                int n = 0;
+                IOException failure = null;
+                boolean eof = false;
+                boolean broken = false;
+                try {
+                    while (n < CHUNK) {
+                        String s = r.readLine();
+                        if (s == null) {
+                            eof = true;
+                            break;
+                        }
+                        try {
+                            trees[n] = JSON.readTree(s);
+                            if (trees[n] == null || !trees[n].isObject()) {
+                                errors[n] = "each line must be one JSON object";
+                                broken = true;
+                            }
+                        } catch (JsonProcessingException e) {
+                            errors[n] = "not valid JSON (" + e.getOriginalMessage() + ")";
+                            broken = true;
+                        }
+                        n++;
+                        if (broken) {
+                            break;
+                        }
+                    }
+                } catch (IOException e) {
+                    failure = e;
+                }
+                queue.put(new Chunk(trees, errors, n, failure));
+                if (eof || broken || failure != null) {
+                    break;
+                }
+            }
+            queue.put(END);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private HistoryFormatException bad(String rule) {
         return new HistoryFormatException(line, rule);
     }
 
-    private void accept(String text) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw bad("not valid JSON (" + e.getOriginalMessage() + ")");
-        }
-        if (n == null || !n.isObject()) {
-            throw bad("each line must be one JSON object");
-        }
+    private void accept(JsonNode n) {
         if (line == 1) {
             header(n);
         } else {
@@ -146,14 +223,15 @@ public final class HistoryParser {
         if (!v.isArray()) {
             throw bad(where + " must be an array of strings, found " + v);
         }
-        List<String> out = new ArrayList<>(v.size());
-        for (JsonNode e : v) {
+        String[] out = new String[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode e = v.get(i);
             if (!e.isTextual()) {
                 throw bad(where + " must contain only strings, found " + e);
             }
-            out.add(intern(e.textValue()));
+            out[i] = intern(e.textValue());
         }
-        return out;
+        return List.of(out);
     }
 
     private void op(JsonNode n) {
@@ -275,10 +353,73 @@ public final class HistoryParser {
             if (!l.isObject()) {
                 throw bad(lw + " must be an object");
             }
-            out.add(new Op.ReturnedLog(integer(l, "block", lw), (int) integer(l, "index", lw),
-                    string(l, "address", lw), strings(l.get("topics"), lw + ".topics"), optString(l, "data", lw)));
+            out.add(returned(l, lw));
         }
-        return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, out, null);
+        return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, List.copyOf(out), null);
+    }
+
+    /**
+     * A returned log. When it is identical to a published log already seen, it shares that log's strings, so
+     * millions of returned logs cost no string memory; otherwise (damaged, phantom, not yet published) it keeps
+     * its own.
+     */
+    private Op.ReturnedLog returned(JsonNode l, String lw) {
+        long block = integer(l, "block", lw);
+        int index = (int) integer(l, "index", lw);
+        String address = rawString(l, "address", lw);
+        JsonNode t = l.get("topics");
+        String data = rawOptString(l, "data", lw);
+        List<Op.Block> known = versionsByNumber.get(block);
+        if (known != null && (t == null || t.isNull() || t.isArray())) {
+            for (Op.Block b : known) {
+                Op.Log p = logAt(b, index);
+                if (p != null && p.address().equals(address) && java.util.Objects.equals(p.data(), data)
+                        && sameTopics(p.topics(), t)) {
+                    return new Op.ReturnedLog(block, index, p.address(), p.topics(), p.data());
+                }
+            }
+        }
+        return new Op.ReturnedLog(block, index, intern(address), strings(t, lw + ".topics"), data);
+    }
+
+    private static Op.Log logAt(Op.Block b, int index) {
+        List<Op.Log> logs = b.logs();
+        if (index >= 0 && index < logs.size() && logs.get(index).index() == index) {
+            return logs.get(index);
+        }
+        for (Op.Log l : logs) {
+            if (l.index() == index) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    private static boolean sameTopics(List<String> published, JsonNode t) {
+        int n = t == null || t.isNull() ? 0 : t.size();
+        if (published.size() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            JsonNode e = t.get(i);
+            if (!e.isTextual() || !e.textValue().equals(published.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String rawString(JsonNode parent, String field, String where) {
+        JsonNode v = parent.get(field);
+        if (v == null || !v.isTextual()) {
+            throw bad(where + ": field '" + field + "' must be a string, found " + (v == null ? "nothing" : v));
+        }
+        return v.textValue();
+    }
+
+    private String rawOptString(JsonNode parent, String field, String where) {
+        JsonNode v = parent.get(field);
+        return v == null || v.isNull() ? null : rawString(parent, field, where);
     }
 
     private Op.Query query(JsonNode v, String where) {
@@ -296,7 +437,8 @@ public final class HistoryParser {
                 topics.add(pos.isNull() ? null : strings(pos, where + ".topics[" + i + "]"));
             }
         }
-        return new Op.Query(from, to, addresses, Collections.unmodifiableList(topics), null, null, null);
+        return new Op.Query(from, to, addresses, topics.isEmpty() ? List.of()
+                : Collections.unmodifiableList(topics), null, null, null);
     }
 
     private List<Op.Block> blocks(JsonNode v, String where) {
@@ -334,14 +476,15 @@ public final class HistoryParser {
                     throw bad(lw + ": log index " + idx + " appears twice in block " + number);
                 }
                 ls.add(new Op.Log(idx, optInteger(l, "tx", lw), string(l, "address", lw),
-                        strings(l.get("topics"), lw + ".topics"), optString(l, "data", lw)));
+                        strings(l.get("topics"), lw + ".topics"), rawOptString(l, "data", lw)));
             }
             ls.sort((x, y) -> Integer.compare(x.index(), y.index()));
             Op.Block block = new Op.Block(number, hash, List.copyOf(ls));
-            String key = number + "\u0000" + hash;
+            VersionKey key = new VersionKey(number, hash);
             Op.Block known = versions.putIfAbsent(key, block);
             if (known == null) {
                 versionLine.put(key, line);
+                versionsByNumber.computeIfAbsent(number, k -> new ArrayList<>(1)).add(block);
             } else if (!known.equals(block)) {
                 throw bad(bw + ": block " + number + " with hash " + hash + " has different contents than at line "
                         + versionLine.get(key) + " (blocks of the same number and hash must be identical)");
