@@ -1,0 +1,105 @@
+package io.fli.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run fli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path history(String name, String... lines) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, String.join("\n", lines) + "\n");
+        return f;
+    }
+
+    private static final String HEADER = "{\"format\":\"finalized-log-index-history\",\"version\":1,\"test\":{\"name\":\"cli\",\"seed\":9}}";
+
+    @Test
+    void checkExitsZeroOnAValidHistoryAndPrintsASummary() throws Exception {
+        Path f = history("ok.jsonl", HEADER,
+                "{\"index\":0,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"query\",\"value\":{\"from\":null,\"to\":null}}",
+                "{\"index\":1,\"time\":2,\"process\":0,\"type\":\"ok\",\"f\":\"query\",\"value\":{\"from\":null,\"to\":null,\"head\":null,\"logs\":[]}}");
+        Run r = fli("check", f.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("VALID: 2 operations (test cli, seed 9)").contains("query: ok 1");
+    }
+
+    @Test
+    void checkExitsOneOnAnInvalidHistoryAndNamesTheOperations() throws Exception {
+        Path f = history("bad.jsonl", HEADER,
+                "{\"index\":0,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"query\",\"value\":{}}",
+                "{\"index\":1,\"time\":2,\"process\":0,\"type\":\"ok\",\"f\":\"query\",\"value\":{\"head\":7,\"logs\":[]}}",
+                "{\"index\":2,\"time\":3,\"process\":0,\"type\":\"invoke\",\"f\":\"query\",\"value\":{}}",
+                "{\"index\":3,\"time\":4,\"process\":0,\"type\":\"ok\",\"f\":\"query\",\"value\":{\"head\":6,\"logs\":[]}}");
+        Run r = fli("check", f.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("INVALID", "[snapshot-consistent] ops [1, 3]: query 3 returned head 6 after query 1 had already returned head 7");
+        Run json = fli("check", "--json", f.toString());
+        assertThat(json.code()).isEqualTo(1);
+        var node = new ObjectMapper().readTree(json.out());
+        assertThat(node.get("valid").asBoolean(true)).isFalse();
+        assertThat(node.get("anomalies").get(0).get("invariant").asText()).isEqualTo("snapshot-consistent");
+    }
+
+    @Test
+    void checkExitsTwoOnAFormatErrorNamingLineAndRule() throws Exception {
+        Path f = history("broken.jsonl", HEADER, "{\"index\":3,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"query\"}");
+        Run r = fli("check", f.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("line 2: index 3 where 0 was expected");
+        Run missing = fli("check", dir.resolve("nope.jsonl").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such file");
+    }
+
+    @Test
+    void checkWritesATimeline() throws Exception {
+        Path f = history("ok.jsonl", HEADER,
+                "{\"index\":0,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"query\",\"value\":{}}",
+                "{\"index\":1,\"time\":2,\"process\":0,\"type\":\"ok\",\"f\":\"query\",\"value\":{\"head\":null,\"logs\":[]}}");
+        Path html = dir.resolve("t.html");
+        Run r = fli("check", f.toString(), "--html", html.toString());
+        assertThat(r.code()).isZero();
+        assertThat(Files.readString(html)).contains("<svg", "process 0");
+    }
+
+    @Test
+    void demoIngestsAndEveryAnswerIsExact() {
+        Run r = fli("demo", "--blocks", "300", "--queries", "100");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("ingested 300 blocks", "100 exact, 0 wrong", "health: OK");
+    }
+
+    @Test
+    void benchRunsOnATinyChainAndPrintsRatios() {
+        Run r = fli("bench", "--logs", "20000", "--queries", "20", "--warmup", "5");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("fli ingest:", "sqlite ingest:", "| 256-term address OR |");
+    }
+
+    @Test
+    void syntheticHistoriesForTheCheckerBenchmarkAreValid() throws Exception {
+        Path f = dir.resolve("synthetic.jsonl");
+        SyntheticHistory.write(f, 20_000, 5);
+        Run r = fli("check", f.toString());
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+}
