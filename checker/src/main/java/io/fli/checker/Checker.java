@@ -82,24 +82,33 @@ public final class Checker {
         return e.getClass().getSimpleName() + ": " + e.getMessage() + (at == null ? "" : " at " + at);
     }
 
+    private static boolean isNemesisF(History h, String f) {
+        return !f.equals("acquire") && !f.equals("publish") && !f.equals("query");
+    }
+
     static CheckResult.Stats stats(History h) {
         Map<String, Map<String, Long>> byF = new TreeMap<>();
-        Map<Integer, Op> open = new java.util.HashMap<>();
+        Map<String, long[]> counts = new java.util.HashMap<>();
         for (Op op : h.ops()) {
-            if (op.type() == Op.Type.INVOKE) {
-                if (!op.isNemesis()) {
-                    open.put(op.process(), op);
+            long[] c = counts.computeIfAbsent(op.f(), k -> new long[Op.Type.values().length]);
+            c[op.type().ordinal()]++;
+        }
+        counts.forEach((f, c) -> {
+            Map<String, Long> m = new TreeMap<>();
+            long completions = 0;
+            for (Op.Type t : Op.Type.values()) {
+                if (t != Op.Type.INVOKE && c[t.ordinal()] > 0) {
+                    m.put(t.wire(), c[t.ordinal()]);
+                    completions += c[t.ordinal()];
                 }
-                continue;
             }
-            if (!op.isNemesis()) {
-                open.remove(op.process());
+            // Client invokes are completed at most once; nemesis invokes are followed by an info or stand alone.
+            long incomplete = c[Op.Type.INVOKE.ordinal()] - completions;
+            if (incomplete > 0 && !isNemesisF(h, f)) {
+                m.put("incomplete", incomplete);
             }
-            byF.computeIfAbsent(op.f(), k -> new TreeMap<>()).merge(op.type().wire(), 1L, Long::sum);
-        }
-        for (Op op : open.values()) {
-            byF.computeIfAbsent(op.f(), k -> new TreeMap<>()).merge("incomplete", 1L, Long::sum);
-        }
+            byF.put(f, m);
+        });
         return new CheckResult.Stats(h.ops().size(), byF);
     }
 }

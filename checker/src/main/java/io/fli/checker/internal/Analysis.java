@@ -105,6 +105,44 @@ public final class Analysis {
         }
     }
 
+    /** The outstanding invoke of each process: an array for the usual small process numbers, a map beyond. */
+    static final class OpenOps {
+        private Op[] small = new Op[64];
+        private final Map<Integer, Op> large = new HashMap<>();
+
+        void put(int process, Op op) {
+            if (process < 1 << 20) {
+                if (process >= small.length) {
+                    small = java.util.Arrays.copyOf(small, Math.max(process + 1, small.length * 2));
+                }
+                small[process] = op;
+            } else {
+                large.put(process, op);
+            }
+        }
+
+        Op remove(int process) {
+            if (process < 1 << 20) {
+                if (process >= small.length) {
+                    return null;
+                }
+                Op op = small[process];
+                small[process] = null;
+                return op;
+            }
+            return large.remove(process);
+        }
+
+        void forEachRemaining(java.util.function.Consumer<Op> f) {
+            for (Op op : small) {
+                if (op != null) {
+                    f.accept(op);
+                }
+            }
+            large.values().forEach(f);
+        }
+    }
+
     public final History history;
     public final List<Pair> acquires = new ArrayList<>();
     public final List<Pair> publishes = new ArrayList<>();
@@ -124,9 +162,9 @@ public final class Analysis {
     public Analysis(History h) {
         this.history = h;
         List<Op> ops = h.ops();
-        Map<Integer, Op> open = new HashMap<>();
+        OpenOps open = new OpenOps();
         List<Integer> crash = new ArrayList<>();
-        List<Pair> pairs = new ArrayList<>();
+        List<Pair> pairs = new ArrayList<>(ops.size() / 2 + 1);
         for (Op op : ops) {
             if (op.isNemesis()) {
                 if (op.f().equals("restart") || op.f().equals("kill") || op.f().equals("crash")) {
@@ -140,9 +178,7 @@ public final class Analysis {
                 pairs.add(new Pair(open.remove(op.process()), op));
             }
         }
-        for (Op op : open.values()) {
-            pairs.add(new Pair(op, null));
-        }
+        open.forEachRemaining(op -> pairs.add(new Pair(op, null)));
         pairs.sort((a, b) -> Integer.compare(a.invokeIndex(), b.invokeIndex()));
         for (Pair p : pairs) {
             switch (p.invoke().f()) {
@@ -176,6 +212,12 @@ public final class Analysis {
         blockNumbers = blocks.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
         failedBlocks = blocks.values().stream().filter(BlockInfo::allFailed).mapToLong(b -> b.number).sorted()
                 .toArray();
+        if (blockNumbers.length > 0 && blockNumbers[blockNumbers.length - 1] - base < 64_000_000L) {
+            dense = new BlockInfo[(int) (blockNumbers[blockNumbers.length - 1] - base + 1)];
+            for (BlockInfo info : blocks.values()) {
+                dense[(int) (info.number - base)] = info;
+            }
+        }
         buildPostings();
     }
 
@@ -208,6 +250,18 @@ public final class Analysis {
             build.add(new HashMap<>());
         }
         build.get(position).computeIfAbsent(value, k -> new LongList()).add(key);
+    }
+
+    /** Dense lookup by block number when the published range is not absurdly sparse. */
+    private BlockInfo[] dense;
+
+    /** The block's versions, or null. */
+    public BlockInfo block(long number) {
+        if (dense != null) {
+            long off = number - base;
+            return off < 0 || off >= dense.length ? null : dense[(int) off];
+        }
+        return blocks.get(number);
     }
 
     /** Whether a crash/restart/kill nemesis line lies strictly between the two indexes. */
@@ -253,7 +307,7 @@ public final class Analysis {
                 from = -from - 1;
             }
             for (int i = from; i < blockNumbers.length && blockNumbers[i] <= hi; i++) {
-                BlockInfo info = blocks.get(blockNumbers[i]);
+                BlockInfo info = block(blockNumbers[i]);
                 for (int o = 0; o < info.ordinalLog.size(); o++) {
                     out.add(new Match(info, info.ordinalVersion.get(o), info.ordinalLog.get(o)));
                 }
@@ -266,7 +320,7 @@ public final class Analysis {
             acc = intersect(acc, clauses.get(c));
         }
         for (long key : acc) {
-            BlockInfo info = blocks.get((key >>> 32) + base);
+            BlockInfo info = block((key >>> 32) + base);
             int o = (int) key;
             out.add(new Match(info, info.ordinalVersion.get(o), info.ordinalLog.get(o)));
         }
@@ -313,9 +367,35 @@ public final class Analysis {
         return out;
     }
 
+    /** First index whose value is {@code >= key}: interpolation steps first (keys are spread evenly), then binary. */
     private static int lowerBound(long[] a, long key) {
         int lo = 0;
         int hi = a.length;
+        for (int step = 0; step < 3 && hi - lo > 32; step++) {
+            long vlo = a[lo];
+            long vhi = a[hi - 1];
+            if (key <= vlo) {
+                return lo;
+            }
+            if (key > vhi) {
+                return hi;
+            }
+            int guess = lo + (int) ((double) (key - vlo) / (vhi - vlo) * (hi - 1 - lo));
+            guess = Math.max(lo, Math.min(hi - 1, guess));
+            // Narrow to a window of 16 around the guess when it brackets the key.
+            int l2 = Math.max(lo, guess - 8);
+            int h2 = Math.min(hi, guess + 8);
+            if (a[l2] < key && (h2 == hi || a[h2 - 1] >= key)) {
+                lo = l2;
+                hi = h2;
+                break;
+            }
+            if (a[guess] < key) {
+                lo = guess + 1;
+            } else {
+                hi = guess + 1;
+            }
+        }
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (a[mid] < key) {

@@ -118,7 +118,7 @@ public final class Detectors {
             Op.Query v = query(q);
             Long h = v.head();
             if (h != null && h >= a.base) {
-                BlockInfo info = a.blocks.get(h);
+                BlockInfo info = a.block(h);
                 if (info == null || info.firstInvoke > q.completeIndex()) {
                     out.emit(Invariant.VISIBILITY_BARRIER, "query " + q.id() + " returned head " + h
                             + " but no publish carrying block " + h + " was invoked before it completed"
@@ -129,7 +129,7 @@ public final class Detectors {
             if (h != null && a.failedBlocks.length > 0 && a.failedBlocks[0] <= h
                     && reportedFailed.add(a.failedBlocks[0])) {
                 long b = a.failedBlocks[0];
-                BlockInfo info = a.blocks.get(b);
+                BlockInfo info = a.block(b);
                 List<Integer> ops = new ArrayList<>();
                 ops.add(q.id());
                 info.versions.forEach(ver -> ver.publishes.forEach(p -> ops.add(p.id())));
@@ -149,7 +149,7 @@ public final class Detectors {
                             + " of block " + l.block() + ", " + where, q.id());
                     break;
                 }
-                BlockInfo info = a.blocks.get(l.block());
+                BlockInfo info = a.block(l.block());
                 if (info != null && info.allFailed() && reportedFailed.add(l.block())) {
                     out.emit(Invariant.VISIBILITY_BARRIER, "query " + q.id() + " returned log " + l.index()
                             + " of block " + l.block() + " but every publish of that block failed", q.id());
@@ -168,7 +168,7 @@ public final class Detectors {
     enum Kind { CLEAN, DAMAGED, PHANTOM }
 
     static Kind classify(Analysis a, Op.ReturnedLog l) {
-        BlockInfo info = a.blocks.get(l.block());
+        BlockInfo info = a.block(l.block());
         if (info == null) {
             return Kind.PHANTOM;
         }
@@ -202,7 +202,7 @@ public final class Detectors {
                 if (l.block() < a.base || classify(a, l) != Kind.DAMAGED) {
                     continue;
                 }
-                BlockInfo info = a.blocks.get(l.block());
+                BlockInfo info = a.block(l.block());
                 Version v = info.versions.stream().filter(x -> x.byIndex.containsKey(l.index())).findFirst().get();
                 Op.Log p = v.byIndex.get(l.index());
                 List<String> diffs = new ArrayList<>();
@@ -299,7 +299,7 @@ public final class Detectors {
             TreeSet<Long> judged = new TreeSet<>(expected.keySet());
             judged.addAll(returned.keySet());
             for (long b : judged) {
-                BlockInfo info = a.blocks.get(b);
+                BlockInfo info = a.block(b);
                 if (info == null) {
                     continue;
                 }

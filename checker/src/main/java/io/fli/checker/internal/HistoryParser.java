@@ -62,23 +62,33 @@ public final class HistoryParser {
     private record Chunk(JsonNode[] trees, String[] errors, int n, IOException failure) {
     }
 
-    private static final int CHUNK = 512;
+    private static final int CHUNK = 256;
     private static final Chunk END = new Chunk(new JsonNode[0], new String[0], 0, null);
 
+    /** Parses JSON lines off the validating thread; daemon threads, shared by all parses. */
+    private static final java.util.concurrent.ExecutorService PARSERS = java.util.concurrent.Executors
+            .newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "fli-history-json");
+                t.setDaemon(true);
+                return t;
+            });
+
     /**
-     * Parses a history. JSON parsing of the lines runs on a second thread, a few chunks ahead of the validation,
-     * which stays sequential so that the first broken rule in file order is the one reported.
+     * Parses a history. A reader thread cuts the file into chunks of lines, a small pool parses them into JSON
+     * trees ahead of time, and validation consumes the chunks strictly in file order, so that the first broken rule
+     * in the file is the one reported.
      */
     public static History parse(BufferedReader r) throws IOException {
         HistoryParser p = new HistoryParser();
-        java.util.concurrent.BlockingQueue<Chunk> queue = new java.util.concurrent.ArrayBlockingQueue<>(16);
+        java.util.concurrent.BlockingQueue<java.util.concurrent.Future<Chunk>> queue =
+                new java.util.concurrent.ArrayBlockingQueue<>(3);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread reader = new Thread(() -> readAhead(r, queue, stop), "fli-history-reader");
         reader.setDaemon(true);
         reader.start();
         try {
             while (true) {
-                Chunk c = queue.take();
+                Chunk c = queue.take().get();
                 if (c == END) {
                     break;
                 }
@@ -96,6 +106,8 @@ public final class HistoryParser {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while reading the history");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("parsing the history failed", e.getCause());
         } finally {
             stop.set(true);
             queue.clear();
@@ -107,16 +119,33 @@ public final class HistoryParser {
         return new History(p.test, p.ops);
     }
 
-    private static void readAhead(BufferedReader r, java.util.concurrent.BlockingQueue<Chunk> queue,
+    private static Chunk parseChunk(String[] lines, int n, IOException failure) {
+        JsonNode[] trees = new JsonNode[n];
+        String[] errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                trees[i] = JSON.readTree(lines[i]);
+                if (trees[i] == null || !trees[i].isObject()) {
+                    errors[i] = "each line must be one JSON object";
+                }
+            } catch (JsonProcessingException e) {
+                errors[i] = "not valid JSON (" + e.getOriginalMessage() + ")";
+            }
+            if (errors[i] != null) {
+                return new Chunk(trees, errors, i + 1, null);
+            }
+        }
+        return new Chunk(trees, errors, n, failure);
+    }
+
+    private static void readAhead(BufferedReader r, java.util.concurrent.BlockingQueue<java.util.concurrent.Future<Chunk>> queue,
                                   java.util.concurrent.atomic.AtomicBoolean stop) {
         try {
-            while (!stop.get()) {
-                JsonNode[] trees = new JsonNode[CHUNK];
-                String[] errors = new String[CHUNK];
+            boolean eof = false;
+            while (!stop.get() && !eof) {
+                String[] lines = new String[CHUNK];
                 int n = 0;
                 IOException failure = null;
-                boolean eof = false;
-                boolean broken = false;
                 try {
                     while (n < CHUNK) {
                         String s = r.readLine();
@@ -124,30 +153,17 @@ public final class HistoryParser {
                             eof = true;
                             break;
                         }
-                        try {
-                            trees[n] = JSON.readTree(s);
-                            if (trees[n] == null || !trees[n].isObject()) {
-                                errors[n] = "each line must be one JSON object";
-                                broken = true;
-                            }
-                        } catch (JsonProcessingException e) {
-                            errors[n] = "not valid JSON (" + e.getOriginalMessage() + ")";
-                            broken = true;
-                        }
-                        n++;
-                        if (broken) {
-                            break;
-                        }
+                        lines[n++] = s;
                     }
                 } catch (IOException e) {
                     failure = e;
+                    eof = true;
                 }
-                queue.put(new Chunk(trees, errors, n, failure));
-                if (eof || broken || failure != null) {
-                    break;
-                }
+                int count = n;
+                IOException f = failure;
+                queue.put(PARSERS.submit(() -> parseChunk(lines, count, f)));
             }
-            queue.put(END);
+            queue.put(java.util.concurrent.CompletableFuture.completedFuture(END));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -184,7 +200,7 @@ public final class HistoryParser {
         return prev == null ? s : prev;
     }
 
-    private long integer(JsonNode parent, String field, String where) {
+    private long integer(JsonNode parent, String field, Where where) {
         JsonNode v = parent.get(field);
         if (v == null || !v.isIntegralNumber() || !v.canConvertToLong()) {
             throw bad(where + ": field '" + field + "' must be an integer, found " + (v == null ? "nothing" : v));
@@ -192,7 +208,7 @@ public final class HistoryParser {
         return v.asLong();
     }
 
-    private Long optInteger(JsonNode parent, String field, String where) {
+    private Long optInteger(JsonNode parent, String field, Where where) {
         JsonNode v = parent.get(field);
         if (v == null || v.isNull()) {
             return null;
@@ -200,7 +216,7 @@ public final class HistoryParser {
         return integer(parent, field, where);
     }
 
-    private String string(JsonNode parent, String field, String where) {
+    private String string(JsonNode parent, String field, Where where) {
         JsonNode v = parent.get(field);
         if (v == null || !v.isTextual()) {
             throw bad(where + ": field '" + field + "' must be a string, found " + (v == null ? "nothing" : v));
@@ -208,7 +224,7 @@ public final class HistoryParser {
         return intern(v.textValue());
     }
 
-    private String optString(JsonNode parent, String field, String where) {
+    private String optString(JsonNode parent, String field, Where where) {
         JsonNode v = parent.get(field);
         if (v == null || v.isNull()) {
             return null;
@@ -216,7 +232,7 @@ public final class HistoryParser {
         return string(parent, field, where);
     }
 
-    private List<String> strings(JsonNode v, String where) {
+    private List<String> strings(JsonNode v, Where where) {
         if (v == null || v.isNull()) {
             return List.of();
         }
@@ -235,12 +251,12 @@ public final class HistoryParser {
     }
 
     private void op(JsonNode n) {
-        long index = integer(n, "index", "operation");
+        long index = integer(n, "index", Where.of("operation"));
         if (index != ops.size()) {
             throw bad("index " + index + " where " + ops.size() + " was expected (indexes are 0, 1, 2 ... in file "
                     + "order, no gaps)");
         }
-        long time = integer(n, "time", "operation " + index);
+        long time = integer(n, "time", Where.operation(index));
         if (time < 0) {
             throw bad("operation " + index + ": time must be >= 0, found " + time);
         }
@@ -268,7 +284,7 @@ public final class HistoryParser {
         if (t.textValue().chars().anyMatch(Character::isUpperCase)) {
             throw bad("operation " + index + ": type must be invoke, ok, fail or info, found " + t);
         }
-        String f = string(n, "f", "operation " + index);
+        String f = string(n, "f", Where.operation(index));
         JsonNode value = n.get("value");
         if (value != null && !value.isNull() && !value.isObject()) {
             throw bad("operation " + index + ": value must be an object, found " + value);
@@ -276,7 +292,7 @@ public final class HistoryParser {
         if (value == null || value.isNull()) {
             value = JsonNodeFactory.instance.objectNode();
         }
-        String where = f + " " + type.wire() + " (operation " + index + ")";
+        Where where = Where.op(f, type.wire(), index);
         if (process == Op.NEMESIS) {
             if (type == Op.Type.OK || type == Op.Type.FAIL) {
                 throw bad(where + ": a nemesis operation is an invoke followed by an info, or a lone info");
@@ -316,7 +332,7 @@ public final class HistoryParser {
         ops.add(new Op((int) index, time, process, type, f, completionValue(invoke.value(), type, value, where)));
     }
 
-    private Op.Value invokeValue(String f, JsonNode v, String where) {
+    private Op.Value invokeValue(String f, JsonNode v, Where where) {
         return switch (f) {
             case "acquire" -> new Op.Acquire(string(v, "writer", where), null, null);
             case "publish" -> new Op.Publish(string(v, "writer", where), integer(v, "epoch", where), blocks(v, where),
@@ -325,7 +341,7 @@ public final class HistoryParser {
         };
     }
 
-    private Op.Value completionValue(Op.Value args, Op.Type type, JsonNode v, String where) {
+    private Op.Value completionValue(Op.Value args, Op.Type type, JsonNode v, Where where) {
         String error = type == Op.Type.OK ? null : optString(v, "error", where);
         if (args instanceof Op.Acquire a) {
             return new Op.Acquire(a.writer(), type == Op.Type.OK ? integer(v, "epoch", where) : null, error);
@@ -349,7 +365,7 @@ public final class HistoryParser {
         List<Op.ReturnedLog> out = new ArrayList<>(logs.size());
         for (int i = 0; i < logs.size(); i++) {
             JsonNode l = logs.get(i);
-            String lw = where + " logs[" + i + "]";
+            Where lw = where.sub(" logs[", i, "]");
             if (!l.isObject()) {
                 throw bad(lw + " must be an object");
             }
@@ -363,7 +379,7 @@ public final class HistoryParser {
      * millions of returned logs cost no string memory; otherwise (damaged, phantom, not yet published) it keeps
      * its own.
      */
-    private Op.ReturnedLog returned(JsonNode l, String lw) {
+    private Op.ReturnedLog returned(JsonNode l, Where lw) {
         long block = integer(l, "block", lw);
         int index = (int) integer(l, "index", lw);
         String address = rawString(l, "address", lw);
@@ -379,7 +395,7 @@ public final class HistoryParser {
                 }
             }
         }
-        return new Op.ReturnedLog(block, index, intern(address), strings(t, lw + ".topics"), data);
+        return new Op.ReturnedLog(block, index, intern(address), strings(t, lw.sub(".topics")), data);
     }
 
     private static Op.Log logAt(Op.Block b, int index) {
@@ -409,7 +425,7 @@ public final class HistoryParser {
         return true;
     }
 
-    private String rawString(JsonNode parent, String field, String where) {
+    private String rawString(JsonNode parent, String field, Where where) {
         JsonNode v = parent.get(field);
         if (v == null || !v.isTextual()) {
             throw bad(where + ": field '" + field + "' must be a string, found " + (v == null ? "nothing" : v));
@@ -417,15 +433,15 @@ public final class HistoryParser {
         return v.textValue();
     }
 
-    private String rawOptString(JsonNode parent, String field, String where) {
+    private String rawOptString(JsonNode parent, String field, Where where) {
         JsonNode v = parent.get(field);
         return v == null || v.isNull() ? null : rawString(parent, field, where);
     }
 
-    private Op.Query query(JsonNode v, String where) {
+    private Op.Query query(JsonNode v, Where where) {
         Long from = optInteger(v, "from", where);
         Long to = optInteger(v, "to", where);
-        List<String> addresses = strings(v.get("addresses"), where + ".addresses");
+        List<String> addresses = strings(v.get("addresses"), where.sub(".addresses"));
         JsonNode t = v.get("topics");
         List<List<String>> topics = new ArrayList<>();
         if (t != null && !t.isNull()) {
@@ -434,14 +450,14 @@ public final class HistoryParser {
             }
             for (int i = 0; i < t.size(); i++) {
                 JsonNode pos = t.get(i);
-                topics.add(pos.isNull() ? null : strings(pos, where + ".topics[" + i + "]"));
+                topics.add(pos.isNull() ? null : strings(pos, where.sub(".topics[", i, "]")));
             }
         }
         return new Op.Query(from, to, addresses, topics.isEmpty() ? List.of()
                 : Collections.unmodifiableList(topics), null, null, null);
     }
 
-    private List<Op.Block> blocks(JsonNode v, String where) {
+    private List<Op.Block> blocks(JsonNode v, Where where) {
         JsonNode bs = v.get("blocks");
         if (bs == null || !bs.isArray() || bs.isEmpty()) {
             throw bad(where + ": field 'blocks' must be a non-empty array, found " + (bs == null ? "nothing" : bs));
@@ -449,7 +465,7 @@ public final class HistoryParser {
         List<Op.Block> out = new ArrayList<>(bs.size());
         for (int i = 0; i < bs.size(); i++) {
             JsonNode b = bs.get(i);
-            String bw = where + " blocks[" + i + "]";
+            Where bw = where.sub(" blocks[", i, "]");
             if (!b.isObject()) {
                 throw bad(bw + " must be an object");
             }
@@ -467,7 +483,7 @@ public final class HistoryParser {
             Set<Integer> seen = new HashSet<>();
             for (int j = 0; j < logs.size(); j++) {
                 JsonNode l = logs.get(j);
-                String lw = bw + ".logs[" + j + "]";
+                Where lw = bw.sub(".logs[", j, "]");
                 if (!l.isObject()) {
                     throw bad(lw + " must be an object");
                 }
@@ -476,7 +492,7 @@ public final class HistoryParser {
                     throw bad(lw + ": log index " + idx + " appears twice in block " + number);
                 }
                 ls.add(new Op.Log(idx, optInteger(l, "tx", lw), string(l, "address", lw),
-                        strings(l.get("topics"), lw + ".topics"), rawOptString(l, "data", lw)));
+                        strings(l.get("topics"), lw.sub(".topics")), rawOptString(l, "data", lw)));
             }
             ls.sort((x, y) -> Integer.compare(x.index(), y.index()));
             Op.Block block = new Op.Block(number, hash, List.copyOf(ls));
