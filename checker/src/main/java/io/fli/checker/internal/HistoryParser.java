@@ -208,12 +208,28 @@ public final class HistoryParser {
         return v.asLong();
     }
 
+    /** Boxed block numbers, shared: heads and ranges repeat across millions of queries. */
+    private Long[] boxes = new Long[1024];
+
     private Long optInteger(JsonNode parent, String field, Where where) {
         JsonNode v = parent.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
-        return integer(parent, field, where);
+        long x = integer(parent, field, where);
+        if (x < 0 || x >= 1 << 24) {
+            return x;
+        }
+        int i = (int) x;
+        if (i >= boxes.length) {
+            boxes = java.util.Arrays.copyOf(boxes, Math.max(i + 1, boxes.length * 2));
+        }
+        Long b = boxes[i];
+        if (b == null) {
+            b = x;
+            boxes[i] = b;
+        }
+        return b;
     }
 
     private String string(JsonNode parent, String field, Where where) {
