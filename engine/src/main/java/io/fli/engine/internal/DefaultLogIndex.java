@@ -90,7 +90,19 @@ public final class DefaultLogIndex implements LogIndex {
 
     @Override
     public Health health() {
-        return health.get();
+        Health h = health.get();
+        if (h.status() == Health.Status.DEGRADED) {
+            return h;
+        }
+        for (Object store : new Object[]{meta, blobs}) {
+            if (store instanceof io.fli.engine.HealthReporting r) {
+                java.util.Optional<String> why = r.throttledReason();
+                if (why.isPresent()) {
+                    return new Health(Health.Status.THROTTLED, why.get(), config.clock().millis());
+                }
+            }
+        }
+        return h;
     }
 
     @Override

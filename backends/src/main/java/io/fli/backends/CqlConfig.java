@@ -1,0 +1,67 @@
+package io.fli.backends;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How to reach a CQL cluster (ScyllaDB in production, the local Cassandra in tests). Everything comes from
+ * configuration; nothing is hard-coded.
+ *
+ * @param contactPoints     {@code host:port} of one or more nodes
+ * @param localDatacenter   the driver's local data center
+ * @param keyspace          the keyspace the index lives in (created by the migration if missing)
+ * @param replicationFactor replication factor used when the migration creates the keyspace
+ * @param username          user, or null for no authentication
+ * @param password          password, or null
+ * @param tls               whether to connect with TLS (the JVM's default trust store)
+ * @param requestTimeout    per-request timeout; a conditional write that hits it has an unknown outcome
+ */
+public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
+                        int replicationFactor, String username, String password, boolean tls,
+                        Duration requestTimeout) {
+
+    public static CqlConfig local(int port, String datacenter, String keyspace) {
+        return new CqlConfig(List.of(new InetSocketAddress("127.0.0.1", port)), datacenter, keyspace, 1, null, null,
+                false, Duration.ofSeconds(5));
+    }
+
+    /**
+     * From environment variables: {@code FLI_CQL_CONTACT_POINTS} (comma-separated host:port),
+     * {@code FLI_CQL_DATACENTER}, {@code FLI_CQL_KEYSPACE} (default {@code fli}), {@code FLI_CQL_RF} (default 3),
+     * {@code FLI_CQL_USERNAME}, {@code FLI_CQL_PASSWORD} or {@code FLI_CQL_PASSWORD_FILE}, {@code FLI_CQL_TLS}
+     * ({@code true}/{@code false}), {@code FLI_CQL_TIMEOUT_MS}.
+     */
+    public static CqlConfig fromEnvironment(Map<String, String> env) {
+        String points = require(env, "FLI_CQL_CONTACT_POINTS");
+        List<InetSocketAddress> list = new ArrayList<>();
+        for (String p : points.split(",")) {
+            String t = p.trim();
+            int colon = t.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("FLI_CQL_CONTACT_POINTS: '" + t + "' is not host:port");
+            }
+            list.add(new InetSocketAddress(t.substring(0, colon), Integer.parseInt(t.substring(colon + 1))));
+        }
+        return new CqlConfig(list, require(env, "FLI_CQL_DATACENTER"), env.getOrDefault("FLI_CQL_KEYSPACE", "fli"),
+                Integer.parseInt(env.getOrDefault("FLI_CQL_RF", "3")), env.get("FLI_CQL_USERNAME"),
+                Secrets.value(env, "FLI_CQL_PASSWORD"), Boolean.parseBoolean(env.getOrDefault("FLI_CQL_TLS", "false")),
+                Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_CQL_TIMEOUT_MS", "5000"))));
+    }
+
+    static String require(Map<String, String> env, String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("environment variable " + name + " is not set");
+        }
+        return v;
+    }
+
+    @Override
+    public String toString() {
+        return "CqlConfig" + contactPoints + " dc=" + localDatacenter + " keyspace=" + keyspace + " tls=" + tls
+                + (username == null ? "" : " user=" + username + " password=****");
+    }
+}

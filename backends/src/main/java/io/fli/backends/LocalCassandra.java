@@ -1,0 +1,135 @@
+package io.fli.backends;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Apache Cassandra 5 (CQL with the same lightweight-transaction semantics as ScyllaDB) as a child JVM on 127.0.0.1:
+ * one node, {@code commitlog_sync: batch} (an acknowledged write survives {@code kill -9}), 512 MB heap, fast start.
+ */
+public final class LocalCassandra extends LocalServer {
+    private final int cqlPort;
+    private final int storagePort;
+
+    public LocalCassandra(Path dir) {
+        this(dir, freePort(), freePort());
+    }
+
+    public LocalCassandra(Path dir, int cqlPort, int storagePort) {
+        super(dir);
+        this.cqlPort = cqlPort;
+        this.storagePort = storagePort;
+    }
+
+    @Override
+    public String name() {
+        return "cassandra";
+    }
+
+    /** The CQL (native transport) port. */
+    public int cqlPort() {
+        return cqlPort;
+    }
+
+    @Override
+    public int readyPort() {
+        return cqlPort;
+    }
+
+    @Override
+    protected Duration startTimeout() {
+        return Duration.ofSeconds(120);
+    }
+
+    /** Cassandra's data center name with {@code SimpleSnitch}. */
+    public String datacenter() {
+        return "datacenter1";
+    }
+
+    @Override
+    protected List<String> command() throws IOException {
+        Path conf = dir.resolve("conf");
+        Files.createDirectories(conf);
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        Files.writeString(conf.resolve("cassandra.yaml"), String.join("\n",
+                "cluster_name: fli-local",
+                "num_tokens: 1",
+                "initial_token: 0",
+                "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
+                "endpoint_snitch: SimpleSnitch",
+                "commitlog_sync: batch",
+                "seed_provider:",
+                "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
+                "    parameters:",
+                "      - seeds: \"127.0.0.1:" + storagePort + "\"",
+                "listen_address: 127.0.0.1",
+                "rpc_address: 127.0.0.1",
+                "storage_port: " + storagePort,
+                "native_transport_port: " + cqlPort,
+                "start_native_transport: true",
+                "data_file_directories:",
+                "  - " + data.resolve("data"),
+                "commitlog_directory: " + data.resolve("commitlog"),
+                "saved_caches_directory: " + data.resolve("saved_caches"),
+                "hints_directory: " + data.resolve("hints"),
+                "cdc_raw_directory: " + data.resolve("cdc_raw"),
+                "authenticator: AllowAllAuthenticator",
+                "authorizer: AllowAllAuthorizer",
+                "cas_contention_timeout: 2000ms",
+                "write_request_timeout: 4000ms",
+                "read_request_timeout: 4000ms",
+                "disk_access_mode: standard",
+                "") + "\n");
+        Files.writeString(conf.resolve("logback.xml"), """
+                <configuration>
+                  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+                    <file>%s</file>
+                    <encoder><pattern>%%d{HH:mm:ss.SSS} %%-5level [%%thread] %%logger{20} - %%msg%%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="FILE"/></root>
+                </configuration>
+                """.formatted(dir.resolve("logs").resolve("system.log")));
+        Path lib = serversDir().resolve("cassandra");
+        String classpath;
+        try (Stream<Path> jars = Files.list(lib)) {
+            classpath = conf + java.io.File.pathSeparator + String.join(java.io.File.pathSeparator,
+                    jars.filter(p -> p.toString().endsWith(".jar")).sorted().map(Path::toString).toList());
+        }
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xms512m", "-Xmx512m", "-XX:+UseG1GC",
+                "-Xss512k", "-Dcassandra-foreground=yes",
+                "-Dcassandra.config=file://" + conf.resolve("cassandra.yaml"),
+                "-Dcassandra.storagedir=" + data,
+                "-Dcassandra.logdir=" + dir.resolve("logs"),
+                "-Dlogback.configurationFile=" + conf.resolve("logback.xml"),
+                "-Dcassandra.ring_delay_ms=1000",
+                "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+                "-Dcassandra.superuser_setup_delay_ms=0",
+                "-Djdk.attach.allowAttachSelf=true",
+                "-Dio.netty.tryReflectionSetAccessible=true"));
+        for (String mod : List.of("java.base/jdk.internal.misc", "java.management.rmi/com.sun.jmx.remote.internal.rmi",
+                "java.rmi/sun.rmi.registry", "java.rmi/sun.rmi.server", "java.sql/java.sql", "java.base/java.lang.ref",
+                "jdk.unsupported/sun.misc", "jdk.compiler/com.sun.tools.javac.file", "jdk.attach/sun.tools.attach")) {
+            cmd.add("--add-exports");
+            cmd.add(mod + "=ALL-UNNAMED");
+        }
+        for (String mod : List.of("java.base/java.lang.module", "java.base/jdk.internal.loader",
+                "java.base/jdk.internal.ref", "java.base/jdk.internal.reflect", "java.base/jdk.internal.math",
+                "java.base/jdk.internal.module", "java.base/jdk.internal.util.jar",
+                "jdk.management/com.sun.management.internal", "java.base/sun.nio.ch", "java.base/java.io",
+                "java.base/java.lang.reflect", "jdk.compiler/com.sun.tools.javac", "java.base/java.lang",
+                "java.base/java.util")) {
+            cmd.add("--add-opens");
+            cmd.add(mod + "=ALL-UNNAMED");
+        }
+        cmd.add("-cp");
+        cmd.add(classpath);
+        cmd.add("org.apache.cassandra.service.CassandraDaemon");
+        return cmd;
+    }
+}

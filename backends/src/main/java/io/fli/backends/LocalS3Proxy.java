@@ -1,0 +1,72 @@
+package io.fli.backends;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * S3Proxy (the S3 API over a local folder: the stand-in for MinIO) as a child JVM on 127.0.0.1, with AWS v4
+ * authentication. It survives a killed process but does not fsync, so not a machine crash.
+ */
+public final class LocalS3Proxy extends LocalServer {
+    private final int port;
+    private final String accessKey;
+    private final String secretKey;
+
+    public LocalS3Proxy(Path dir, String accessKey, String secretKey) {
+        this(dir, freePort(), accessKey, secretKey);
+    }
+
+    public LocalS3Proxy(Path dir, int port, String accessKey, String secretKey) {
+        super(dir);
+        this.port = port;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
+    }
+
+    @Override
+    public String name() {
+        return "s3proxy";
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public String accessKey() {
+        return accessKey;
+    }
+
+    public String secretKey() {
+        return secretKey;
+    }
+
+    @Override
+    public int readyPort() {
+        return port;
+    }
+
+    @Override
+    protected Duration startTimeout() {
+        return Duration.ofSeconds(60);
+    }
+
+    @Override
+    protected List<String> command() throws IOException {
+        Path data = dir.resolve("blobs");
+        Files.createDirectories(data);
+        Path props = dir.resolve("s3proxy.properties");
+        Files.writeString(props, String.join("\n",
+                "s3proxy.endpoint=" + endpoint(),
+                "s3proxy.authorization=aws-v4",
+                "s3proxy.identity=" + accessKey,
+                "s3proxy.credential=" + secretKey,
+                "jclouds.provider=filesystem",
+                "jclouds.filesystem.basedir=" + data,
+                "") + "\n");
+        return List.of(java(), "-Xmx256m", "-jar", serversDir().resolve("s3proxy").resolve("s3proxy.jar").toString(),
+                "--properties", props.toString());
+    }
+}

@@ -1,0 +1,214 @@
+package io.fli.backends;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server this process runs as its own child JVM, with its own data folder, log file and loopback ports, so a test
+ * can kill it ({@code SIGKILL}), pause it ({@code SIGSTOP}) and resume it ({@code SIGCONT}), and restart it on the same
+ * data. Signals go only to the child's own PID.
+ */
+public abstract class LocalServer implements AutoCloseable {
+    protected final Path dir;
+    private Process process;
+
+    protected LocalServer(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The command line that runs the server; called on every (re)start. */
+    protected abstract List<String> command() throws IOException;
+
+    /** The loopback port that accepts connections once the server is ready. */
+    public abstract int readyPort();
+
+    /** How long a start may take before it is a failure. */
+    protected abstract Duration startTimeout();
+
+    /** A short name for messages, e.g. {@code cassandra}. */
+    public abstract String name();
+
+    /** The folder with this server's data and logs. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The server's log file (stdout and stderr of the child). */
+    public Path log() {
+        return dir.resolve("logs").resolve("console.log");
+    }
+
+    /** Starts the server and waits until its port accepts connections. Idempotent while running. */
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir.resolve("logs"));
+            ProcessBuilder pb = new ProcessBuilder(command()).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("starting " + name() + " in " + dir, e);
+        }
+        long deadline = System.nanoTime() + startTimeout().toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name() + " exited with code " + process.exitValue()
+                        + " while starting; see " + log() + ":\n" + tail());
+            }
+            if (accepts(readyPort())) {
+                return;
+            }
+            sleep(100);
+        }
+        kill();
+        throw new IllegalStateException(name() + " did not accept connections on 127.0.0.1:" + readyPort()
+                + " within " + startTimeout().toSeconds() + " s; see " + log() + ":\n" + tail());
+    }
+
+    /** The last lines of the server's log, for error messages. */
+    public String tail() {
+        try {
+            List<String> lines = Files.exists(log()) ? Files.readAllLines(log()) : List.of();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** The child's PID, or -1 when not running. */
+    public synchronized long pid() {
+        return isRunning() ? process.pid() : -1;
+    }
+
+    /** {@code SIGKILL}: the process dies at once, losing whatever it had not made durable. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            waitFor(Duration.ofSeconds(30));
+        }
+    }
+
+    /** {@code SIGTERM} and wait. */
+    public synchronized void stop() {
+        if (process != null && process.isAlive()) {
+            resume();
+            process.destroy();
+            if (!waitFor(Duration.ofSeconds(30))) {
+                kill();
+            }
+        }
+    }
+
+    /** {@code SIGSTOP}: connections are accepted by the kernel but nothing is answered until {@link #resume()}. */
+    public synchronized void pause() {
+        signal("STOP");
+    }
+
+    /** {@code SIGCONT}. */
+    public synchronized void resume() {
+        signal("CONT");
+    }
+
+    /** Kill (if running) and start again on the same data. */
+    public synchronized void restart() {
+        kill();
+        start();
+    }
+
+    private void signal(String sig) {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        try {
+            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException("kill -" + sig + " " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean waitFor(Duration d) {
+        try {
+            return process.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A free TCP port on 127.0.0.1. */
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The java executable running this process, so children use the same JDK. */
+    static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    /** The folder the build laid the server jars in ({@code servers/target}). */
+    static Path serversDir() {
+        List<Path> candidates = new ArrayList<>();
+        String prop = System.getProperty("fli.servers");
+        if (prop != null) {
+            candidates.add(Path.of(prop));
+        }
+        String home = System.getProperty("fli.home", System.getenv("FLI_HOME"));
+        if (home != null) {
+            candidates.add(Path.of(home, "servers", "target"));
+        }
+        candidates.add(Path.of("servers", "target"));
+        candidates.add(Path.of("..", "servers", "target"));
+        for (Path p : candidates) {
+            if (Files.isDirectory(p.resolve("cassandra")) && Files.isDirectory(p.resolve("s3proxy"))) {
+                return p.toAbsolutePath().normalize();
+            }
+        }
+        throw new IllegalStateException("cannot find the server jars (servers/target/cassandra and "
+                + "servers/target/s3proxy); build them with 'mvn -pl servers generate-resources' or set FLI_HOME "
+                + "to the repository root. Looked in " + candidates);
+    }
+}

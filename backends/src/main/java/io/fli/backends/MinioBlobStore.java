@@ -1,0 +1,199 @@
+package io.fli.backends;
+
+import io.fli.engine.BackendException;
+import io.fli.engine.BlobStore;
+import io.fli.engine.HealthReporting;
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+
+/**
+ * {@link BlobStore} on S3 through the MinIO Java SDK (MinIO in production; S3Proxy in this project's tests).
+ * Puts are create-only ({@code If-None-Match: *}), so a losing writer can never overwrite a winner's blob; every
+ * call has bounded timeouts, is retried with exponential backoff and jitter (all blob calls are idempotent), and
+ * passes a circuit breaker. Blob contents carry their own checksums, verified by the engine on every read.
+ */
+public final class MinioBlobStore implements BlobStore, HealthReporting {
+    private final MinioClient client;
+    private final OkHttpClient http;
+    private final String bucket;
+    private final String endpoint;
+    private final Resilience resilience;
+
+    private MinioBlobStore(MinioClient client, OkHttpClient http, String bucket, String endpoint) {
+        this.client = client;
+        this.http = http;
+        this.bucket = bucket;
+        this.endpoint = endpoint;
+        this.resilience = new Resilience("s3", 4, Duration.ofMillis(50), MinioBlobStore::transientError);
+    }
+
+    /** Connects and creates the bucket if it does not exist. */
+    public static MinioBlobStore connect(S3Config c) {
+        OkHttpClient http = new OkHttpClient.Builder()
+                .connectTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .writeTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .callTimeout(c.timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
+                .retryOnConnectionFailure(false)
+                .build();
+        MinioClient client = MinioClient.builder().endpoint(c.endpoint()).credentials(c.accessKey(), c.secretKey())
+                .httpClient(http).build();
+        MinioBlobStore store = new MinioBlobStore(client, http, c.bucket(), c.endpoint());
+        try {
+            store.call("bucket check", () -> {
+                if (!client.bucketExists(BucketExistsArgs.builder().bucket(c.bucket()).build())) {
+                    try {
+                        client.makeBucket(MakeBucketArgs.builder().bucket(c.bucket()).build());
+                    } catch (ErrorResponseException e) {
+                        if (!"BucketAlreadyOwnedByYou".equals(e.errorResponse().code())
+                                && !"BucketAlreadyExists".equals(e.errorResponse().code())) {
+                            throw e;
+                        }
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+
+    static boolean transientError(Throwable e) {
+        if (e instanceof ErrorResponseException er) {
+            String code = er.errorResponse().code();
+            return !"NoSuchKey".equals(code) && !"PreconditionFailed".equals(code) && !"AccessDenied".equals(code)
+                    && !"SignatureDoesNotMatch".equals(code) && !"InvalidAccessKeyId".equals(code);
+        }
+        return e instanceof java.io.IOException || e instanceof WrappedException;
+    }
+
+    /** A checked S3 failure carried through the resilience decorators. */
+    static final class WrappedException extends RuntimeException {
+        WrappedException(Exception e) {
+            super(e.getMessage(), e, false, false);
+        }
+    }
+
+    @FunctionalInterface
+    private interface S3Call<T> {
+        T run() throws Exception;
+    }
+
+    private <T> T call(String what, S3Call<T> call) {
+        try {
+            return resilience.idempotent(what, () -> {
+                try {
+                    return call.run();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new WrappedException(e);
+                }
+            });
+        } catch (WrappedException e) {
+            Throwable cause = e.getCause();
+            throw new BackendException("s3 " + what + " at " + endpoint + " failed: " + describe(cause), cause);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof ErrorResponseException er) {
+            return er.errorResponse().code() + " (" + er.errorResponse().message() + ")";
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    @Override
+    public PutOutcome putIfAbsent(String key, byte[] data) {
+        return call("put of " + key, () -> {
+            try {
+                client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                        .stream(new ByteArrayInputStream(data), data.length, -1)
+                        .headers(Map.of("If-None-Match", "*")).build());
+                return PutOutcome.CREATED;
+            } catch (ErrorResponseException e) {
+                String c = e.errorResponse().code();
+                if ("PreconditionFailed".equals(c) || e.response().code() == 412) {
+                    return PutOutcome.ALREADY_EXISTS;
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        return call("get of " + key, () -> {
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+                return Optional.of(in.readAllBytes());
+            } catch (ErrorResponseException e) {
+                if ("NoSuchKey".equals(e.errorResponse().code())) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public void delete(String key) {
+        call("delete of " + key, () -> {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+            return null;
+        });
+    }
+
+    @Override
+    public List<BlobInfo> list(String prefix) {
+        return call("list of " + prefix, () -> {
+            List<BlobInfo> out = new ArrayList<>();
+            for (Result<Item> r : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+                    .recursive(true).build())) {
+                Item i = r.get();
+                out.add(new BlobInfo(i.objectName(), i.size(),
+                        i.lastModified() == null ? 0 : i.lastModified().toInstant().toEpochMilli()));
+            }
+            out.sort((a, b) -> a.key().compareTo(b.key()));
+            return out;
+        });
+    }
+
+    @Override
+    public Optional<String> throttledReason() {
+        return resilience.throttledReason();
+    }
+
+    public Resilience resilience() {
+        return resilience;
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (Exception e) {
+            // closing is best effort
+        }
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+}

@@ -1,0 +1,31 @@
+package io.fli.backends;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * How to reach an S3 store (MinIO in production, the local S3Proxy in tests).
+ *
+ * @param endpoint  e.g. {@code https://minio.internal:9000}
+ * @param accessKey access key
+ * @param secretKey secret key
+ * @param bucket    the bucket (created if missing)
+ * @param timeout   connect, read and write timeout of each request
+ */
+public record S3Config(String endpoint, String accessKey, String secretKey, String bucket, Duration timeout) {
+
+    /**
+     * From environment variables: {@code FLI_S3_ENDPOINT}, {@code FLI_S3_ACCESS_KEY}, {@code FLI_S3_SECRET_KEY} or
+     * {@code FLI_S3_SECRET_KEY_FILE}, {@code FLI_S3_BUCKET} (default {@code fli}), {@code FLI_S3_TIMEOUT_MS}.
+     */
+    public static S3Config fromEnvironment(Map<String, String> env) {
+        return new S3Config(CqlConfig.require(env, "FLI_S3_ENDPOINT"), CqlConfig.require(env, "FLI_S3_ACCESS_KEY"),
+                Secrets.value(env, "FLI_S3_SECRET_KEY"), env.getOrDefault("FLI_S3_BUCKET", "fli"),
+                Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_S3_TIMEOUT_MS", "5000"))));
+    }
+
+    @Override
+    public String toString() {
+        return "S3Config[" + endpoint + " bucket=" + bucket + " accessKey=" + accessKey + " secretKey=****]";
+    }
+}

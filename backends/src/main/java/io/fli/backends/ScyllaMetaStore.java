@@ -1,0 +1,226 @@
+package io.fli.backends;
+
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.NoNodeAvailableException;
+import com.datastax.oss.driver.api.core.AllNodesFailedException;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import io.fli.engine.BackendException;
+import io.fli.engine.CasResult;
+import io.fli.engine.HealthReporting;
+import io.fli.engine.MetaRecord;
+import io.fli.engine.MetaStore;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@link MetaStore} on a CQL cluster with true lightweight transactions (ScyllaDB in production; Apache Cassandra 5
+ * in this project's tests — the same LWT semantics).
+ *
+ * <ul>
+ *   <li>put-if-absent is {@code INSERT … IF NOT EXISTS}; compare-and-set is
+ *       {@code UPDATE … IF version = ? AND epoch = ?} — the writer fence is inside the Paxos condition.</li>
+ *   <li>Applied / not applied is read from the result ({@code wasApplied()}); the current record of a failed
+ *       condition comes from a SERIAL read.</li>
+ *   <li>A CAS {@link WriteTimeoutException} or a {@link CASWriteUnknownException} — or any failure after the request
+ *       may have reached a coordinator — is {@link CasResult.Unknown}: it may apply, even later.</li>
+ *   <li>Reads are {@code SERIAL}: linearizable, and they settle any Paxos round in flight.</li>
+ *   <li>Reads are retried with exponential backoff and jitter; conditional writes never are. A circuit breaker
+ *       guards every call.</li>
+ * </ul>
+ */
+public final class ScyllaMetaStore implements MetaStore, HealthReporting {
+    /** Schema migrations, applied in order, each recorded in {@code schema_migrations}; safe to run twice. */
+    static final List<String> MIGRATIONS = List.of(
+            "CREATE TABLE IF NOT EXISTS %s.meta (key text PRIMARY KEY, version bigint, epoch bigint, value blob)");
+
+    private final CqlSession session;
+    private final String keyspace;
+    private final Resilience resilience;
+    private final PreparedStatement select;
+    private final PreparedStatement insert;
+    private final PreparedStatement update;
+
+    private ScyllaMetaStore(CqlSession session, String keyspace) {
+        this.session = session;
+        this.keyspace = keyspace;
+        this.resilience = new Resilience("cql", 4, Duration.ofMillis(50), ScyllaMetaStore::transientError);
+        this.select = session.prepare(SimpleStatement.newInstance(
+                "SELECT version, epoch, value FROM " + keyspace + ".meta WHERE key = ?")
+                .setConsistencyLevel(ConsistencyLevel.SERIAL));
+        this.insert = session.prepare(SimpleStatement.newInstance(
+                "INSERT INTO " + keyspace + ".meta (key, version, epoch, value) VALUES (?, 1, ?, ?) IF NOT EXISTS")
+                .setConsistencyLevel(ConsistencyLevel.QUORUM).setSerialConsistencyLevel(ConsistencyLevel.SERIAL));
+        this.update = session.prepare(SimpleStatement.newInstance(
+                "UPDATE " + keyspace + ".meta SET version = ?, epoch = ?, value = ? WHERE key = ? "
+                        + "IF version = ? AND epoch = ?")
+                .setConsistencyLevel(ConsistencyLevel.QUORUM).setSerialConsistencyLevel(ConsistencyLevel.SERIAL));
+    }
+
+    /** Connects, runs the schema migrations, prepares the statements. */
+    public static ScyllaMetaStore connect(CqlConfig c) {
+        DriverConfigLoader loader = DriverConfigLoader.programmaticBuilder()
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, c.requestTimeout())
+                .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(10))
+                .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(20))
+                .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, Duration.ofMillis(200))
+                .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(2))
+                .withBoolean(DefaultDriverOption.REQUEST_DEFAULT_IDEMPOTENCE, false)
+                .build();
+        CqlSessionBuilder b = CqlSession.builder().withConfigLoader(loader).addContactPoints(c.contactPoints())
+                .withLocalDatacenter(c.localDatacenter());
+        if (c.username() != null) {
+            b = b.withAuthCredentials(c.username(), c.password() == null ? "" : c.password());
+        }
+        if (c.tls()) {
+            try {
+                b = b.withSslContext(javax.net.ssl.SSLContext.getDefault());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("no TLS available", e);
+            }
+        }
+        CqlSession session;
+        try {
+            session = b.build();
+        } catch (DriverException e) {
+            throw new BackendException("cannot reach the CQL cluster at " + c.contactPoints() + ": " + e.getMessage(), e);
+        }
+        try {
+            migrate(session, c.keyspace(), c.replicationFactor());
+            return new ScyllaMetaStore(session, c.keyspace());
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /** Creates the keyspace and applies pending migrations; records each applied version. Idempotent. */
+    static int migrate(CqlSession s, String ks, int rf) {
+        s.execute(SimpleStatement.newInstance("CREATE KEYSPACE IF NOT EXISTS " + ks
+                + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': " + rf + "}")
+                .setTimeout(Duration.ofSeconds(30)));
+        s.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + ks
+                + ".schema_migrations (version int PRIMARY KEY, statement text, applied_at timestamp)")
+                .setTimeout(Duration.ofSeconds(30)));
+        int applied = 0;
+        for (int v = 1; v <= MIGRATIONS.size(); v++) {
+            Row done = s.execute(SimpleStatement.newInstance("SELECT version FROM " + ks
+                    + ".schema_migrations WHERE version = ?", v).setConsistencyLevel(ConsistencyLevel.SERIAL)).one();
+            if (done != null) {
+                continue;
+            }
+            String stmt = MIGRATIONS.get(v - 1).formatted(ks);
+            s.execute(SimpleStatement.newInstance(stmt).setTimeout(Duration.ofSeconds(30)));
+            s.execute(SimpleStatement.newInstance("INSERT INTO " + ks
+                    + ".schema_migrations (version, statement, applied_at) VALUES (?, ?, ?) IF NOT EXISTS", v, stmt,
+                    Instant.now()));
+            applied++;
+        }
+        return applied;
+    }
+
+    /** The highest schema version applied. */
+    public int schemaVersion() {
+        int max = 0;
+        for (Row r : session.execute("SELECT version FROM " + keyspace + ".schema_migrations")) {
+            max = Math.max(max, r.getInt(0));
+        }
+        return max;
+    }
+
+    static boolean transientError(Throwable e) {
+        return e instanceof DriverException;
+    }
+
+    @Override
+    public Optional<MetaRecord> get(String key) {
+        try {
+            return resilience.idempotent("read of " + key, () -> {
+                Row r = session.execute(select.bind(key)).one();
+                return Optional.ofNullable(r == null ? null : record(key, r));
+            });
+        } catch (DriverException e) {
+            throw new BackendException("cql read of " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static MetaRecord record(String key, Row r) {
+        ByteBuffer b = r.getByteBuffer("value");
+        byte[] value = new byte[b == null ? 0 : b.remaining()];
+        if (b != null) {
+            b.duplicate().get(value);
+        }
+        return new MetaRecord(key, r.getLong("version"), r.getLong("epoch"), value);
+    }
+
+    @Override
+    public CasResult putIfAbsent(String key, long epoch, byte[] value) {
+        return conditional("insert of " + key, () -> {
+            ResultSet rs = session.execute(insert.bind(key, epoch, ByteBuffer.wrap(value)));
+            if (rs.wasApplied()) {
+                return new CasResult.Applied(new MetaRecord(key, 1, epoch, value.clone()));
+            }
+            Row cur = rs.one();
+            return new CasResult.NotApplied(cur == null || cur.isNull("version") ? get(key)
+                    : Optional.of(record(key, cur)));
+        });
+    }
+
+    @Override
+    public CasResult compareAndSet(String key, long expectedVersion, long expectedEpoch, long newEpoch, byte[] value) {
+        return conditional("compare-and-set of " + key, () -> {
+            ResultSet rs = session.execute(update.bind(expectedVersion + 1, newEpoch, ByteBuffer.wrap(value), key,
+                    expectedVersion, expectedEpoch));
+            if (rs.wasApplied()) {
+                return new CasResult.Applied(new MetaRecord(key, expectedVersion + 1, newEpoch, value.clone()));
+            }
+            // The failed condition returns only the compared columns; the whole record comes from a SERIAL read.
+            return new CasResult.NotApplied(get(key));
+        });
+    }
+
+    private CasResult conditional(String what, java.util.function.Supplier<CasResult> call) {
+        try {
+            return resilience.once(what, call);
+        } catch (WriteTimeoutException e) {
+            // Write type CAS (or the commit of an accepted proposal): the Paxos round may still complete.
+            return new CasResult.Unknown(e);
+        } catch (CASWriteUnknownException e) {
+            return new CasResult.Unknown(e);
+        } catch (NoNodeAvailableException e) {
+            // Nothing was sent: definitely not applied.
+            throw new BackendException("cql " + what + ": no node available: " + e.getMessage(), e);
+        } catch (AllNodesFailedException e) {
+            return new CasResult.Unknown(e);
+        } catch (DriverException e) {
+            return new CasResult.Unknown(e);
+        }
+    }
+
+    @Override
+    public Optional<String> throttledReason() {
+        return resilience.throttledReason();
+    }
+
+    public Resilience resilience() {
+        return resilience;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
