@@ -93,7 +93,13 @@ final class DefaultWriter implements Writer {
             }
             lastUnknown = r instanceof CasResult.Unknown;
             if (lastUnknown) {
-                Optional<DefaultLogIndex.Snapshot> re = idx.readState();
+                Optional<DefaultLogIndex.Snapshot> re;
+                try {
+                    re = idx.readState();
+                } catch (BackendException e) {
+                    throw new OutcomeUnknownException("lease CAS for writer '" + id + "' has an unknown outcome and "
+                            + "the store could not be re-read to settle it: " + e.getMessage(), e);
+                }
                 if (re.isPresent() && me.equals(re.get().state().holder()) && re.get().record().epoch() == newEpoch) {
                     return took(re.get().record(), me);
                 }
@@ -190,7 +196,14 @@ final class DefaultWriter implements Writer {
             return null;
         }
         Throwable cause = ((CasResult.Unknown) r).cause();
-        MetaRecord re = idx.readState().map(DefaultLogIndex.Snapshot::record).orElse(null);
+        MetaRecord re;
+        try {
+            re = idx.readState().map(DefaultLogIndex.Snapshot::record).orElse(null);
+        } catch (BackendException e) {
+            known = null;
+            throw new OutcomeUnknownException("meta/state CAS by writer '" + id + "' (epoch " + epoch + ") has an "
+                    + "unknown outcome and the store could not be re-read to settle it: " + e.getMessage(), cause);
+        }
         known = re;
         if (re != null && re.version() == rec.version() + 1 && re.epoch() == epoch && Arrays.equals(re.value(), next)) {
             return re; // it applied
