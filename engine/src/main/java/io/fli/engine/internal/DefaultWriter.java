@@ -222,11 +222,17 @@ final class DefaultWriter implements Writer {
         requireLease();
         List<Block> batch = Batches.validate(blocks, idx.config.maxBlocksPerPublish());
         for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
+            boolean cached = known != null;
             MetaRecord rec = current();
             if (rec.epoch() != epoch) {
                 throw fenced(rec);
             }
             StateRecord st = decode(rec);
+            if (cached && !continuesFrom(st, batch)) {
+                // Our cached state may be stale (another writer took over): judge the batch on a fresh read.
+                known = null;
+                continue;
+            }
             List<Block> fresh = new ArrayList<>(batch.size());
             for (Block b : batch) {
                 if (st.hasHead() && b.number() <= st.head()) {
@@ -276,6 +282,12 @@ final class DefaultWriter implements Writer {
         }
         throw new OutcomeUnknownException("publish by writer '" + id + "' kept losing its CAS to its own epoch after "
                 + (idx.config.casRetries() + 1) + " attempts");
+    }
+
+    /** Whether the batch overlaps or directly follows the state's head (no gap). */
+    private static boolean continuesFrom(StateRecord st, List<Block> batch) {
+        return !st.hasHead() || (batch.get(0).number() <= st.head() + 1
+                && batch.get(batch.size() - 1).number() >= st.firstBlock());
     }
 
     private void checkAlreadyIndexed(StateRecord st, Block b) {
