@@ -1,0 +1,147 @@
+package io.fli.cli;
+
+import io.fli.backends.LocalBackends;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code fli backends start|status|stop}: local Cassandra and S3Proxy for people. */
+@Command(name = "backends", mixinStandardHelpOptions = true,
+        description = {"Start, inspect or stop a local Cassandra (CQL with LWT) and S3Proxy (S3 API), each its own "
+                + "process on 127.0.0.1 with its data under --dir.",
+                "start leaves them running and writes DIR/backends.env (endpoints, credentials, PIDs) in the "
+                        + "FLI_CQL_* / FLI_S3_* variables the stores read. stop ends only the processes it started."})
+final class BackendsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "ACTION", description = "start, status or stop")
+    String action;
+
+    @Option(names = "--dir", description = "Data and logs of the servers (default: ${DEFAULT-VALUE}).")
+    Path dir = Path.of("store", "backends");
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path env = dir.resolve("backends.env");
+        switch (action) {
+            case "start" -> {
+                Map<String, String> known = read(env);
+                if (alive(known, "FLI_CASSANDRA_PID") || alive(known, "FLI_S3PROXY_PID")) {
+                    err.println("fli backends: already running from " + dir.toAbsolutePath() + "; see 'fli backends status'");
+                    return 1;
+                }
+                long t0 = System.nanoTime();
+                LocalBackends b = new LocalBackends(dir.toAbsolutePath()).start();
+                out.printf("started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                out.printf("  cassandra  127.0.0.1:%d (CQL, data center %s)  pid %d  logs %s%n", b.cassandra().cqlPort(),
+                        b.cassandra().datacenter(), b.cassandra().pid(), b.cassandra().dir().resolve("logs"));
+                out.printf("  s3proxy    %s  pid %d  logs %s%n", b.s3().endpoint(), b.s3().pid(),
+                        b.s3().dir().resolve("logs"));
+                out.println("  credentials and endpoints: " + env.toAbsolutePath()
+                        + "  (e.g. 'set -a; . " + env + "; set +a')");
+                return 0;
+            }
+            case "status" -> {
+                Map<String, String> known = read(env);
+                if (known.isEmpty()) {
+                    out.println("no backends recorded in " + dir.toAbsolutePath());
+                    return 1;
+                }
+                boolean c = alive(known, "FLI_CASSANDRA_PID");
+                boolean s = alive(known, "FLI_S3PROXY_PID");
+                out.printf("cassandra  %s  pid %s  %s%n", c ? "running" : "stopped", known.get("FLI_CASSANDRA_PID"),
+                        known.get("FLI_CQL_CONTACT_POINTS") + (c && accepts(known.get("FLI_CQL_CONTACT_POINTS"))
+                                ? " accepting connections" : ""));
+                out.printf("s3proxy    %s  pid %s  %s%n", s ? "running" : "stopped", known.get("FLI_S3PROXY_PID"),
+                        known.get("FLI_S3_ENDPOINT"));
+                return c && s ? 0 : 1;
+            }
+            case "stop" -> {
+                Map<String, String> known = read(env);
+                int stopped = 0;
+                for (String key : new String[]{"FLI_CASSANDRA_PID", "FLI_S3PROXY_PID"}) {
+                    Optional<ProcessHandle> p = ours(known, key);
+                    if (p.isPresent()) {
+                        p.get().destroy();
+                        try {
+                            p.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            p.get().destroyForcibly();
+                        }
+                        out.println("stopped " + key.replace("FLI_", "").replace("_PID", "").toLowerCase() + " (pid "
+                                + p.get().pid() + ")");
+                        stopped++;
+                    }
+                }
+                if (stopped == 0) {
+                    out.println("nothing to stop in " + dir.toAbsolutePath());
+                }
+                return 0;
+            }
+            default -> {
+                err.println("fli backends: unknown action '" + action + "' (start, status or stop)");
+                return 2;
+            }
+        }
+    }
+
+    private static Map<String, String> read(Path env) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (Files.exists(env)) {
+            for (String line : Files.readAllLines(env)) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    m.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        }
+        return m;
+    }
+
+    /** The process recorded under {@code key}, only if it is still the server this command started (its command
+     * line names our data folder), so a recycled PID is never signalled. */
+    private Optional<ProcessHandle> ours(Map<String, String> known, String key) {
+        String pid = known.get(key);
+        if (pid == null) {
+            return Optional.empty();
+        }
+        String marker = dir.toAbsolutePath().toString();
+        return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false)
+                        || p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false));
+    }
+
+    private boolean alive(Map<String, String> known, String key) {
+        return ours(known, key).isPresent();
+    }
+
+    private static boolean accepts(String hostPort) {
+        if (hostPort == null) {
+            return false;
+        }
+        int colon = hostPort.lastIndexOf(':');
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))),
+                    (int) Duration.ofMillis(300).toMillis());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}
