@@ -76,20 +76,14 @@ final class BenchCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(seed).withLogsPerBlock(logsPerBlock)
                 .withCardinality(addresses, 2_000, 200_000));
-        List<Block> chain = new ArrayList<>();
-        long total = 0;
-        for (long n = 0; total < logs; n++) {
-            Block b = gen.block(n);
-            chain.add(b);
-            total += b.logs().size();
-        }
+        List<Block> chain = chain(gen, logs);
+        long total = chain.stream().mapToLong(b -> b.logs().size()).sum();
         out.printf("data: %,d blocks, %,d logs, %,d addresses / 2,000 topic0s / 200,000 topic values (Zipf 1.1), "
                 + "seed %d, %d blocks per publish; %d cores, max heap %,d MB%n", chain.size(), total, addresses,
                 seed, batchBlocks, Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
 
-        IndexConfig config = IndexConfig.defaults().withMaxOrTerms(1_024).withMaxResults(10_000_000)
-                .withMaxBlockRange(Long.MAX_VALUE / 4);
+        IndexConfig config = config();
         // Two unmeasured ingests warm the JIT (as JMH warm-up iterations would); then three measured ingests, each
         // into a fresh index.
         ingest(config, chain).close();
@@ -169,13 +163,36 @@ final class BenchCommand implements Callable<Integer> {
 
     private LogIndex ingest(IndexConfig config, List<Block> chain) {
         LogIndex index = LogIndex.open(MetaStore.inMemory(), BlobStore.inMemory(), config);
-        Writer w = index.writer("bench");
-        lastWriter = w;
-        w.acquire();
-        for (int i = 0; i < chain.size(); i += batchBlocks) {
-            w.publish(chain.subList(i, Math.min(chain.size(), i + batchBlocks)));
-        }
+        lastWriter = publishAll(index, chain, batchBlocks);
         return index;
+    }
+
+    /** Takes the lease and publishes {@code chain} in batches of {@code batch} blocks; returns the writer. */
+    static Writer publishAll(LogIndex index, List<Block> chain, int batch) {
+        Writer w = index.writer("bench");
+        w.acquire();
+        for (int i = 0; i < chain.size(); i += batch) {
+            w.publish(chain.subList(i, Math.min(chain.size(), i + batch)));
+        }
+        return w;
+    }
+
+    /** A seeded chain of at least {@code logs} logs. */
+    static List<Block> chain(ChainGenerator gen, long logs) {
+        List<Block> chain = new ArrayList<>();
+        long total = 0;
+        for (long n = 0; total < logs; n++) {
+            Block b = gen.block(n);
+            chain.add(b);
+            total += b.logs().size();
+        }
+        return chain;
+    }
+
+    /** The benchmark's limits: generous enough for 256-term OR-lists over the whole chain. */
+    static IndexConfig config() {
+        return IndexConfig.defaults().withMaxOrTerms(1_024).withMaxResults(10_000_000)
+                .withMaxBlockRange(Long.MAX_VALUE / 4);
     }
 
     private static void sqliteInsert(Connection db, List<Block> chain) throws SQLException {
