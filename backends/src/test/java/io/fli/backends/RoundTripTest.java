@@ -50,6 +50,33 @@ class RoundTripTest {
     }
 
     @Test
+    void theSchemaMigrationIsSafeToRunTwiceAndRecordsItsVersion() {
+        LocalBackends b = SharedBackends.get();
+        String ks = "migrate" + Long.toHexString(System.nanoTime());
+        try (ScyllaMetaStore first = ScyllaMetaStore.connect(b.cql(ks));
+             ScyllaMetaStore second = ScyllaMetaStore.connect(b.cql(ks))) {
+            assertThat(first.schemaVersion()).isEqualTo(ScyllaMetaStore.MIGRATIONS.size());
+            assertThat(second.schemaVersion()).isEqualTo(ScyllaMetaStore.MIGRATIONS.size());
+            assertThat(second.putIfAbsent("k", 1, new byte[]{1})).isInstanceOf(io.fli.engine.CasResult.Applied.class);
+            assertThat(first.get("k")).map(io.fli.engine.MetaRecord::version).contains(1L);
+        }
+    }
+
+    @Test
+    void aBlobPutNeverOverwritesAnExistingBlob() {
+        LocalBackends b = SharedBackends.get();
+        try (MinioBlobStore blobs = MinioBlobStore.connect(b.s3("createonly" + Long.toHexString(System.nanoTime())))) {
+            assertThat(blobs.putIfAbsent("packs/x", new byte[]{1, 2, 3})).isEqualTo(io.fli.engine.BlobStore.PutOutcome.CREATED);
+            assertThat(blobs.putIfAbsent("packs/x", new byte[]{9})).isEqualTo(io.fli.engine.BlobStore.PutOutcome.ALREADY_EXISTS);
+            assertThat(blobs.get("packs/x")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2, 3));
+            assertThat(blobs.get("packs/missing")).isEmpty();
+            assertThat(blobs.list("packs/")).extracting(io.fli.engine.BlobStore.BlobInfo::key).containsExactly("packs/x");
+            blobs.delete("packs/x");
+            assertThat(blobs.get("packs/x")).isEmpty();
+        }
+    }
+
+    @Test
     void ingestedBlocksAreQueriedExactlyThroughCqlAndS3() {
         LocalBackends b = SharedBackends.get();
         try (ScyllaMetaStore meta = ScyllaMetaStore.connect(b.cql("roundtrip"));

@@ -147,19 +147,27 @@ final class SyntheticHistory {
             g.writeStringField("hash", "0x" + Long.toHexString(n * 0xBF58476D1CE4E5B9L));
             g.writeArrayFieldStart("logs");
             for (ModelLog l : blockLogs(n)) {
-                g.writeStartObject();
-                g.writeNumberField("index", l.index);
-                g.writeStringField("address", l.address);
-                g.writeArrayFieldStart("topics");
-                g.writeString(l.topic0);
-                g.writeEndArray();
-                g.writeStringField("data", l.data);
-                g.writeEndObject();
+                writeLog(g, l, false);
             }
             g.writeEndArray();
             g.writeEndObject();
         }
         g.writeEndArray();
+    }
+
+    /** A LOG of the format (in a published block), or a returned log when {@code withBlock}. */
+    private static void writeLog(JsonGenerator g, ModelLog l, boolean withBlock) throws IOException {
+        g.writeStartObject();
+        if (withBlock) {
+            g.writeNumberField("block", l.block);
+        }
+        g.writeNumberField("index", l.index);
+        g.writeStringField("address", l.address);
+        g.writeArrayFieldStart("topics");
+        g.writeString(l.topic0);
+        g.writeEndArray();
+        g.writeStringField("data", l.data);
+        g.writeEndObject();
     }
 
     private int publish(int proc, String writer) throws IOException {
@@ -254,15 +262,7 @@ final class SyntheticHistory {
             }
             g.writeArrayFieldStart("logs");
             for (ModelLog l : result) {
-                g.writeStartObject();
-                g.writeNumberField("block", l.block);
-                g.writeNumberField("index", l.index);
-                g.writeStringField("address", l.address);
-                g.writeArrayFieldStart("topics");
-                g.writeString(l.topic0);
-                g.writeEndArray();
-                g.writeStringField("data", l.data);
-                g.writeEndObject();
+                writeLog(g, l, true);
             }
             g.writeEndArray();
         });
