@@ -1,0 +1,77 @@
+package io.fli.cli;
+
+import io.fli.checker.Checking;
+import io.fli.checker.Reports;
+import io.fli.workloads.TestConfig;
+import io.fli.workloads.TestRun;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fli test}: a checked Jepsen-style run. */
+@Command(name = "test", mixinStandardHelpOptions = true,
+        description = {"Run clients and faults against the index, record a history, check it, and write the run "
+                + "folder store/<workload>/<timestamp>/ (history.jsonl, results.json, test.json, timeline.html).",
+                "Exit 0: the history is valid. 1: invalid or unknown."})
+final class TestCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--workload", description = "ingest-query, multi-writer or restart (default: ${DEFAULT-VALUE}).")
+    String workload = "ingest-query";
+
+    @Option(names = "--nemesis", split = ",", description = "none, crash, restart, kill, pause; comma-separated "
+            + "(default: ${DEFAULT-VALUE}). kill and pause need --backend local.")
+    List<String> nemesis = List.of("crash", "restart");
+
+    @Option(names = "--backend", description = "memory or local (default: ${DEFAULT-VALUE}).")
+    String backend = "memory";
+
+    @Option(names = "--time", description = "How long clients run, e.g. 30s, 2m (default: ${DEFAULT-VALUE}).")
+    String time = "20s";
+
+    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--concurrency", description = "Client threads (default: ${DEFAULT-VALUE}).")
+    int concurrency = 5;
+
+    @Option(names = "--store", description = "Where run folders go (default: ${DEFAULT-VALUE}).")
+    Path store = Path.of("store");
+
+    static Duration parse(String s) {
+        String t = s.trim().toLowerCase();
+        if (t.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        long n = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            default -> throw new IllegalArgumentException("--time: '" + s + "' is not like 30s, 5m or 24h");
+        };
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        TestConfig cfg = new TestConfig(workload, nemesis, backend, parse(time), seed, concurrency, 8,
+                Duration.ofMillis(backend.equals("local") ? 3_000 : 700), store);
+        out.printf("fli test: workload %s, nemesis %s, backend %s, %s, seed %d, concurrency %d%n", workload,
+                String.join(",", nemesis), backend, time, seed, concurrency);
+        out.flush();
+        TestRun.Result r = TestRun.run(cfg, out);
+        out.println();
+        out.print(Reports.text(r.check()).lines().filter(l -> !l.startsWith("- ") || l.length() < 400)
+                .limit(40).reduce("", (a, b) -> a + b + "\n"));
+        out.println("run folder: " + r.dir());
+        return Checking.exitCode(r.check());
+    }
+}

@@ -1,0 +1,118 @@
+package io.fli.faults;
+
+import io.fli.engine.WriteHook;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Crash points: a {@link WriteHook} for the in-memory stores (or a store wrapper on real ones) that, when armed,
+ * crashes the writer at its next write or CAS boundary — before the write reaches the store or just after it took
+ * effect — by throwing {@link WriteHook.SimulatedCrash} out of the writer's call. The writer's process is then gone:
+ * the harness retires its client and restarts the writer from the stores.
+ */
+public final class CrashPoints implements WriteHook, Nemesis {
+    private final AtomicReference<String> armed = new AtomicReference<>();
+    private final AtomicReference<String> fired = new AtomicReference<>();
+
+    @Override
+    public java.util.List<String> faults() {
+        return java.util.List.of("crash");
+    }
+
+    /** Arms a crash at the next write, before it ({@code before}) or after it took effect. */
+    @Override
+    public Map<String, Object> invoke(String fault, Random random) {
+        String phase = random.nextBoolean() ? "before" : "after";
+        armed.set(phase);
+        return Map.of("target", "writer", "at", "next write, " + phase + " it reaches the store");
+    }
+
+    @Override
+    public void beforeWrite(WritePoint point) {
+        if (armed.compareAndSet("before", null)) {
+            fired.set("before " + point);
+            throw new SimulatedCrash("crash point before " + point);
+        }
+    }
+
+    @Override
+    public void afterWrite(WritePoint point) {
+        if (armed.compareAndSet("after", null)) {
+            fired.set("after " + point);
+            throw new SimulatedCrash("crash point after " + point);
+        }
+    }
+
+    /** Where the last armed crash fired, if it did. */
+    public String lastFired() {
+        return fired.get();
+    }
+
+    @Override
+    public void teardown() {
+        armed.set(null);
+    }
+
+    /** A meta store whose writes pass through this hook (for real stores; the in-memory ones take the hook directly). */
+    public io.fli.engine.MetaStore wrap(io.fli.engine.MetaStore d) {
+        CrashPoints hook = this;
+        return new io.fli.engine.MetaStore() {
+            @Override
+            public java.util.Optional<io.fli.engine.MetaRecord> get(String key) {
+                return d.get(key);
+            }
+
+            @Override
+            public io.fli.engine.CasResult putIfAbsent(String key, long epoch, byte[] value) {
+                WritePoint p = new WritePoint("meta", "putIfAbsent", key);
+                hook.beforeWrite(p);
+                io.fli.engine.CasResult r = d.putIfAbsent(key, epoch, value);
+                hook.afterWrite(p);
+                return r;
+            }
+
+            @Override
+            public io.fli.engine.CasResult compareAndSet(String key, long v, long e, long ne, byte[] value) {
+                WritePoint p = new WritePoint("meta", "cas", key);
+                hook.beforeWrite(p);
+                io.fli.engine.CasResult r = d.compareAndSet(key, v, e, ne, value);
+                hook.afterWrite(p);
+                return r;
+            }
+        };
+    }
+
+    /** A blob store whose writes pass through this hook. */
+    public io.fli.engine.BlobStore wrap(io.fli.engine.BlobStore d) {
+        CrashPoints hook = this;
+        return new io.fli.engine.BlobStore() {
+            @Override
+            public PutOutcome putIfAbsent(String key, byte[] data) {
+                WritePoint p = new WritePoint("blob", "putIfAbsent", key);
+                hook.beforeWrite(p);
+                PutOutcome o = d.putIfAbsent(key, data);
+                hook.afterWrite(p);
+                return o;
+            }
+
+            @Override
+            public java.util.Optional<byte[]> get(String key) {
+                return d.get(key);
+            }
+
+            @Override
+            public void delete(String key) {
+                WritePoint p = new WritePoint("blob", "delete", key);
+                hook.beforeWrite(p);
+                d.delete(key);
+                hook.afterWrite(p);
+            }
+
+            @Override
+            public java.util.List<BlobInfo> list(String prefix) {
+                return d.list(prefix);
+            }
+        };
+    }
+}

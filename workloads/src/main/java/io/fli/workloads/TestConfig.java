@@ -1,0 +1,60 @@
+package io.fli.workloads;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The whole configuration of one {@code fli test} run; with the seed it is what {@code test.json} records.
+ *
+ * @param workload         {@code ingest-query} (one writer, many readers), {@code multi-writer} (writers race for
+ *                         the lease and publish the same chain) or {@code restart} (the index restarted repeatedly)
+ * @param nemeses          fault names: {@code none}, {@code crash}, {@code restart}, {@code kill}, {@code pause}
+ * @param backend          {@code memory} or {@code local} (Cassandra + S3Proxy started by the run)
+ * @param time             how long clients run
+ * @param seed             the seed of the chain, the queries and the fault schedule
+ * @param concurrency      client threads (writers + readers)
+ * @param batchBlocks      blocks per publish
+ * @param nemesisInterval  pause between faults
+ * @param store            the folder runs are written under
+ */
+public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
+                         int concurrency, int batchBlocks, Duration nemesisInterval, Path store) {
+    public TestConfig {
+        if (!List.of("ingest-query", "multi-writer", "restart").contains(workload)) {
+            throw new IllegalArgumentException("unknown workload '" + workload
+                    + "' (ingest-query, multi-writer, restart)");
+        }
+        for (String n : nemeses) {
+            if (!List.of("none", "crash", "restart", "kill", "pause").contains(n)) {
+                throw new IllegalArgumentException("unknown nemesis '" + n + "' (none, crash, restart, kill, pause)");
+            }
+            if ((n.equals("kill") || n.equals("pause")) && backend.equals("memory")) {
+                throw new IllegalArgumentException("nemesis '" + n + "' needs real servers: use --backend local");
+            }
+        }
+        if (!List.of("memory", "local").contains(backend)) {
+            throw new IllegalArgumentException("unknown backend '" + backend + "' (memory, local)");
+        }
+        if (concurrency < 2) {
+            throw new IllegalArgumentException("concurrency must be >= 2 (a writer and a reader), got " + concurrency);
+        }
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("name", workload);
+        n.put("workload", workload);
+        n.putPOJO("nemesis", nemeses);
+        n.set("nemesis", new ObjectMapper().valueToTree(nemeses));
+        n.put("backend", backend);
+        n.put("time_ms", time.toMillis());
+        n.put("seed", seed);
+        n.put("concurrency", concurrency);
+        n.put("batch_blocks", batchBlocks);
+        n.put("nemesis_interval_ms", nemesisInterval.toMillis());
+        return n;
+    }
+}
