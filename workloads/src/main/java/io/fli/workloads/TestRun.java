@@ -279,13 +279,16 @@ public final class TestRun {
             history.complete(process, Op.Type.OK, v.put("epoch", epoch));
             count("acquire", Op.Type.OK);
             return process;
-        } catch (LeaseHeldException | DegradedException e) {
+        } catch (LeaseHeldException | DegradedException | BackendException e) {
+            // Refused, failed closed, or the store was unreachable before anything was written.
             history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
             count("acquire", Op.Type.FAIL);
+            sleep(100);
             return process;
         } catch (RuntimeException e) {
             history.complete(process, Op.Type.INFO, v.put("error", describe(e)));
             count("acquire", Op.Type.INFO);
+            sleep(100);
             return nextProcess.getAndIncrement();
         }
     }
@@ -416,9 +419,13 @@ public final class TestRun {
                 history.complete(process, Op.Type.FAIL, v.put("error", "degraded"));
                 count("query", Op.Type.FAIL);
                 sleep(100);
-            } catch (InvalidQueryException | BackendException e) {
+            } catch (InvalidQueryException e) {
                 history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
                 count("query", Op.Type.FAIL);
+            } catch (BackendException e) {
+                history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
+                count("query", Op.Type.FAIL);
+                sleep(100); // the store is down or its breaker is open: do not spin
             } catch (RuntimeException e) {
                 history.complete(process, Op.Type.INFO, v.put("error", describe(e)));
                 count("query", Op.Type.INFO);
