@@ -42,6 +42,10 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--concurrency", description = "Client threads (default: ${DEFAULT-VALUE}).")
     int concurrency = 5;
 
+    @Option(names = "--bug", description = "Run a deliberately broken engine from the bug zoo instead of the "
+            + "correct one (see 'fli bug-zoo --help').")
+    String bug;
+
     @Option(names = "--store", description = "Where run folders go (default: ${DEFAULT-VALUE}).")
     Path store = Path.of("store");
 
@@ -63,9 +67,9 @@ final class TestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         TestConfig cfg = new TestConfig(workload, nemesis, backend, parse(time), seed, concurrency, 8,
-                Duration.ofMillis(backend.equals("local") ? 3_000 : 700), store);
-        out.printf("fli test: workload %s, nemesis %s, backend %s, %s, seed %d, concurrency %d%n", workload,
-                String.join(",", nemesis), backend, time, seed, concurrency);
+                Duration.ofMillis(backend.equals("local") ? 3_000 : 700), store, bug);
+        out.printf("fli test: workload %s, nemesis %s, backend %s, %s, seed %d, concurrency %d%s%n", workload,
+                String.join(",", nemesis), backend, time, seed, concurrency, bug == null ? "" : ", BUG " + bug);
         out.flush();
         TestRun.Result r = TestRun.run(cfg, out);
         out.println();

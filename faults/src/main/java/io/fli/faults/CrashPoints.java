@@ -20,28 +20,35 @@ public final class CrashPoints implements WriteHook, Nemesis {
         return java.util.List.of("crash");
     }
 
-    /** Arms a crash at the next write, before it ({@code before}) or after it took effect. */
+    /**
+     * Arms a crash at the next write to one store (meta: the lease and state CAS; blob: packs and segments), before
+     * the write reaches the store or after it took effect — the four boundaries chosen uniformly.
+     */
     @Override
     public Map<String, Object> invoke(String fault, Random random) {
+        String store = random.nextBoolean() ? "meta" : "blob";
         String phase = random.nextBoolean() ? "before" : "after";
-        armed.set(phase);
-        return Map.of("target", "writer", "at", "next write, " + phase + " it reaches the store");
+        armed.set(store + " " + phase);
+        return Map.of("target", "writer", "at", "next " + store + " write, " + phase + " it reaches the store");
+    }
+
+    private void maybeCrash(WritePoint point, String phase) {
+        String a = armed.get();
+        // compareAndSet compares references: pass the very instance read, after comparing its content.
+        if (a != null && a.equals(point.store() + " " + phase) && armed.compareAndSet(a, null)) {
+            fired.set(phase + " " + point);
+            throw new SimulatedCrash("crash point " + phase + " " + point);
+        }
     }
 
     @Override
     public void beforeWrite(WritePoint point) {
-        if (armed.compareAndSet("before", null)) {
-            fired.set("before " + point);
-            throw new SimulatedCrash("crash point before " + point);
-        }
+        maybeCrash(point, "before");
     }
 
     @Override
     public void afterWrite(WritePoint point) {
-        if (armed.compareAndSet("after", null)) {
-            fired.set("after " + point);
-            throw new SimulatedCrash("crash point after " + point);
-        }
+        maybeCrash(point, "after");
     }
 
     /** Where the last armed crash fired, if it did. */

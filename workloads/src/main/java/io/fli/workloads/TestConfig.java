@@ -19,9 +19,10 @@ import java.util.List;
  * @param batchBlocks      blocks per publish
  * @param nemesisInterval  pause between faults
  * @param store            the folder runs are written under
+ * @param bug              a bug-zoo variant to run instead of the correct engine ({@link Bugs}), or null
  */
 public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
-                         int concurrency, int batchBlocks, Duration nemesisInterval, Path store) {
+                         int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug) {
     public TestConfig {
         if (!List.of("ingest-query", "multi-writer", "restart").contains(workload)) {
             throw new IllegalArgumentException("unknown workload '" + workload
@@ -38,6 +39,12 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         if (!List.of("memory", "local").contains(backend)) {
             throw new IllegalArgumentException("unknown backend '" + backend + "' (memory, local)");
         }
+        if (bug != null) {
+            Bugs.named(bug);
+            if (bug.equals("cas-read-then-write") && !backend.equals("memory")) {
+                throw new IllegalArgumentException("bug 'cas-read-then-write' replaces the meta store: use --backend memory");
+            }
+        }
         if (concurrency < 2) {
             throw new IllegalArgumentException("concurrency must be >= 2 (a writer and a reader), got " + concurrency);
         }
@@ -47,7 +54,6 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("name", workload);
         n.put("workload", workload);
-        n.putPOJO("nemesis", nemeses);
         n.set("nemesis", new ObjectMapper().valueToTree(nemeses));
         n.put("backend", backend);
         n.put("time_ms", time.toMillis());
@@ -55,6 +61,9 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         n.put("concurrency", concurrency);
         n.put("batch_blocks", batchBlocks);
         n.put("nemesis_interval_ms", nemesisInterval.toMillis());
+        if (bug != null) {
+            n.put("bug", bug);
+        }
         return n;
     }
 }

@@ -105,14 +105,15 @@ public final class TestRun {
         List<Nemesis> nemeses = new ArrayList<>();
         try {
             if (cfg.backend().equals("memory")) {
-                meta = MetaStore.inMemory(crash);
+                meta = "cas-read-then-write".equals(cfg.bug()) ? crash.wrap(Bugs.readThenWrite())
+                        : MetaStore.inMemory(crash);
                 blobs = BlobStore.inMemory(crash, java.time.Clock.systemUTC());
             } else {
                 servers = new LocalBackends(dir.resolve("servers")).start();
                 meta = crash.wrap(ScyllaMetaStore.connect(servers.cql("fli")));
                 blobs = crash.wrap(MinioBlobStore.connect(servers.s3("fli")));
             }
-            index.set(LogIndex.open(meta, blobs, indexConfig()));
+            index.set(open());
             for (String n : cfg.nemeses()) {
                 switch (n) {
                     case "crash" -> nemeses.add(crash);
@@ -157,6 +158,14 @@ public final class TestRun {
         return new Result(dir, r);
     }
 
+    private LogIndex open() {
+        LogIndex i = LogIndex.open(meta, blobs, indexConfig());
+        if (cfg.bug() != null && Bugs.engineBug(cfg.bug()) != null) {
+            ((io.fli.engine.internal.DefaultLogIndex) i).withBug(Bugs.engineBug(cfg.bug()));
+        }
+        return i;
+    }
+
     private Nemesis restartNemesis() {
         return new Nemesis() {
             @Override
@@ -167,7 +176,7 @@ public final class TestRun {
             @Override
             public Map<String, Object> invoke(String fault, Random random) {
                 // The index process loses its in-memory state: caches, writer objects, leases held in memory.
-                LogIndex old = index.getAndSet(LogIndex.open(meta, blobs, indexConfig()));
+                LogIndex old = index.getAndSet(open());
                 generation.incrementAndGet();
                 old.close();
                 return Map.of("target", "index");
@@ -242,40 +251,50 @@ public final class TestRun {
         Writer w = null;
         int seenGeneration = -1;
         SplittableRandom r = new SplittableRandom(cfg.seed() * 31 + k);
+        boolean racing = cfg.workload().equals("multi-writer");
+        List<Block> retry = null;
         while (running.get()) {
             if (w == null || seenGeneration != generation.get()) {
                 seenGeneration = generation.get();
                 w = index.get().writer(id);
             }
             if (w.epoch() == 0 || r.nextInt(50) == 0) {
-                process = acquire(w, id, process);
+                // In the multi-writer workload an operator sometimes takes the lease over from a live holder.
+                process = acquire(w, id, process, racing && r.nextInt(4) == 0);
                 if (w.epoch() == 0) {
-                    sleep(50 + r.nextInt(100));
+                    sleep(20 + r.nextInt(50));
                 }
                 continue;
             }
-            Long head;
-            try {
-                head = index.get().head();
-            } catch (RuntimeException e) {
-                sleep(100);
-                continue;
+            List<Block> batch = retry;
+            if (batch == null) {
+                Long head;
+                try {
+                    head = index.get().head();
+                } catch (RuntimeException e) {
+                    sleep(100);
+                    continue;
+                }
+                long next = head == null ? 0 : head + 1;
+                batch = gen.blocks(next, 1 + r.nextInt(cfg.batchBlocks()));
             }
-            long next = head == null ? 0 : head + 1;
-            List<Block> batch = gen.blocks(next, 1 + r.nextInt(cfg.batchBlocks()));
             int before = process;
             process = publish(w, id, process, batch);
+            retry = null;
             if (process != before) {
-                w = null; // the writer process crashed or its outcome is unknown: restart it from the stores
+                // The outcome is unknown (a lost reply, a crash point): the writer process restarts from the
+                // stores and, like any ingester without an acknowledgement, publishes the same batch again.
+                w = null;
+                retry = batch;
             }
         }
     }
 
-    private int acquire(Writer w, String id, int process) {
+    private int acquire(Writer w, String id, int process, boolean takeOver) {
         history.invoke(process, "acquire", JSON.createObjectNode().put("writer", id));
         ObjectNode v = JSON.createObjectNode().put("writer", id);
         try {
-            long epoch = w.acquire();
+            long epoch = takeOver ? w.takeOver() : w.acquire();
             history.complete(process, Op.Type.OK, v.put("epoch", epoch));
             count("acquire", Op.Type.OK);
             return process;

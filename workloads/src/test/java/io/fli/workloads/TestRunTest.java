@@ -23,7 +23,7 @@ class TestRunTest {
     private TestRun.Result run(String workload, List<String> nemesis, String backend, long seconds) throws Exception {
         StringWriter progress = new StringWriter();
         TestConfig cfg = new TestConfig(workload, nemesis, backend, Duration.ofSeconds(seconds), 3, 4, 4,
-                Duration.ofMillis(backend.equals("local") ? 2_500 : 300), store);
+                Duration.ofMillis(backend.equals("local") ? 2_500 : 300), store, null);
         return TestRun.run(cfg, new PrintWriter(progress));
     }
 

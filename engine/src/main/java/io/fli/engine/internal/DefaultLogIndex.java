@@ -58,6 +58,30 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
+    /**
+     * Deliberately broken behaviours, only for proving that the harness catches them (see {@link Bug}); null in
+     * any real use. Set by the harness through {@link #withBug(Bug)}, never by configuration.
+     */
+    volatile Bug bug;
+    private volatile Snapshot staleCache;
+    private volatile long staleCachedAt;
+
+    /** The bug zoo: each variant breaks one invariant on purpose. */
+    public enum Bug {
+        /** Queries serve a state cached for up to half a second instead of reading it: stale heads. */
+        STALE_HEAD_CACHE,
+        /** The writer's fence is checked outside the CAS: on a conflict it retries against whatever epoch it finds. */
+        FENCE_OUTSIDE_CAS,
+        /** Re-publishing after a crash appends the blocks again instead of skipping those already indexed. */
+        DUPLICATES_AFTER_REINGEST
+    }
+
+    /** Test support: turns on one deliberately broken behaviour (the harness's bug zoo). */
+    public DefaultLogIndex withBug(Bug b) {
+        this.bug = b;
+        return this;
+    }
+
     private volatile java.util.concurrent.ExecutorService mergeExecutor;
 
     /** The daemon thread background merges run on, started on first use and stopped by {@link #close()}. */
@@ -188,7 +212,7 @@ public final class DefaultLogIndex implements LogIndex {
         validate(q);
         checkNotDegraded();
         for (int attempt = 0; ; attempt++) {
-            Optional<Snapshot> snap = readState();
+            Optional<Snapshot> snap = bug == Bug.STALE_HEAD_CACHE ? staleState() : readState();
             if (snap.isEmpty() || !snap.get().state().hasHead()) {
                 return new QueryResult(null, List.of());
             }
@@ -207,6 +231,15 @@ public final class DefaultLogIndex implements LogIndex {
                 throw degrade(e.getMessage(), e);
             }
         }
+    }
+
+    private Optional<Snapshot> staleState() {
+        long now = System.nanoTime();
+        if (staleCache == null || now - staleCachedAt > 500_000_000L) {
+            staleCache = readState().orElse(null);
+            staleCachedAt = now;
+        }
+        return Optional.ofNullable(staleCache);
     }
 
     private void validate(LogQuery q) {

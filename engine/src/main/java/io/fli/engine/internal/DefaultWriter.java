@@ -190,6 +190,17 @@ final class DefaultWriter implements Writer {
         }
         if (r instanceof CasResult.NotApplied na) {
             known = na.current().orElse(null);
+            if (idx.bug == DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS && known != null && known.epoch() != epoch) {
+                // BUG (zoo): the fence was "checked" earlier; treat this as a plain conflict and retry under the
+                // epoch found, so a fenced writer overwrites the new holder's state.
+                CasResult again = idx.meta.compareAndSet(StateRecord.KEY, known.version(), known.epoch(),
+                        known.epoch(), next);
+                if (again instanceof CasResult.Applied a) {
+                    known = a.record();
+                    return known;
+                }
+                return null;
+            }
             if (known == null || known.epoch() != epoch) {
                 throw known == null ? new FencedException("meta/state vanished") : fenced(known);
             }
@@ -224,10 +235,16 @@ final class DefaultWriter implements Writer {
         for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
             boolean cached = known != null;
             MetaRecord rec = current();
-            if (rec.epoch() != epoch) {
+            if (rec.epoch() != epoch && idx.bug != DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS) {
                 throw fenced(rec);
             }
             StateRecord st = decode(rec);
+            if (idx.bug == DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST && st.hasHead()
+                    && batch.get(0).number() <= st.head()) {
+                // BUG (zoo): no check of what is already indexed: the batch is appended again after the head.
+                st = new StateRecord(batch.get(0).number() - 1, batch.get(0).parentHash(), st.firstBlock(),
+                        st.nextLogId(), st.holder(), st.leaseUntil(), st.segments());
+            }
             if (cached && !continuesFrom(st, batch)) {
                 // Our cached state may be stale (another writer took over): judge the batch on a fresh read.
                 known = null;
@@ -269,12 +286,16 @@ final class DefaultWriter implements Writer {
             idx.remember(segKey, seg, true);
             List<SegmentRef> segments = new ArrayList<>(st.segments());
             segments.add(new SegmentRef(0, first.number(), last.number(), firstLogId, logs, segKey));
-            segments = idx.config.backgroundMerges() ? foldMerge(segments) : compact(segments);
+            if (idx.bug != DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST) {
+                // (The duplicates bug skips merging: a merge of overlapping segments would fail closed and hide it.)
+                segments = idx.config.backgroundMerges() ? foldMerge(segments) : compact(segments);
+            }
             long until = idx.config.clock().millis() + idx.config.leaseDuration().toMillis();
             StateRecord next = new StateRecord(last.number(), last.hash(),
                     st.hasHead() ? st.firstBlock() : first.number(), firstLogId + logs, holder, until, segments);
             if (cas(rec, next.encode()) != null) {
-                if (idx.config.backgroundMerges() && merging == null) {
+                if (idx.config.backgroundMerges() && merging == null
+                        && idx.bug != DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST) {
                     scheduleMerge(segments);
                 }
                 return new PublishResult(last.number(), fresh.size(), logs);

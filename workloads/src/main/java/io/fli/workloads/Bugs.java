@@ -1,0 +1,101 @@
+package io.fli.workloads;
+
+import io.fli.checker.Invariant;
+import io.fli.engine.CasResult;
+import io.fli.engine.MetaRecord;
+import io.fli.engine.MetaStore;
+import io.fli.engine.internal.DefaultLogIndex;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The bug zoo: deliberately broken variants of the engine, selectable only by tests and {@code fli test --bug NAME},
+ * each with the invariant the checker must flag. A correct engine under the same settings must stay valid.
+ */
+public final class Bugs {
+    private Bugs() {
+    }
+
+    /**
+     * One broken variant.
+     *
+     * @param name     as given to {@code --bug}
+     * @param breaks   the invariant a run must be flagged under
+     * @param workload the workload that exercises it
+     * @param nemesis  the faults it needs
+     * @param what     what is broken
+     */
+    public record Bug(String name, Invariant breaks, String workload, List<String> nemesis, String what) {
+    }
+
+    public static final List<Bug> ZOO = List.of(
+            new Bug("cas-read-then-write", Invariant.SINGLE_WRITER, "multi-writer", List.of("none"),
+                    "the meta store emulates compare-and-set by a read, a check and an unconditional write"),
+            new Bug("fence-outside-cas", Invariant.SINGLE_WRITER, "multi-writer", List.of("none"),
+                    "the writer checks its fence before the CAS and retries a conflicting CAS under the epoch it finds"),
+            new Bug("stale-head-cache", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("none"),
+                    "queries serve a meta/state cached for up to half a second"),
+            new Bug("duplicates-after-reingest", Invariant.NO_DUPLICATE_OR_MISSING, "ingest-query", List.of("crash"),
+                    "re-publishing a batch after a crash appends its blocks again instead of skipping them"));
+
+    public static Bug named(String name) {
+        return ZOO.stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("unknown bug '" + name + "'; the zoo has "
+                        + ZOO.stream().map(Bug::name).toList()));
+    }
+
+    /** Engine-level bugs, switched on inside the index; null for the store-level one. */
+    static DefaultLogIndex.Bug engineBug(String name) {
+        return switch (name) {
+            case "fence-outside-cas" -> DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS;
+            case "stale-head-cache" -> DefaultLogIndex.Bug.STALE_HEAD_CACHE;
+            case "duplicates-after-reingest" -> DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST;
+            default -> null;
+        };
+    }
+
+    /** A meta store whose "compare-and-set" is a read, a check and a blind write: races lose updates. */
+    static MetaStore readThenWrite() {
+        Map<String, MetaRecord> records = new ConcurrentHashMap<>();
+        return new MetaStore() {
+            @Override
+            public Optional<MetaRecord> get(String key) {
+                return Optional.ofNullable(records.get(key));
+            }
+
+            @Override
+            public CasResult putIfAbsent(String key, long epoch, byte[] value) {
+                MetaRecord cur = records.get(key);
+                if (cur != null) {
+                    return new CasResult.NotApplied(Optional.of(cur));
+                }
+                pause();
+                MetaRecord rec = new MetaRecord(key, 1, epoch, value.clone());
+                records.put(key, rec);
+                return new CasResult.Applied(rec);
+            }
+
+            @Override
+            public CasResult compareAndSet(String key, long v, long e, long ne, byte[] value) {
+                MetaRecord cur = records.get(key);
+                if (cur == null || cur.version() != v || cur.epoch() != e) {
+                    return new CasResult.NotApplied(Optional.ofNullable(cur));
+                }
+                pause(); // the window between the check and the write
+                MetaRecord rec = new MetaRecord(key, v + 1, ne, value.clone());
+                records.put(key, rec);
+                return new CasResult.Applied(rec);
+            }
+
+            private void pause() {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+    }
+}
