@@ -22,7 +22,7 @@ public abstract class LocalServer implements AutoCloseable {
     private Process process;
 
     protected LocalServer(Path dir) {
-        this.dir = dir;
+        this.dir = dir.toAbsolutePath().normalize();
     }
 
     /** The command line that runs the server; called on every (re)start. */
