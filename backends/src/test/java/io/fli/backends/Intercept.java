@@ -1,11 +1,8 @@
 package io.fli.backends;
 
 import io.fli.engine.BlobStore;
-import io.fli.engine.CasResult;
-import io.fli.engine.MetaRecord;
 import io.fli.engine.MetaStore;
-import java.util.List;
-import java.util.Optional;
+import io.fli.engine.WriteHook;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
@@ -17,7 +14,8 @@ final class Intercept {
     /** When to run the action relative to the matching write. */
     enum When { BEFORE, AFTER }
 
-    static final class Trigger {
+    /** Runs its armed action once, at the next write whose key matches, before or after it. */
+    static final class Trigger implements WriteHook {
         final Predicate<String> key;
         final When when;
         final AtomicReference<Runnable> action;
@@ -33,7 +31,7 @@ final class Intercept {
             action.set(a);
         }
 
-        void fire(String k, When w) {
+        private void fire(String k, When w) {
             if (w == when && key.test(k)) {
                 Runnable a = action.getAndSet(null);
                 if (a != null) {
@@ -42,76 +40,26 @@ final class Intercept {
             }
         }
 
+        @Override
+        public void beforeWrite(WritePoint point) {
+            fire(point.key(), When.BEFORE);
+        }
+
+        @Override
+        public void afterWrite(WritePoint point) {
+            fire(point.key(), When.AFTER);
+        }
+
         boolean fired() {
             return action.get() == null;
         }
     }
 
-    private interface HealthyBlobs extends BlobStore, io.fli.engine.HealthReporting {
-    }
-
-    private interface HealthyMeta extends MetaStore, io.fli.engine.HealthReporting {
-    }
-
     static BlobStore blobs(BlobStore d, Trigger t) {
-        return new HealthyBlobs() {
-            @Override
-            public Optional<String> throttledReason() {
-                return d instanceof io.fli.engine.HealthReporting h ? h.throttledReason() : Optional.empty();
-            }
-
-            @Override
-            public PutOutcome putIfAbsent(String key, byte[] data) {
-                t.fire(key, When.BEFORE);
-                PutOutcome o = d.putIfAbsent(key, data);
-                t.fire(key, When.AFTER);
-                return o;
-            }
-
-            @Override
-            public Optional<byte[]> get(String key) {
-                return d.get(key);
-            }
-
-            @Override
-            public void delete(String key) {
-                d.delete(key);
-            }
-
-            @Override
-            public List<BlobInfo> list(String prefix) {
-                return d.list(prefix);
-            }
-        };
+        return BlobStore.hooked(d, t);
     }
 
     static MetaStore meta(MetaStore d, Trigger t) {
-        return new HealthyMeta() {
-            @Override
-            public Optional<String> throttledReason() {
-                return d instanceof io.fli.engine.HealthReporting h ? h.throttledReason() : Optional.empty();
-            }
-
-            @Override
-            public Optional<MetaRecord> get(String key) {
-                return d.get(key);
-            }
-
-            @Override
-            public CasResult putIfAbsent(String key, long epoch, byte[] value) {
-                t.fire(key, When.BEFORE);
-                CasResult r = d.putIfAbsent(key, epoch, value);
-                t.fire(key, When.AFTER);
-                return r;
-            }
-
-            @Override
-            public CasResult compareAndSet(String key, long v, long e, long ne, byte[] value) {
-                t.fire(key, When.BEFORE);
-                CasResult r = d.compareAndSet(key, v, e, ne, value);
-                t.fire(key, When.AFTER);
-                return r;
-            }
-        };
+        return MetaStore.hooked(d, t);
     }
 }

@@ -50,6 +50,11 @@ public interface BlobStore extends AutoCloseable {
         return new InMemoryBlobStore(WriteHook.NONE, Clock.systemUTC());
     }
 
+    /** {@code store} with every put and delete passed through {@code hook} (crash points on any store). */
+    static BlobStore hooked(BlobStore store, WriteHook hook) {
+        return io.fli.engine.internal.HookedStores.blobs(store, hook);
+    }
+
     /** A fresh in-memory store whose writes pass through {@code hook} and whose timestamps come from {@code clock}. */
     static BlobStore inMemory(WriteHook hook, Clock clock) {
         return new InMemoryBlobStore(hook, clock);

@@ -42,6 +42,11 @@ public interface MetaStore extends AutoCloseable {
         return new InMemoryMetaStore(WriteHook.NONE);
     }
 
+    /** {@code store} with every conditional write passed through {@code hook} (crash points on any store). */
+    static MetaStore hooked(MetaStore store, WriteHook hook) {
+        return io.fli.engine.internal.HookedStores.meta(store, hook);
+    }
+
     /** A fresh in-memory store whose writes pass through {@code hook} (crash and lost-reply injection). */
     static MetaStore inMemory(WriteHook hook) {
         return new InMemoryMetaStore(hook);

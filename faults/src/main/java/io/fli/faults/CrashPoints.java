@@ -63,63 +63,11 @@ public final class CrashPoints implements WriteHook, Nemesis {
 
     /** A meta store whose writes pass through this hook (for real stores; the in-memory ones take the hook directly). */
     public io.fli.engine.MetaStore wrap(io.fli.engine.MetaStore d) {
-        CrashPoints hook = this;
-        return new io.fli.engine.MetaStore() {
-            @Override
-            public java.util.Optional<io.fli.engine.MetaRecord> get(String key) {
-                return d.get(key);
-            }
-
-            @Override
-            public io.fli.engine.CasResult putIfAbsent(String key, long epoch, byte[] value) {
-                WritePoint p = new WritePoint("meta", "putIfAbsent", key);
-                hook.beforeWrite(p);
-                io.fli.engine.CasResult r = d.putIfAbsent(key, epoch, value);
-                hook.afterWrite(p);
-                return r;
-            }
-
-            @Override
-            public io.fli.engine.CasResult compareAndSet(String key, long v, long e, long ne, byte[] value) {
-                WritePoint p = new WritePoint("meta", "cas", key);
-                hook.beforeWrite(p);
-                io.fli.engine.CasResult r = d.compareAndSet(key, v, e, ne, value);
-                hook.afterWrite(p);
-                return r;
-            }
-        };
+        return io.fli.engine.MetaStore.hooked(d, this);
     }
 
     /** A blob store whose writes pass through this hook. */
     public io.fli.engine.BlobStore wrap(io.fli.engine.BlobStore d) {
-        CrashPoints hook = this;
-        return new io.fli.engine.BlobStore() {
-            @Override
-            public PutOutcome putIfAbsent(String key, byte[] data) {
-                WritePoint p = new WritePoint("blob", "putIfAbsent", key);
-                hook.beforeWrite(p);
-                PutOutcome o = d.putIfAbsent(key, data);
-                hook.afterWrite(p);
-                return o;
-            }
-
-            @Override
-            public java.util.Optional<byte[]> get(String key) {
-                return d.get(key);
-            }
-
-            @Override
-            public void delete(String key) {
-                WritePoint p = new WritePoint("blob", "delete", key);
-                hook.beforeWrite(p);
-                d.delete(key);
-                hook.afterWrite(p);
-            }
-
-            @Override
-            public java.util.List<BlobInfo> list(String prefix) {
-                return d.list(prefix);
-            }
-        };
+        return io.fli.engine.BlobStore.hooked(d, this);
     }
 }
