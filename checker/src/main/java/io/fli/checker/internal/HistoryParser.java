@@ -195,9 +195,23 @@ public final class HistoryParser {
         test = t == null ? JsonNodeFactory.instance.objectNode() : t;
     }
 
+    /** The client f names as shared constants; other names (nemesis faults) through the interner. */
+    private String canonicalF(String f) {
+        return switch (f) {
+            case "acquire" -> "acquire";
+            case "publish" -> "publish";
+            case "query" -> "query";
+            default -> intern(f);
+        };
+    }
+
     private String intern(String s) {
-        String prev = strings.putIfAbsent(s, s);
-        return prev == null ? s : prev;
+        String prev = strings.get(s);
+        if (prev != null) {
+            return prev;
+        }
+        strings.put(s, s);
+        return s;
     }
 
     private long integer(JsonNode parent, String field, Where where) {
@@ -300,7 +314,7 @@ public final class HistoryParser {
         if (t.textValue().chars().anyMatch(Character::isUpperCase)) {
             throw bad("operation " + index + ": type must be invoke, ok, fail or info, found " + t);
         }
-        String f = string(n, "f", Where.operation(index));
+        String f = canonicalF(rawString(n, "f", Where.operation(index)));
         JsonNode value = n.get("value");
         if (value != null && !value.isNull() && !value.isObject()) {
             throw bad("operation " + index + ": value must be an object, found " + value);
@@ -358,7 +372,7 @@ public final class HistoryParser {
     }
 
     private Op.Value completionValue(Op.Value args, Op.Type type, JsonNode v, Where where) {
-        String error = type == Op.Type.OK ? null : optString(v, "error", where);
+        String error = type == Op.Type.OK ? null : rawOptString(v, "error", where);
         if (args instanceof Op.Acquire a) {
             return new Op.Acquire(a.writer(), type == Op.Type.OK ? integer(v, "epoch", where) : null, error);
         }
@@ -490,7 +504,7 @@ public final class HistoryParser {
                 throw bad(bw + ": block " + number + " follows block " + out.get(i - 1).number()
                         + " (a publish carries contiguous block numbers)");
             }
-            String hash = string(b, "hash", bw);
+            String hash = rawString(b, "hash", bw); // unique per block: not worth interning
             JsonNode logs = b.get("logs");
             if (logs == null || !logs.isArray()) {
                 throw bad(bw + ": field 'logs' must be an array");
