@@ -46,6 +46,10 @@ final class TestCommand implements Callable<Integer> {
             + "correct one (see 'fli bug-zoo --help').")
     String bug;
 
+    @Option(names = "--replay", paramLabel = "RUN_DIR", description = "Run again with the configuration (seed "
+            + "included) that a saved run recorded in RUN_DIR/test.json; other options are ignored.")
+    Path replay;
+
     @Option(names = "--store", description = "Where run folders go (default: ${DEFAULT-VALUE}).")
     Path store = Path.of("store");
 
@@ -66,8 +70,18 @@ final class TestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        TestConfig cfg = new TestConfig(workload, nemesis, backend, parse(time), seed, concurrency, 8,
-                Duration.ofMillis(backend.equals("local") ? 3_000 : 700), store, bug);
+        TestConfig cfg = replay != null
+                ? TestConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(replay.resolve("test.json").toFile()), store)
+                : new TestConfig(workload, nemesis, backend, parse(time), seed, concurrency, 8,
+                        Duration.ofMillis(backend.equals("local") ? 3_000 : 700), store, bug);
+        workload = cfg.workload();
+        nemesis = cfg.nemeses();
+        backend = cfg.backend();
+        time = cfg.time().toMillis() + "ms";
+        seed = cfg.seed();
+        concurrency = cfg.concurrency();
+        bug = cfg.bug();
         out.printf("fli test: workload %s, nemesis %s, backend %s, %s, seed %d, concurrency %d%s%n", workload,
                 String.join(",", nemesis), backend, time, seed, concurrency, bug == null ? "" : ", BUG " + bug);
         out.flush();

@@ -50,6 +50,22 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         }
     }
 
+    /** The configuration a saved run recorded in its {@code test.json}, to run it again. */
+    public static TestConfig fromJson(com.fasterxml.jackson.databind.JsonNode n, Path store) {
+        List<String> nemeses = new java.util.ArrayList<>();
+        n.path("nemesis").forEach(x -> nemeses.add(x.asText()));
+        for (String field : List.of("workload", "backend", "time_ms", "seed", "concurrency", "batch_blocks",
+                "nemesis_interval_ms")) {
+            if (!n.has(field)) {
+                throw new IllegalArgumentException("test.json has no '" + field + "': not a run folder of fli test");
+            }
+        }
+        return new TestConfig(n.get("workload").asText(), nemeses, n.get("backend").asText(),
+                Duration.ofMillis(n.get("time_ms").asLong()), n.get("seed").asLong(), n.get("concurrency").asInt(),
+                n.get("batch_blocks").asInt(), Duration.ofMillis(n.get("nemesis_interval_ms").asLong()), store,
+                n.hasNonNull("bug") ? n.get("bug").asText() : null);
+    }
+
     public ObjectNode toJson() {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("name", workload);

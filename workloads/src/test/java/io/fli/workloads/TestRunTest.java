@@ -48,6 +48,16 @@ class TestRunTest {
     }
 
     @Test
+    void aSavedRunRecordsAConfigurationThatReplaysIdentically() throws Exception {
+        TestRun.Result r = run("multi-writer", List.of("crash"), "memory", 1);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.dir().resolve("test.json").toFile());
+        TestConfig again = TestConfig.fromJson(json, store);
+        assertThat(again).isEqualTo(new TestConfig("multi-writer", List.of("crash"), "memory", Duration.ofSeconds(1), 3,
+                4, 4, Duration.ofMillis(300), store, null));
+        assertThat(History.read(r.dir().resolve("history.jsonl")).test()).isEqualTo(json);
+    }
+
+    @Test
     void aRunWithProcessFaultsOnLocalServersIsValid() throws Exception {
         TestRun.Result r = run("ingest-query", List.of("kill", "pause", "crash"), "local", 12);
         assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
