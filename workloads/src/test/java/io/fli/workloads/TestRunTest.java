@@ -43,6 +43,12 @@ class TestRunTest {
         if (!nemesis.equals("none")) {
             assertThat(r.check().stats().byF()).containsKey(nemesis);
         }
+        if (nemesis.equals("crash")) {
+            // The crash points really fired: writers ended operations with unknown outcomes.
+            long unknown = r.check().stats().byF().get("publish").getOrDefault("info", 0L)
+                    + r.check().stats().byF().getOrDefault("acquire", java.util.Map.of()).getOrDefault("info", 0L);
+            assertThat(unknown).isPositive();
+        }
         assertThat(h.ops()).isNotEmpty();
         assertThat(store.resolve("latest")).exists();
     }
