@@ -63,9 +63,10 @@ class TestRunTest {
         assertThat(History.read(r.dir().resolve("history.jsonl")).test()).isEqualTo(json);
     }
 
-    @Test
-    void aRunWithProcessFaultsOnLocalServersIsValid() throws Exception {
-        TestRun.Result r = run("ingest-query", List.of("kill", "pause", "crash"), "local", 12);
+    @ParameterizedTest(name = "{0} with every nemesis on local servers")
+    @CsvSource({"ingest-query", "multi-writer", "restart"})
+    void aRunWithEveryNemesisOnLocalServersIsValid(String workload) throws Exception {
+        TestRun.Result r = run(workload, List.of("kill", "pause", "crash", "restart"), "local", 12);
         assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
         assertThat(r.check().stats().byF().get("publish")).containsKey("ok");
         assertThat(r.dir().resolve("servers").resolve("cassandra").resolve("logs")).exists();
