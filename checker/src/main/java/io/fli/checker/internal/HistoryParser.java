@@ -254,13 +254,6 @@ public final class HistoryParser {
         return intern(v.textValue());
     }
 
-    private String optString(JsonNode parent, String field, Where where) {
-        JsonNode v = parent.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        return string(parent, field, where);
-    }
 
     private List<String> strings(JsonNode v, Where where) {
         if (v == null || v.isNull()) {
