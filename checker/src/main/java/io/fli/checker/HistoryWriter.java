@@ -68,8 +68,10 @@ public final class HistoryWriter implements AutoCloseable {
         if (outstanding.containsKey(process)) {
             throw new IllegalStateException("process " + process + " already has an outstanding " + outstanding.get(process));
         }
+        // Record the state only once the line is on disk, so a failed write leaves the writer consistent.
+        int index = line(JsonNodeFactory.instance.numberNode(process), "invoke", f, value);
         outstanding.put(process, f);
-        return line(JsonNodeFactory.instance.numberNode(process), "invoke", f, value);
+        return index;
     }
 
     /** Records the completion ({@code ok}, {@code fail} or {@code info}) of a process's outstanding operation. */
@@ -77,14 +79,16 @@ public final class HistoryWriter implements AutoCloseable {
         if (type == Op.Type.INVOKE) {
             throw new IllegalArgumentException("a completion is ok, fail or info");
         }
-        String f = outstanding.remove(process);
+        String f = outstanding.get(process);
         if (f == null) {
             throw new IllegalStateException("process " + process + " has no outstanding operation to complete");
         }
+        int index = line(JsonNodeFactory.instance.numberNode(process), type.wire(), f, value);
+        outstanding.remove(process);
         if (type == Op.Type.INFO) {
             retired.add(process);
         }
-        return line(JsonNodeFactory.instance.numberNode(process), type.wire(), f, value);
+        return index;
     }
 
     /** Records a nemesis operation: {@code invoke} or {@code info}. */

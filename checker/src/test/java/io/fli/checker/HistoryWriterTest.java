@@ -59,6 +59,31 @@ class HistoryWriterTest {
     }
 
     @Test
+    void aFailedWriteLeavesTheRecorderConsistent() throws Exception {
+        boolean[] full = {false};
+        java.io.OutputStream disk = new java.io.ByteArrayOutputStream() {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (full[0]) {
+                    throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+                }
+                super.write(b, off, len);
+            }
+        };
+        HistoryWriter w = new HistoryWriter(disk, null, System::nanoTime);
+        full[0] = true;
+        assertThatThrownBy(() -> w.invoke(0, "query", obj("{}"))).hasMessageContaining("No space left");
+        full[0] = false;
+        // The failed invoke was never recorded: the process is free, and nothing is waiting to be completed.
+        assertThatThrownBy(() -> w.complete(0, Op.Type.OK, obj("{}"))).isInstanceOf(IllegalStateException.class);
+        w.invoke(0, "query", obj("{}"));
+        w.complete(0, Op.Type.OK, obj("{\"head\":null,\"logs\":[]}"));
+        History h = io.fli.checker.internal.HistoryParser.parse(new java.io.BufferedReader(new java.io.StringReader(
+                disk.toString())));
+        assertThat(h.ops()).hasSize(2);
+    }
+
+    @Test
     void gzippedHistoriesAreRead() throws Exception {
         Path src = GoldenHistoryTest.dir("valid").resolve("restart.jsonl");
         Path gz = dir.resolve("restart.jsonl.gz");

@@ -52,18 +52,32 @@ final class BugZooCommand implements Callable<Integer> {
                 TestRun.Result bad = TestRun.run(config(b, seed, b.name(), store), new PrintWriter(new StringWriter()));
                 if (bad.check().anomalies().stream().map(Anomaly::invariant).anyMatch(i -> i == b.breaks())) {
                     flagged++;
+                    delete(bad.dir()); // kept only when the bug went unnoticed, for inspection
                 }
                 TestRun.Result good = TestRun.run(config(b, seed, null, store), new PrintWriter(new StringWriter()));
                 if (good.check().valid() == Validity.VALID) {
                     valid++;
+                    delete(good.dir()); // kept only when the correct engine was judged invalid
                 }
             }
             ok &= valid == seeds;
+            if (flagged < seeds || valid < seeds) {
+                out.println("  (run folders of the misses are kept under " + store + ")");
+            }
             out.printf("| %s | %s | %s / %s | %d/%d (%.0f%%) | %d/%d |%n", b.name(), b.breaks().wire(), b.workload(),
                     String.join(",", b.nemesis()), flagged, seeds, 100.0 * flagged / seeds, valid, seeds);
             out.flush();
         }
         return ok ? 0 : 1;
+    }
+
+    /** Run folders hold full histories (hundreds of MB for long runs): keep only the ones worth a look. */
+    private static void delete(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private TestConfig config(Bugs.Bug b, long seed, String bug, Path store) {

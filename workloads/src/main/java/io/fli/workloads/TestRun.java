@@ -70,6 +70,8 @@ public final class TestRun {
     private final QueryMix mix;
     private final AtomicInteger nextProcess = new AtomicInteger();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** The first failure to record the history (a full disk, say): the run stops and reports it. */
+    private final AtomicReference<RuntimeException> recordingFailed = new AtomicReference<>();
     private final AtomicInteger generation = new AtomicInteger();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private HistoryWriter history;
@@ -133,6 +135,12 @@ public final class TestRun {
             }
             history = HistoryWriter.create(dir.resolve("history.jsonl"), test);
             runClients(nemeses);
+            if (recordingFailed.get() != null) {
+                throw new IOException("the run stopped because its history could not be written to "
+                        + dir.resolve("history.jsonl") + ": " + recordingFailed.get().getMessage()
+                        + (recordingFailed.get().getCause() == null ? "" : " (" + recordingFailed.get().getCause()
+                        .getMessage() + ")"), recordingFailed.get());
+            }
         } finally {
             for (Nemesis n : nemeses) {
                 n.teardown();
@@ -189,18 +197,19 @@ public final class TestRun {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < cfg.concurrency(); i++) {
             int k = i;
-            Runnable body = k < writers ? () -> writer("w" + k, k) : () -> reader(k);
+            Runnable work = k < writers ? () -> writer("w" + k, k) : () -> reader(k);
+            Runnable body = () -> guarded(work);
             Thread t = new Thread(body, (k < writers ? "writer-" : "reader-") + k);
             threads.add(t);
         }
         List<String> faults = new ArrayList<>();
         nemeses.forEach(n -> faults.addAll(n.faults()));
-        Thread nem = new Thread(() -> nemesisLoop(nemeses, faults), "nemesis");
+        Thread nem = new Thread(() -> guarded(() -> nemesisLoop(nemeses, faults)), "nemesis");
         long deadline = System.nanoTime() + cfg.time().toNanos();
         threads.forEach(Thread::start);
         nem.start();
         long lastPrint = 0;
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && running.get()) {
             sleep(200);
             long now = System.nanoTime();
             if (now - lastPrint > 2_000_000_000L) {
@@ -214,6 +223,16 @@ public final class TestRun {
             join(t);
         }
         join(nem);
+    }
+
+    /** Runs a client or the nemesis; a failure to record the history stops the whole run. */
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (java.io.UncheckedIOException | IllegalStateException e) {
+            recordingFailed.compareAndSet(null, e);
+            running.set(false);
+        }
     }
 
     private void nemesisLoop(List<Nemesis> nemeses, List<String> faults) {
