@@ -179,7 +179,7 @@ public final class DefaultLogIndex implements LogIndex {
         Weighted w = (Weighted) cache.getIfPresent(key);
         if (w == null) {
             byte[] bytes = blobs.get(key).orElseThrow(() -> new MissingBlob(key));
-            w = new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key), bytes.length * 2);
+            w = decoded(key, bytes, segment);
             cache.put(key, w);
         }
         return w.value;
@@ -187,8 +187,11 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** Caches a segment this process just wrote, so merging does not read it back. */
     void remember(String key, byte[] bytes, boolean segment) {
-        cache.put(key, new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key),
-                bytes.length * 2));
+        cache.put(key, decoded(key, bytes, segment));
+    }
+
+    private static Weighted decoded(String key, byte[] bytes, boolean segment) {
+        return new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key), bytes.length * 2);
     }
 
     /** The hash indexed at {@code block} under {@code st}, which must cover it. */

@@ -271,15 +271,12 @@ final class DefaultWriter implements Writer {
                 throw new InvalidBlockException("block " + first.number() + ": parent hash " + first.parentHash()
                         + " does not match hash " + st.headHash() + " of indexed block " + st.head());
             }
-            long logs = 0;
-            for (Block b : fresh) {
-                logs += b.logs().size();
-            }
             long firstLogId = st.nextLogId();
             byte[] tag = Keys.batchTag(firstLogId, fresh);
             String packKey = Keys.pack(epoch, first.number(), last.number(), tag);
             String segKey = Keys.segment(epoch, 0, first.number(), last.number(), tag);
             BatchEncoder.Encoded enc = BatchEncoder.encode(firstLogId, fresh, packKey);
+            long logs = enc.logs();
             byte[] seg = enc.segment();
             putBlob(packKey, enc.pack());
             putBlob(segKey, seg);
@@ -455,29 +452,26 @@ final class DefaultWriter implements Writer {
 
     /** A create-only put, retried on backend errors; an existing key must hold the same bytes. */
     private void putBlob(String key, byte[] data) {
-        BackendException last = null;
-        for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
-            try {
-                if (idx.blobs.putIfAbsent(key, data) == BlobStore.PutOutcome.CREATED) {
-                    return;
-                }
+        retried(() -> {
+            if (idx.blobs.putIfAbsent(key, data) == BlobStore.PutOutcome.ALREADY_EXISTS) {
                 Optional<byte[]> existing = idx.blobs.get(key);
-                if (existing.isPresent() && Arrays.equals(existing.get(), data)) {
-                    return;
+                if (existing.isEmpty() || !Arrays.equals(existing.get(), data)) {
+                    throw new CorruptionException("blob " + key + " already exists with different content");
                 }
-                throw new CorruptionException("blob " + key + " already exists with different content");
-            } catch (BackendException e) {
-                last = e;
             }
-        }
-        throw last;
+        });
     }
 
     /** Deletes are idempotent: retried on backend errors. */
     private void deleteBlob(String key) {
+        retried(() -> idx.blobs.delete(key));
+    }
+
+    /** Runs an idempotent blob call, retrying it up to {@code casRetries} times on backend errors. */
+    private void retried(Runnable call) {
         for (int attempt = 0; ; attempt++) {
             try {
-                idx.blobs.delete(key);
+                call.run();
                 return;
             } catch (BackendException e) {
                 if (attempt >= idx.config.casRetries()) {
