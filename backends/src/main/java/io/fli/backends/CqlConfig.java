@@ -51,6 +51,17 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
                 Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_CQL_TIMEOUT_MS", "5000"))));
     }
 
+    /** The same configuration with one contact point {@code host:port} instead (e.g. a fault-injecting proxy). */
+    public CqlConfig withContactPoint(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("contact point '" + hostPort + "' is not host:port");
+        }
+        return new CqlConfig(List.of(new InetSocketAddress(hostPort.substring(0, colon),
+                Integer.parseInt(hostPort.substring(colon + 1)))), localDatacenter, keyspace, replicationFactor,
+                username, password, tls, requestTimeout);
+    }
+
     static String require(Map<String, String> env, String name) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {

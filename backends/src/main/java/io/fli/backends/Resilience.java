@@ -9,6 +9,7 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -29,6 +30,15 @@ public final class Resilience {
      * @param transientError which failures are worth retrying
      */
     public Resilience(String backend, int attempts, Duration firstBackoff, Predicate<Throwable> transientError) {
+        this(backend, attempts, firstBackoff, transientError, backend.hashCode());
+    }
+
+    /**
+     * As above, with the jitter drawn from a random source seeded with {@code jitterSeed}: the sequence of waits is
+     * reproducible (each wait is {@code first * 2^(attempt-1) * (1 ± 0.5)}).
+     */
+    public Resilience(String backend, int attempts, Duration firstBackoff, Predicate<Throwable> transientError,
+                      long jitterSeed) {
         this.backend = backend;
         this.breaker = CircuitBreaker.of(backend, CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -41,9 +51,22 @@ public final class Resilience {
                 .build());
         this.retry = Retry.of(backend, RetryConfig.custom()
                 .maxAttempts(attempts)
-                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(firstBackoff, 2.0, 0.5))
+                .intervalFunction(backoff(firstBackoff, jitterSeed))
                 .retryOnException(e -> transientError.test(e) && !(e instanceof CallNotPermittedException))
                 .build());
+    }
+
+    /** Exponential backoff (x2 per attempt) with ±50% jitter from a seeded source. */
+    static IntervalFunction backoff(Duration first, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long firstMillis = first.toMillis();
+        return attempt -> {
+            double factor;
+            synchronized (random) {
+                factor = 0.5 + random.nextDouble();
+            }
+            return Math.round(firstMillis * Math.pow(2, attempt - 1) * factor);
+        };
     }
 
     public CircuitBreaker breaker() {

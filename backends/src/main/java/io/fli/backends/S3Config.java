@@ -24,6 +24,18 @@ public record S3Config(String endpoint, String accessKey, String secretKey, Stri
                 Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_S3_TIMEOUT_MS", "5000"))));
     }
 
+    /** The same configuration with another endpoint (e.g. a fault-injecting proxy). */
+    public S3Config withEndpoint(String newEndpoint) {
+        return new S3Config(newEndpoint, accessKey, secretKey, bucket, timeout);
+    }
+
+    /** {@code host:port} of the endpoint (the scheme's default port if it names none). */
+    public String hostPort() {
+        java.net.URI u = java.net.URI.create(endpoint);
+        int port = u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
+        return u.getHost() + ":" + port;
+    }
+
     @Override
     public String toString() {
         return "S3Config[" + endpoint + " bucket=" + bucket + " accessKey=" + accessKey + " secretKey=****]";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.fli.faults.NetworkNemesis;
 import java.util.List;
 
 /**
@@ -11,8 +12,11 @@ import java.util.List;
  *
  * @param workload         {@code ingest-query} (one writer, many readers), {@code multi-writer} (writers race for
  *                         the lease and publish the same chain) or {@code restart} (the index restarted repeatedly)
- * @param nemeses          fault names: {@code none}, {@code crash}, {@code restart}, {@code kill}, {@code pause}
- * @param backend          {@code memory} or {@code local} (Cassandra + S3Proxy started by the run)
+ * @param nemeses          fault names: {@code none}, {@code crash}, {@code restart}, {@code corrupt},
+ *                         {@code lease-loss}, {@code kill}, {@code pause} and the network faults of
+ *                         {@link io.fli.faults.NetworkNemesis#FAULTS}
+ * @param backend          {@code memory}, {@code local} (Cassandra + S3Proxy started by the run) or {@code remote}
+ *                         (endpoints from the {@code FLI_CQL_*} and {@code FLI_S3_*} environment variables)
  * @param time             how long clients run
  * @param seed             the seed of the chain, the queries and the fault schedule
  * @param concurrency      client threads (writers + readers)
@@ -23,21 +27,33 @@ import java.util.List;
  */
 public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                          int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug) {
+    /** Faults inside the engine's process or its data, on any backend. */
+    public static final List<String> ENGINE_NEMESES = List.of("none", "crash", "restart", "corrupt", "lease-loss");
+    /** Signals to the servers a {@code local} run starts. */
+    public static final List<String> PROCESS_NEMESES = List.of("kill", "pause");
+
     public TestConfig {
         if (!List.of("ingest-query", "multi-writer", "restart").contains(workload)) {
             throw new IllegalArgumentException("unknown workload '" + workload
                     + "' (ingest-query, multi-writer, restart)");
         }
-        for (String n : nemeses) {
-            if (!List.of("none", "crash", "restart", "kill", "pause").contains(n)) {
-                throw new IllegalArgumentException("unknown nemesis '" + n + "' (none, crash, restart, kill, pause)");
-            }
-            if ((n.equals("kill") || n.equals("pause")) && backend.equals("memory")) {
-                throw new IllegalArgumentException("nemesis '" + n + "' needs real servers: use --backend local");
-            }
+        if (!List.of("memory", "local", "remote").contains(backend)) {
+            throw new IllegalArgumentException("unknown backend '" + backend + "' (memory, local, remote)");
         }
-        if (!List.of("memory", "local").contains(backend)) {
-            throw new IllegalArgumentException("unknown backend '" + backend + "' (memory, local)");
+        for (String n : nemeses) {
+            if (!ENGINE_NEMESES.contains(n) && !PROCESS_NEMESES.contains(n) && !NetworkNemesis.offers(n)) {
+                throw new IllegalArgumentException("unknown nemesis '" + n + "' (" + String.join(", ", ENGINE_NEMESES)
+                        + ", " + String.join(", ", PROCESS_NEMESES) + ", " + String.join(", ", NetworkNemesis.FAULTS)
+                        + ")");
+            }
+            if (PROCESS_NEMESES.contains(n) && !backend.equals("local")) {
+                throw new IllegalArgumentException("nemesis '" + n + "' signals the servers this run starts: use "
+                        + "--backend local");
+            }
+            if (NetworkNemesis.offers(n) && backend.equals("memory")) {
+                throw new IllegalArgumentException("nemesis '" + n + "' is a network fault between the engine and "
+                        + "its servers: use --backend local (or remote with FLI_TOXIPROXY)");
+            }
         }
         if (bug != null) {
             Bugs.named(bug);

@@ -3,7 +3,10 @@ package io.fli.workloads;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import eu.rekawek.toxiproxy.ToxiproxyClient;
+import io.fli.backends.CqlConfig;
 import io.fli.backends.LocalBackends;
+import io.fli.backends.S3Config;
 import io.fli.backends.MinioBlobStore;
 import io.fli.backends.ScyllaMetaStore;
 import io.fli.checker.CheckResult;
@@ -33,9 +36,12 @@ import io.fli.engine.WriteHook;
 import io.fli.engine.Writer;
 import io.fli.faults.CrashPoints;
 import io.fli.faults.Nemesis;
+import io.fli.faults.NetworkNemesis;
+import io.fli.faults.net.ToxiproxyServer;
 import io.fli.faults.ProcessNemesis;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,6 +110,8 @@ public final class TestRun {
         Files.writeString(dir.resolve("test.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(test));
         CrashPoints crash = new CrashPoints();
         LocalBackends servers = null;
+        ToxiproxyServer toxiproxy = null;
+        NetworkNemesis network = null;
         List<Nemesis> nemeses = new ArrayList<>();
         try {
             if (cfg.backend().equals("memory")) {
@@ -111,9 +119,39 @@ public final class TestRun {
                         : MetaStore.inMemory(crash);
                 blobs = BlobStore.inMemory(crash, java.time.Clock.systemUTC());
             } else {
-                servers = new LocalBackends(dir.resolve("servers")).start();
-                meta = crash.wrap(ScyllaMetaStore.connect(servers.cql("fli")));
-                blobs = crash.wrap(MinioBlobStore.connect(servers.s3("fli")));
+                CqlConfig cql;
+                S3Config s3;
+                if (cfg.backend().equals("local")) {
+                    servers = new LocalBackends(dir.resolve("servers")).start();
+                    cql = servers.cql("fli");
+                    s3 = servers.s3("fli");
+                } else {
+                    cql = CqlConfig.fromEnvironment(System.getenv());
+                    s3 = S3Config.fromEnvironment(System.getenv());
+                }
+                if (cfg.nemeses().stream().anyMatch(NetworkNemesis::offers)) {
+                    // The engine talks to its servers through one proxy each, driven by the Toxiproxy API: a real
+                    // Toxiproxy server if FLI_TOXIPROXY names one, else the in-JVM one.
+                    String tp = System.getenv("FLI_TOXIPROXY");
+                    ToxiproxyClient client;
+                    if (tp != null && !tp.isBlank()) {
+                        client = new ToxiproxyClient(tp.substring(0, tp.lastIndexOf(':')),
+                                Integer.parseInt(tp.substring(tp.lastIndexOf(':') + 1)));
+                    } else if (cfg.backend().equals("remote")) {
+                        throw new IllegalArgumentException("network nemeses on --backend remote need a Toxiproxy "
+                                + "server next to the backends: set FLI_TOXIPROXY=host:port");
+                    } else {
+                        toxiproxy = ToxiproxyServer.start(0, cfg.seed());
+                        client = new ToxiproxyClient(toxiproxy.host(), toxiproxy.port());
+                    }
+                    InetSocketAddress cp = cql.contactPoints().get(0);
+                    network = NetworkNemesis.create(client, Map.of("meta", cp.getHostString() + ":" + cp.getPort(),
+                            "blob", s3.hostPort()), Duration.ofMillis(1_500));
+                    cql = cql.withContactPoint(network.listen("meta"));
+                    s3 = s3.withEndpoint("http://" + network.listen("blob"));
+                }
+                meta = crash.wrap(ScyllaMetaStore.connect(cql));
+                blobs = crash.wrap(MinioBlobStore.connect(s3));
             }
             index.set(open());
             for (String n : cfg.nemeses()) {
@@ -127,6 +165,9 @@ public final class TestRun {
                         }
                     }
                     default -> {
+                        if (NetworkNemesis.offers(n) && !nemeses.contains(network)) {
+                            nemeses.add(network);
+                        }
                     }
                 }
             }
@@ -147,6 +188,12 @@ public final class TestRun {
             }
             if (history != null) {
                 history.close();
+            }
+            if (network != null) {
+                network.delete();
+            }
+            if (toxiproxy != null) {
+                toxiproxy.close();
             }
             if (servers != null) {
                 servers.close();
