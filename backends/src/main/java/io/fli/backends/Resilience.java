@@ -57,7 +57,7 @@ public final class Resilience {
     }
 
     /** Exponential backoff (x2 per attempt) with ±50% jitter from a seeded source. */
-    static IntervalFunction backoff(Duration first, long seed) {
+    public static IntervalFunction backoff(Duration first, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         long firstMillis = first.toMillis();
         return attempt -> {

@@ -287,12 +287,18 @@ public final class TestRun {
         for (Nemesis n : nemeses) {
             n.setup();
         }
+        List<String> schedule = new ArrayList<>();
         while (running.get() && !faults.isEmpty()) {
             sleep(cfg.nemesisInterval().toMillis());
             if (!running.get()) {
                 break;
             }
-            String f = faults.get(r.nextInt(faults.size()));
+            // Every fault gets its turn: a fresh seeded shuffle of all of them, then the next round.
+            if (schedule.isEmpty()) {
+                schedule.addAll(faults);
+                java.util.Collections.shuffle(schedule, r);
+            }
+            String f = schedule.remove(0);
             Nemesis n = nemeses.stream().filter(x -> x.faults().contains(f)).findFirst().orElseThrow();
             history.nemesis(Op.Type.INVOKE, f, JSON.createObjectNode());
             ObjectNode v;
