@@ -73,7 +73,21 @@ public final class DefaultLogIndex implements LogIndex {
         /** The writer's fence is checked outside the CAS: on a conflict it retries against whatever epoch it finds. */
         FENCE_OUTSIDE_CAS,
         /** Re-publishing after a crash appends the blocks again instead of skipping those already indexed. */
-        DUPLICATES_AFTER_REINGEST
+        DUPLICATES_AFTER_REINGEST,
+        /**
+         * The writer CASes meta/state before it writes the blobs the state names. (Paired with a reader that takes a
+         * missing object for an empty one, as a client mapping S3's 404 to "nothing there" would: a correct reader
+         * fails closed instead, which a history can only show as unavailability.)
+         */
+        STATE_BEFORE_BLOBS,
+        /**
+         * GC deletes every unreferenced blob at once, without the grace period and without proving the lease — the
+         * old design's hazard: it deletes blobs an in-flight publish wrote but has not linked yet. (Paired with the
+         * same 404-as-empty reader.)
+         */
+        GC_NO_GRACE,
+        /** Blob checksums are not verified on read: damaged bytes that still decode are served. */
+        NO_CHECKSUM
     }
 
     /** Test support: turns on one deliberately broken behaviour (the harness's bug zoo). */
@@ -190,7 +204,10 @@ public final class DefaultLogIndex implements LogIndex {
         cache.put(key, decoded(key, bytes, segment));
     }
 
-    private static Weighted decoded(String key, byte[] bytes, boolean segment) {
+    private Weighted decoded(String key, byte[] bytes, boolean segment) {
+        if (bug == Bug.NO_CHECKSUM) {
+            bytes = Frame.resealed(bytes); // BUG (zoo): whatever the bytes are, their checksum "matches"
+        }
         return new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key), bytes.length * 2);
     }
 
@@ -237,8 +254,8 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     private Optional<Snapshot> staleState() {
-        long now = System.nanoTime();
-        if (staleCache == null || now - staleCachedAt > 500_000_000L) {
+        long now = config.clock().millis();
+        if (staleCache == null || now - staleCachedAt > 500) {
             staleCache = readState().orElse(null);
             staleCachedAt = now;
         }
@@ -332,7 +349,15 @@ public final class DefaultLogIndex implements LogIndex {
             if (!ref.overlaps(from, to)) {
                 continue;
             }
-            IndexSegment seg = segment(ref);
+            IndexSegment seg;
+            try {
+                seg = segment(ref);
+            } catch (MissingBlob e) {
+                if (bug == Bug.STATE_BEFORE_BLOBS || bug == Bug.GC_NO_GRACE) {
+                    continue; // BUG (zoo): a missing segment is read as an empty one
+                }
+                throw e;
+            }
             int lo = seg.localStart(Math.max(from, ref.firstBlock()));
             int hi = seg.localStart(Math.min(to, ref.lastBlock()) + 1);
             if (lo >= hi) {
@@ -356,7 +381,15 @@ public final class DefaultLogIndex implements LogIndex {
                     break;
                 }
                 long logId = ref.firstLogId() + local;
-                Pack p = pack(seg.packKeys[seg.packOf(logId)]);
+                Pack p;
+                try {
+                    p = pack(seg.packKeys[seg.packOf(logId)]);
+                } catch (MissingBlob e) {
+                    if (bug == Bug.STATE_BEFORE_BLOBS || bug == Bug.GC_NO_GRACE) {
+                        continue; // BUG (zoo): a missing pack is read as an empty one
+                    }
+                    throw e;
+                }
                 if (!p.contains(logId)) {
                     throw new CorruptionException(ref.key() + ": log id " + logId + " is not in the pack it names");
                 }
