@@ -53,9 +53,14 @@ public final class LocalS3Proxy extends LocalServer {
         return Duration.ofSeconds(60);
     }
 
+    /** The folder S3Proxy keeps objects in: {@code <dataDir>/<bucket>/<key>}, one file per object. */
+    public Path dataDir() {
+        return dir.resolve("blobs");
+    }
+
     @Override
     protected List<String> command() throws IOException {
-        Path data = dir.resolve("blobs");
+        Path data = dataDir();
         Files.createDirectories(data);
         Path props = dir.resolve("s3proxy.properties");
         Files.writeString(props, String.join("\n",

@@ -54,7 +54,12 @@ public final class HistoryWriter implements AutoCloseable {
 
     /** A writer appending to {@code file} (created or truncated), timed by {@link System#nanoTime()}. */
     public static HistoryWriter create(Path file, JsonNode test) throws IOException {
-        return new HistoryWriter(new FileOutputStream(file.toFile()), test, System::nanoTime);
+        return create(file, test, System::nanoTime);
+    }
+
+    /** A writer appending to {@code file} (created or truncated), timed by {@code nanos} (a simulation's clock). */
+    public static HistoryWriter create(Path file, JsonNode test, LongSupplier nanos) throws IOException {
+        return new HistoryWriter(new FileOutputStream(file.toFile()), test, nanos);
     }
 
     /** Records the invoke of a client operation; returns its index. */

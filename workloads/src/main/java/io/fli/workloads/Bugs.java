@@ -38,7 +38,16 @@ public final class Bugs {
             new Bug("stale-head-cache", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("none"),
                     "queries serve a meta/state cached for up to half a second"),
             new Bug("duplicates-after-reingest", Invariant.NO_DUPLICATE_OR_MISSING, "ingest-query", List.of("crash"),
-                    "re-publishing a batch after a crash appends its blocks again instead of skipping them"));
+                    "re-publishing a batch after a crash appends its blocks again instead of skipping them"),
+            new Bug("state-before-blobs", Invariant.NO_DUPLICATE_OR_MISSING, "ingest-query", List.of("crash"),
+                    "the writer CASes meta/state before it writes the blobs the state names (with a reader that "
+                            + "takes a missing object for an empty one)"),
+            new Bug("gc-no-grace", Invariant.NO_DUPLICATE_OR_MISSING, "ingest-query", List.of("none"),
+                    "a separate GC process deletes every unreferenced blob at once, without the grace period and "
+                            + "without the fence, including blobs an in-flight publish has not linked yet (with a "
+                            + "reader that takes a missing object for an empty one)"),
+            new Bug("no-checksum", Invariant.FAIL_CLOSED, "ingest-query", List.of("corrupt"),
+                    "blob checksums are not verified on read: damaged bytes that still decode are served"));
 
     public static Bug named(String name) {
         return ZOO.stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow(() ->
@@ -52,12 +61,19 @@ public final class Bugs {
             case "fence-outside-cas" -> DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS;
             case "stale-head-cache" -> DefaultLogIndex.Bug.STALE_HEAD_CACHE;
             case "duplicates-after-reingest" -> DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST;
+            case "state-before-blobs" -> DefaultLogIndex.Bug.STATE_BEFORE_BLOBS;
+            case "gc-no-grace" -> DefaultLogIndex.Bug.GC_NO_GRACE;
+            case "no-checksum" -> DefaultLogIndex.Bug.NO_CHECKSUM;
             default -> null;
         };
     }
 
-    /** A meta store whose "compare-and-set" is a read, a check and a blind write: races lose updates. */
-    static MetaStore readThenWrite() {
+    /**
+     * A meta store whose "compare-and-set" is a read, a check and a blind write: races lose updates.
+     *
+     * @param window runs between the check and the write (a yield point in a simulation)
+     */
+    static MetaStore readThenWrite(Runnable window) {
         Map<String, MetaRecord> records = new ConcurrentHashMap<>();
         return new MetaStore() {
             @Override
@@ -90,11 +106,7 @@ public final class Bugs {
             }
 
             private void pause() {
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
+                window.run();
             }
         };
     }

@@ -30,12 +30,24 @@ public final class QueryMix {
     }
 
     private final ChainGenerator gen;
+    private final java.util.Map<String, Long> hashed = new java.util.concurrent.ConcurrentHashMap<>();
     private final int maxOrTerms;
     private final Zipf popular;
 
+    private final long broadSpan;
+
     public QueryMix(ChainGenerator gen, int maxOrTerms) {
+        this(gen, maxOrTerms, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param broadSpan at most this many blocks for the broad OR-list (which matches most logs): a harness
+     *                  recording every answer keeps its histories to a size a disk and a checker can take
+     */
+    public QueryMix(ChainGenerator gen, int maxOrTerms, long broadSpan) {
         this.gen = gen;
         this.maxOrTerms = maxOrTerms;
+        this.broadSpan = broadSpan;
         this.popular = new Zipf(gen.shape().addresses(), gen.shape().zipfExponent());
     }
 
@@ -53,15 +65,28 @@ public final class QueryMix {
         return switch (kind) {
             case SELECTIVE_ADDRESS -> LogQuery.range(from, to, List.of(gen.address(r.nextInt(s.addresses()))), null);
             case ADDRESS_OR4 -> LogQuery.range(from, to, uniformAddresses(r, 4), null);
-            case BROAD_OR -> LogQuery.range(first, null, uniformAddresses(r, Math.min(256, maxOrTerms)), null);
+            case BROAD_OR -> LogQuery.range(Math.max(first, head - broadSpan + 1), null,
+                    uniformAddresses(r, Math.min(256, maxOrTerms)), null);
             case TOPIC_ONLY -> LogQuery.range(from, to, null, List.of(List.of(gen.topic0(r.nextInt(s.topic0s()))),
                     List.of(gen.topicValue(r.nextInt(s.topicValues())), gen.topicValue(r.nextInt(s.topicValues())))));
             case ADDRESS_AND_TOPIC -> LogQuery.range(from, to, List.of(gen.address(popular.sample(r))),
                     Arrays.asList(List.of(gen.topic0(r.nextInt(Math.min(20, s.topic0s())))), null));
             case WIDE_RANGE -> LogQuery.range(null, null, null,
                     List.of(List.of(gen.topic0(s.topic0s() / 2 + r.nextInt(Math.max(1, s.topic0s() / 2))))));
-            case BLOCK_HASH -> LogQuery.byHash(gen.hash(from), null, null);
+            case BLOCK_HASH -> {
+                String h = gen.hash(from);
+                if (hashed.size() > 100_000) {
+                    hashed.clear();
+                }
+                hashed.put(h, from);
+                yield LogQuery.byHash(h, null, null);
+            }
         };
+    }
+
+    /** The number of the block whose hash a recent {@link Kind#BLOCK_HASH} query asked for, or null. */
+    public Long blockOfHash(String hash) {
+        return hashed.get(hash);
     }
 
     /** {@code n} addresses of uniformly drawn ranks. */

@@ -34,6 +34,8 @@ import io.fli.engine.PublishResult;
 import io.fli.engine.QueryResult;
 import io.fli.engine.WriteHook;
 import io.fli.engine.Writer;
+import io.fli.engine.internal.InMemoryBlobStore;
+import io.fli.faults.CorruptNemesis;
 import io.fli.faults.CrashPoints;
 import io.fli.faults.Nemesis;
 import io.fli.faults.NetworkNemesis;
@@ -81,16 +83,22 @@ public final class TestRun {
     private final AtomicInteger generation = new AtomicInteger();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private HistoryWriter history;
+    /** The deterministic scheduler of a memory run; null when clients run as free threads on real servers. */
+    private final Sim sim;
     private MetaStore meta;
     private BlobStore blobs;
     private final AtomicReference<LogIndex> index = new AtomicReference<>();
+    private CorruptNemesis.Corruptor corruptor;
+    /** Lease loss: when armed, the next meta write stalls its writer past the lease. */
+    private final Stall stall = new Stall();
 
     private TestRun(TestConfig cfg, PrintWriter progress) {
         this.cfg = cfg;
         this.progress = progress;
         this.gen = new ChainGenerator(ChainGenerator.Shape.defaults(cfg.seed()).withLogsPerBlock(4)
                 .withCardinality(300, 30, 500));
-        this.mix = new QueryMix(gen, 128);
+        this.mix = new QueryMix(gen, 128, 200);
+        this.sim = cfg.backend().equals("memory") ? new Sim(cfg.seed() * 1_000_003 + 17, 250_000) : null;
     }
 
     public static Result run(TestConfig cfg, PrintWriter progress) throws IOException {
@@ -98,9 +106,13 @@ public final class TestRun {
     }
 
     private IndexConfig indexConfig() {
-        return IndexConfig.defaults().withLeaseDuration(Duration.ofSeconds(2)).withMaxResults(1_000_000)
+        IndexConfig c = IndexConfig.defaults().withLeaseDuration(LEASE).withMaxResults(1_000_000)
                 .withGcGrace(Duration.ofSeconds(30));
+        // A simulation has one logical clock and no background threads: merges happen inside publish.
+        return sim == null ? c : c.withClock(sim.clock()).withBackgroundMerges(false);
     }
+
+    private static final Duration LEASE = Duration.ofSeconds(2);
 
     private Result go() throws IOException {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS"));
@@ -115,9 +127,14 @@ public final class TestRun {
         List<Nemesis> nemeses = new ArrayList<>();
         try {
             if (cfg.backend().equals("memory")) {
-                meta = "cas-read-then-write".equals(cfg.bug()) ? crash.wrap(Bugs.readThenWrite())
+                meta = "cas-read-then-write".equals(cfg.bug()) ? crash.wrap(Bugs.readThenWrite(sim::yieldNow))
                         : MetaStore.inMemory(crash);
-                blobs = BlobStore.inMemory(crash, java.time.Clock.systemUTC());
+                InMemoryBlobStore mem = new InMemoryBlobStore(crash, sim.clock());
+                blobs = mem;
+                corruptor = CorruptNemesis.inMemory(mem);
+                // Every meta call and blob write is a point where another client may run.
+                meta = Yielding.meta(MetaStore.hooked(meta, stall), sim);
+                blobs = Yielding.blobs(blobs, sim);
             } else {
                 CqlConfig cql;
                 S3Config s3;
@@ -150,14 +167,33 @@ public final class TestRun {
                     cql = cql.withContactPoint(network.listen("meta"));
                     s3 = s3.withEndpoint("http://" + network.listen("blob"));
                 }
-                meta = crash.wrap(ScyllaMetaStore.connect(cql));
+                meta = MetaStore.hooked(crash.wrap(ScyllaMetaStore.connect(cql)), stall);
                 blobs = crash.wrap(MinioBlobStore.connect(s3));
+                if (servers != null) {
+                    corruptor = CorruptNemesis.s3proxyFiles(servers.s3().dataDir(), s3.bucket());
+                }
             }
             index.set(open());
             for (String n : cfg.nemeses()) {
                 switch (n) {
                     case "crash" -> nemeses.add(crash);
                     case "restart" -> nemeses.add(restartNemesis());
+                    case "lease-loss" -> nemeses.add(leaseLossNemesis());
+                    case "corrupt" -> {
+                        if (corruptor == null) {
+                            throw new IllegalArgumentException("nemesis 'corrupt' damages stored objects directly: it "
+                                    + "needs --backend memory or local");
+                        }
+                        nemeses.add(new CorruptNemesis(corruptor, () -> index.get().dropCaches(), () -> {
+                            // The operator repaired the object and restarts the index, which had failed closed.
+                            history.nemesis(Op.Type.INVOKE, "restart", JSON.createObjectNode());
+                            LogIndex old = index.getAndSet(open());
+                            generation.incrementAndGet();
+                            old.close();
+                            history.nemesis(Op.Type.INFO, "restart", JSON.createObjectNode().put("target", "index")
+                                    .put("why", "repair after corruption"));
+                        }, 1_000, this::pause));
+                    }
                     case "kill", "pause" -> {
                         if (nemeses.stream().noneMatch(x -> x instanceof ProcessNemesis)) {
                             nemeses.add(new ProcessNemesis(Map.of("meta", servers.cassandra(), "blob", servers.s3()),
@@ -174,7 +210,8 @@ public final class TestRun {
             if (cfg.workload().equals("restart") && nemeses.stream().noneMatch(x -> x.faults().contains("restart"))) {
                 nemeses.add(restartNemesis());
             }
-            history = HistoryWriter.create(dir.resolve("history.jsonl"), test);
+            history = sim == null ? HistoryWriter.create(dir.resolve("history.jsonl"), test)
+                    : HistoryWriter.create(dir.resolve("history.jsonl"), test, sim::nanos);
             runClients(nemeses);
             if (recordingFailed.get() != null) {
                 throw new IOException("the run stopped because its history could not be written to "
@@ -239,37 +276,131 @@ public final class TestRun {
         };
     }
 
+    /**
+     * Lease loss: the writer that next reaches a write of meta/state stalls there past its lease; meanwhile a standby
+     * writer acquires the lease. When the stalled writer wakes, its write must be fenced.
+     */
+    private Nemesis leaseLossNemesis() {
+        return new Nemesis() {
+            @Override
+            public List<String> faults() {
+                return List.of("lease-loss");
+            }
+
+            @Override
+            public Map<String, Object> invoke(String fault, Random random) {
+                long stallMs = LEASE.toMillis() + 1_500;
+                stall.arm(stallMs, TestRun.this::pause);
+                for (int waited = 0; !stall.stalled() && waited < 5_000 && running.get(); waited += 10) {
+                    pause(10);
+                }
+                if (!stall.stalled()) {
+                    stall.disarm();
+                    return Map.of("skipped", "no writer reached a write of meta/state");
+                }
+                pause(LEASE.toMillis() + 200); // the stalled writer's lease runs out
+                Writer standby = index.get().writer("standby");
+                acquire(standby, "standby", nextProcess.getAndIncrement(), false);
+                return Map.of("target", "writer", "stalled_ms", stallMs, "taken_over_by", "standby",
+                        "epoch", standby.epoch());
+            }
+
+            @Override
+            public void teardown() {
+                stall.disarm();
+            }
+        };
+    }
+
     private void runClients(List<Nemesis> nemeses) {
         int writers = cfg.workload().equals("multi-writer") ? Math.max(2, cfg.concurrency() / 2) : 1;
-        List<Thread> threads = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<Runnable> bodies = new ArrayList<>();
         for (int i = 0; i < cfg.concurrency(); i++) {
             int k = i;
             Runnable work = k < writers ? () -> writer("w" + k, k) : () -> reader(k);
-            Runnable body = () -> guarded(work);
-            Thread t = new Thread(body, (k < writers ? "writer-" : "reader-") + k);
-            threads.add(t);
+            names.add((k < writers ? "writer-" : "reader-") + k);
+            bodies.add(() -> guarded(work));
         }
         List<String> faults = new ArrayList<>();
         nemeses.forEach(n -> faults.addAll(n.faults()));
-        Thread nem = new Thread(() -> guarded(() -> nemesisLoop(nemeses, faults)), "nemesis");
+        names.add("nemesis");
+        bodies.add(() -> guarded(() -> nemesisLoop(nemeses, faults)));
+        if ("gc-no-grace".equals(cfg.bug())) {
+            // The old design's separate GC process, on a token that bypasses the fence.
+            names.add("gc");
+            bodies.add(() -> guarded(this::unfencedGc));
+        }
+        if (sim != null) {
+            for (int i = 0; i < names.size(); i++) {
+                sim.spawn(names.get(i), bodies.get(i));
+            }
+            sim.deadline(cfg.time().toNanos(), () -> running.set(false));
+            Thread controller = new Thread(() -> {
+                try {
+                    sim.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (IllegalStateException e) {
+                    recordingFailed.compareAndSet(null, e);
+                }
+            }, "sim");
+            controller.start();
+            while (controller.isAlive()) {
+                join(controller, 2_000);
+                progress.printf("  %5.1f s  %s%n", sim.nanos() / 1e9, new java.util.TreeMap<>(counts));
+                progress.flush();
+            }
+            return;
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            threads.add(new Thread(bodies.get(i), names.get(i)));
+        }
         long deadline = System.nanoTime() + cfg.time().toNanos();
         threads.forEach(Thread::start);
-        nem.start();
         long lastPrint = 0;
         while (System.nanoTime() < deadline && running.get()) {
             sleep(200);
             long now = System.nanoTime();
             if (now - lastPrint > 2_000_000_000L) {
                 lastPrint = now;
-                progress.printf("  %5.1f s  %s%n", (cfg.time().toNanos() - (deadline - now)) / 1e9, counts);
+                progress.printf("  %5.1f s  %s%n", (cfg.time().toNanos() - (deadline - now)) / 1e9,
+                        new java.util.TreeMap<>(counts));
                 progress.flush();
             }
         }
         running.set(false);
         for (Thread t : threads) {
-            join(t);
+            join(t, 60_000);
         }
-        join(nem);
+    }
+
+    /** Sleeps: logical time in a simulation, real time otherwise. */
+    private void pause(long ms) {
+        if (sim != null && Sim.inFiber()) {
+            sim.sleep(ms);
+        } else {
+            sleep(ms);
+        }
+    }
+
+    /** A point where, in a simulation, another client may run. */
+    private void yieldPoint() {
+        if (sim != null) {
+            sim.yieldNow();
+        }
+    }
+
+    private void unfencedGc() {
+        while (running.get()) {
+            pause(30);
+            try {
+                index.get().writer("gc").gc();
+            } catch (RuntimeException e) {
+                pause(100);
+            }
+        }
     }
 
     /** Runs a client or the nemesis; a failure to record the history stops the whole run. */
@@ -287,9 +418,10 @@ public final class TestRun {
         for (Nemesis n : nemeses) {
             n.setup();
         }
+        pause(cfg.nemesisInterval().toMillis() / 2);
         List<String> schedule = new ArrayList<>();
         while (running.get() && !faults.isEmpty()) {
-            sleep(cfg.nemesisInterval().toMillis());
+            pause(cfg.nemesisInterval().toMillis());
             if (!running.get()) {
                 break;
             }
@@ -303,7 +435,8 @@ public final class TestRun {
             history.nemesis(Op.Type.INVOKE, f, JSON.createObjectNode());
             ObjectNode v;
             try {
-                v = JSON.valueToTree(n.invoke(f, r));
+                // Sorted keys: the same fault is recorded the same way in every run (Map.of has no fixed order).
+                v = JSON.valueToTree(new java.util.TreeMap<>(n.invoke(f, r)));
             } catch (RuntimeException e) {
                 v = JSON.createObjectNode().put("error", String.valueOf(e.getMessage()));
             }
@@ -325,6 +458,7 @@ public final class TestRun {
         SplittableRandom r = new SplittableRandom(cfg.seed() * 31 + k);
         boolean racing = cfg.workload().equals("multi-writer");
         List<Block> retry = null;
+        long published = 0;
         while (running.get()) {
             if (w == null || seenGeneration != generation.get()) {
                 seenGeneration = generation.get();
@@ -334,7 +468,7 @@ public final class TestRun {
                 // In the multi-writer workload an operator sometimes takes the lease over from a live holder.
                 process = acquire(w, id, process, racing && r.nextInt(4) == 0);
                 if (w.epoch() == 0) {
-                    sleep(20 + r.nextInt(50));
+                    pause(20 + r.nextInt(50));
                 }
                 continue;
             }
@@ -344,13 +478,14 @@ public final class TestRun {
                 try {
                     head = index.get().head();
                 } catch (RuntimeException e) {
-                    sleep(100);
+                    pause(100);
                     continue;
                 }
                 long next = head == null ? 0 : head + 1;
                 batch = gen.blocks(next, 1 + r.nextInt(cfg.batchBlocks()));
             }
             int before = process;
+            fenced.set(false);
             process = publish(w, id, process, batch);
             retry = null;
             if (process != before) {
@@ -358,15 +493,30 @@ public final class TestRun {
                 // stores and, like any ingester without an acknowledgement, publishes the same batch again.
                 w = null;
                 retry = batch;
+            } else if (fenced.get()) {
+                // Another writer holds the lease now: start over and ask for it again.
+                w = null;
+            } else if (++published % 25 == 0) {
+                // The lease holder collects garbage now and then (fenced, with the grace period).
+                try {
+                    w.gc();
+                } catch (RuntimeException e) {
+                    pause(50);
+                }
             }
         }
     }
 
+    /** Set by {@link #publish} when the writer was fenced: it must acquire the lease again. */
+    private final ThreadLocal<Boolean> fenced = ThreadLocal.withInitial(() -> false);
+
     private int acquire(Writer w, String id, int process, boolean takeOver) {
+        yieldPoint();
         history.invoke(process, "acquire", JSON.createObjectNode().put("writer", id));
         ObjectNode v = JSON.createObjectNode().put("writer", id);
         try {
             long epoch = takeOver ? w.takeOver() : w.acquire();
+            yieldPoint();
             history.complete(process, Op.Type.OK, v.put("epoch", epoch));
             count("acquire", Op.Type.OK);
             return process;
@@ -374,12 +524,12 @@ public final class TestRun {
             // Refused, failed closed, or the store was unreachable before anything was written.
             history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
             count("acquire", Op.Type.FAIL);
-            sleep(100);
+            pause(100);
             return process;
         } catch (RuntimeException e) {
             history.complete(process, Op.Type.INFO, v.put("error", describe(e)));
             count("acquire", Op.Type.INFO);
-            sleep(100);
+            pause(100);
             return nextProcess.getAndIncrement();
         }
     }
@@ -388,10 +538,12 @@ public final class TestRun {
         long epoch = w.epoch();
         ObjectNode args = JSON.createObjectNode().put("writer", id).put("epoch", epoch);
         args.set("blocks", blocksJson(batch));
+        yieldPoint();
         history.invoke(process, "publish", args);
         ObjectNode v = args.deepCopy();
         try {
             PublishResult res = w.publish(batch);
+            yieldPoint();
             history.complete(process, Op.Type.OK, v.put("head", res.head()));
             count("publish", Op.Type.OK);
             return process;
@@ -400,14 +552,17 @@ public final class TestRun {
             history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
             count("publish", Op.Type.FAIL);
             if (e instanceof DegradedException) {
-                sleep(200);
+                pause(200);
+            }
+            if (e instanceof FencedException) {
+                fenced.set(true);
             }
             return process;
         } catch (BackendException e) {
             // A backend failure before the visibility barrier: nothing became visible by this call.
             history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
             count("publish", Op.Type.FAIL);
-            sleep(100);
+            pause(100);
             return process;
         } catch (RuntimeException | Error e) {
             // Unknown outcome (a lost CAS reply, a crash point): the process is gone; the next one starts fresh.
@@ -458,19 +613,24 @@ public final class TestRun {
                 head = null;
             }
             LogQuery q = mix.next(r, 0, head == null ? 0 : head);
-            if (q.blockHash() != null) {
-                q = LogQuery.range(q.fromBlock(), q.toBlock(), List.of(gen.address(r.nextInt(300))), null);
-            }
             ObjectNode args = JSON.createObjectNode();
-            if (q.fromBlock() == null) {
-                args.putNull("from");
+            if (q.blockHash() != null) {
+                // On a finalized chain a block's hash names one block number: the format records the query as
+                // that one-block range (its expected answer), with the hash alongside for the reader.
+                Long b = mix.blockOfHash(q.blockHash());
+                args.put("from", b);
+                args.put("to", b);
             } else {
-                args.put("from", q.fromBlock());
-            }
-            if (q.toBlock() == null) {
-                args.putNull("to");
-            } else {
-                args.put("to", q.toBlock());
+                if (q.fromBlock() == null) {
+                    args.putNull("from");
+                } else {
+                    args.put("from", q.fromBlock());
+                }
+                if (q.toBlock() == null) {
+                    args.putNull("to");
+                } else {
+                    args.put("to", q.toBlock());
+                }
             }
             ArrayNode a = args.putArray("addresses");
             q.addresses().forEach(a::add);
@@ -483,10 +643,15 @@ public final class TestRun {
                     pos.forEach(p::add);
                 }
             }
+            if (q.blockHash() != null) {
+                args.put("blockHash", q.blockHash());
+            }
+            yieldPoint();
             history.invoke(process, "query", args);
             ObjectNode v = args.deepCopy();
             try {
                 QueryResult res = index.get().query(q);
+                yieldPoint();
                 if (res.head() == null) {
                     v.putNull("head");
                 } else {
@@ -509,14 +674,14 @@ public final class TestRun {
             } catch (DegradedException e) {
                 history.complete(process, Op.Type.FAIL, v.put("error", "degraded"));
                 count("query", Op.Type.FAIL);
-                sleep(100);
+                pause(100);
             } catch (InvalidQueryException e) {
                 history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
                 count("query", Op.Type.FAIL);
             } catch (BackendException e) {
                 history.complete(process, Op.Type.FAIL, v.put("error", e.getMessage()));
                 count("query", Op.Type.FAIL);
-                sleep(100); // the store is down or its breaker is open: do not spin
+                pause(100); // the store is down or its breaker is open: do not spin
             } catch (RuntimeException e) {
                 history.complete(process, Op.Type.INFO, v.put("error", describe(e)));
                 count("query", Op.Type.INFO);
@@ -533,9 +698,9 @@ public final class TestRun {
         }
     }
 
-    private static void join(Thread t) {
+    private static void join(Thread t, long millis) {
         try {
-            t.join(60_000);
+            t.join(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

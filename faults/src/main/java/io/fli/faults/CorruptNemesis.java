@@ -1,0 +1,164 @@
+package io.fli.faults;
+
+import io.fli.engine.BlobStore;
+import io.fli.engine.internal.InMemoryBlobStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.LongConsumer;
+
+/**
+ * Corruption: damages one stored blob (a log pack or an index segment) behind the engine's back, as bit rot or a bad
+ * disk would, holds the damage for a while, then restores the original bytes. The engine must fail closed while the
+ * damage is there (answer {@code degraded}, never the damaged data). The damage changes one hex digit of the stored
+ * text — an address, a topic or data — into another, so the object still decodes and only its checksum can tell.
+ *
+ * <p>The value recorded is {@code {"object":"packs/...","offset":N}}, the {@code corrupt} operation of the history
+ * format.
+ */
+public final class CorruptNemesis implements Nemesis {
+    /** Direct access to stored objects, bypassing the store's create-only rule. */
+    public interface Corruptor {
+        List<String> keys(String prefix);
+
+        byte[] read(String key);
+
+        void write(String key, byte[] data);
+    }
+
+    private final Corruptor store;
+    private final Runnable afterDamage;
+    private final Runnable afterRepair;
+    private final long holdMillis;
+    private final LongConsumer sleeper;
+
+    /**
+     * @param afterDamage runs once the damage is in place (e.g. drop the engine's caches, as a fresh reader would)
+     * @param afterRepair runs once the bytes are restored (e.g. the operator restarts the failed-closed index)
+     * @param sleeper     sleeps the given milliseconds (logical time in a simulation)
+     */
+    public CorruptNemesis(Corruptor store, Runnable afterDamage, Runnable afterRepair, long holdMillis,
+                          LongConsumer sleeper) {
+        this.store = store;
+        this.afterDamage = afterDamage;
+        this.afterRepair = afterRepair;
+        this.holdMillis = holdMillis;
+        this.sleeper = sleeper;
+    }
+
+    @Override
+    public List<String> faults() {
+        return List.of("corrupt");
+    }
+
+    @Override
+    public Map<String, Object> invoke(String fault, Random random) {
+        List<String> keys = new ArrayList<>(store.keys("packs/"));
+        keys.addAll(store.keys("index/"));
+        Map<String, Object> done = new LinkedHashMap<>();
+        if (keys.isEmpty()) {
+            done.put("skipped", "nothing stored yet");
+            return done;
+        }
+        String key = keys.get(random.nextInt(keys.size()));
+        byte[] original = store.read(key);
+        byte[] damaged = original.clone();
+        int at = damage(damaged, random);
+        if (at < 0) {
+            done.put("skipped", "no text to damage in " + key);
+            return done;
+        }
+        store.write(key, damaged);
+        done.put("object", key);
+        done.put("offset", at);
+        try {
+            afterDamage.run();
+            sleeper.accept(holdMillis);
+        } finally {
+            store.write(key, original);
+            afterRepair.run();
+        }
+        done.put("restored", true);
+        return done;
+    }
+
+    /** Changes one lowercase hex digit after a random offset into another; returns its offset, or -1. */
+    static int damage(byte[] data, Random random) {
+        int start = data.length <= 16 ? 0 : 13 + random.nextInt(data.length - 13);
+        for (int k = 0; k < data.length; k++) {
+            int i = (start + k) % data.length;
+            int c = data[i];
+            if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+                int digit = Character.digit(c, 16);
+                int other = (digit + 1 + random.nextInt(15)) % 16;
+                data[i] = (byte) Character.forDigit(other, 16);
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Objects of an in-memory store. */
+    public static Corruptor inMemory(InMemoryBlobStore blobs) {
+        return new Corruptor() {
+            @Override
+            public List<String> keys(String prefix) {
+                return blobs.list(prefix).stream().map(BlobStore.BlobInfo::key).toList();
+            }
+
+            @Override
+            public byte[] read(String key) {
+                return blobs.get(key).orElseThrow();
+            }
+
+            @Override
+            public void write(String key, byte[] data) {
+                blobs.corrupt(key, data);
+            }
+        };
+    }
+
+    /** Objects of a local S3Proxy: files under {@code basedir/bucket/}, one per key. */
+    public static Corruptor s3proxyFiles(Path basedir, String bucket) {
+        Path root = basedir.resolve(bucket);
+        return new Corruptor() {
+            @Override
+            public List<String> keys(String prefix) {
+                Path dir = root.resolve(prefix);
+                if (!Files.isDirectory(dir)) {
+                    return List.of();
+                }
+                try (var files = Files.walk(dir)) {
+                    return files.filter(Files::isRegularFile).map(f -> root.relativize(f).toString().replace('\\', '/'))
+                            .sorted().toList();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public byte[] read(String key) {
+                try {
+                    return Files.readAllBytes(root.resolve(key));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void write(String key, byte[] data) {
+                try {
+                    Files.write(root.resolve(key), data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,88 @@
+package io.fli.workloads;
+
+import io.fli.engine.BlobStore;
+import io.fli.engine.CasResult;
+import io.fli.engine.MetaRecord;
+import io.fli.engine.MetaStore;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Store wrappers for a {@link Sim}: every meta call and every blob write is a yield point before and after, so
+ * clients interleave between the steps of a publish or a query the way they would on real servers — but in an order
+ * fixed by the seed. Blob reads do not yield: whether a read reaches the store depends on the engine's cache, and
+ * the schedule must not.
+ */
+final class Yielding {
+    private Yielding() {
+    }
+
+    static MetaStore meta(MetaStore d, Sim sim) {
+        return new MetaStore() {
+            @Override
+            public Optional<MetaRecord> get(String key) {
+                sim.yieldNow();
+                try {
+                    return d.get(key);
+                } finally {
+                    sim.yieldNow();
+                }
+            }
+
+            @Override
+            public CasResult putIfAbsent(String key, long epoch, byte[] value) {
+                sim.yieldNow();
+                try {
+                    return d.putIfAbsent(key, epoch, value);
+                } finally {
+                    sim.yieldNow();
+                }
+            }
+
+            @Override
+            public CasResult compareAndSet(String key, long expectedVersion, long expectedEpoch, long newEpoch,
+                                           byte[] value) {
+                sim.yieldNow();
+                try {
+                    return d.compareAndSet(key, expectedVersion, expectedEpoch, newEpoch, value);
+                } finally {
+                    sim.yieldNow();
+                }
+            }
+        };
+    }
+
+    static BlobStore blobs(BlobStore d, Sim sim) {
+        return new BlobStore() {
+            @Override
+            public PutOutcome putIfAbsent(String key, byte[] data) {
+                sim.yieldNow();
+                try {
+                    return d.putIfAbsent(key, data);
+                } finally {
+                    sim.yieldNow();
+                }
+            }
+
+            @Override
+            public Optional<byte[]> get(String key) {
+                return d.get(key);
+            }
+
+            @Override
+            public void delete(String key) {
+                sim.yieldNow();
+                try {
+                    d.delete(key);
+                } finally {
+                    sim.yieldNow();
+                }
+            }
+
+            @Override
+            public List<BlobInfo> list(String prefix) {
+                return d.list(prefix);
+            }
+        };
+    }
+}
