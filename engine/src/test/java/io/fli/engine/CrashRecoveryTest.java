@@ -147,4 +147,106 @@ class CrashRecoveryTest {
             }
         }
     }
+
+    // ------------------------------------------------------------------ racing writers
+
+    /**
+     * Two writers on the same stores, scripted: a publishes, b takes the lease over, a's publish is fenced, b
+     * publishes, a is refused the lease, b renews and collects garbage, b's lease runs out, a acquires, b's publish is
+     * fenced, a publishes the rest and collects garbage. Returns the highest acknowledged head.
+     */
+    private long racingSession(LogIndex index, ManualClock clock, long[] acked) {
+        Writer a = index.writer("a");
+        Writer b = index.writer("b");
+        a.acquire();
+        acked[0] = Math.max(acked[0], a.publish(chain.subList(0, 6)).head());
+        acked[0] = Math.max(acked[0], a.publish(chain.subList(6, 12)).head());
+        b.takeOver();
+        expectFenced(() -> a.publish(chain.subList(12, 18)), "a, after b took over");
+        acked[0] = Math.max(acked[0], b.publish(chain.subList(12, 18)).head());
+        acked[0] = Math.max(acked[0], b.publish(chain.subList(18, 24)).head());
+        try {
+            a.acquire();
+            org.assertj.core.api.Assertions.fail("a acquired a lease b holds");
+        } catch (LeaseHeldException expected) {
+            // refused: b's lease is live
+        }
+        b.renew();
+        clock.advance(Duration.ofMinutes(11));
+        b.gc();
+        clock.advance(Duration.ofMinutes(1)); // b's lease runs out
+        a.acquire();
+        expectFenced(() -> b.publish(chain.subList(24, 30)), "b, after a acquired");
+        for (int i = 24; i < chain.size(); i += 6) {
+            acked[0] = Math.max(acked[0], a.publish(chain.subList(i, Math.min(chain.size(), i + 6))).head());
+        }
+        clock.advance(Duration.ofMinutes(11));
+        a.gc();
+        return acked[0];
+    }
+
+    private static void expectFenced(Runnable publish, String who) {
+        try {
+            publish.run();
+            org.assertj.core.api.Assertions.fail("a fenced writer published: " + who);
+        } catch (FencedException expected) {
+            // the fence held
+        }
+    }
+
+    @Test
+    void racingWritersCrashedAtAnyWriteBoundaryLoseAndDuplicateNothingAndNeverLetAFencedWriterPublish() {
+        FaultAt counter = new FaultAt(-1, Phase.BEFORE, false);
+        ManualClock countClock = new ManualClock(0);
+        racingSession(LogIndex.open(MetaStore.inMemory(counter), BlobStore.inMemory(counter, countClock),
+                config(countClock)), countClock, new long[]{-1});
+        int writes = counter.seen.get();
+        assertThat(writes).isGreaterThan(40);
+        LogQuery all = LogQuery.range(null, null, null, null);
+        int crashed = 0;
+        for (Phase phase : Phase.values()) {
+            for (int k = 0; k < writes; k++) {
+                FaultAt hook = new FaultAt(k, phase, false);
+                ManualClock clock = new ManualClock(0);
+                MetaStore meta = MetaStore.inMemory(hook);
+                BlobStore blobs = BlobStore.inMemory(hook, clock);
+                long[] acked = {-1};
+                LogIndex first = LogIndex.open(meta, blobs, config(clock));
+                String where = "crash " + phase + " write " + k;
+                assertThatThrownBy(() -> racingSession(first, clock, acked)).as(where)
+                        .isInstanceOf(WriteHook.SimulatedCrash.class);
+                crashed++;
+                where += " " + hook.points.get(k);
+                // Restart: a new process over the same stores; once every lease has run out, a writer takes over.
+                LogIndex reopened = LogIndex.open(meta, blobs, config(clock));
+                Long head = reopened.head();
+                if (acked[0] >= 0) {
+                    assertThat(head).as(where).isNotNull().isGreaterThanOrEqualTo(acked[0]);
+                }
+                long visible = head == null ? -1 : head;
+                assertThat(reopened.query(all).logs()).as(where).isEqualTo(TestChains.bruteForce(chain, all, visible));
+                clock.advance(Duration.ofMinutes(2));
+                Writer c = reopened.writer("c");
+                c.acquire();
+                for (int i = 0; i < chain.size(); i += 6) {
+                    c.publish(chain.subList(i, Math.min(chain.size(), i + 6)));
+                }
+                assertThat(reopened.head()).as(where).isEqualTo(1_047);
+                reopened.dropCaches();
+                assertThat(reopened.query(all).logs()).as(where).isEqualTo(TestChains.bruteForce(chain, all, 1_047));
+                assertThat(reopened.health().status()).as(where).isEqualTo(Health.Status.OK);
+            }
+        }
+        assertThat(crashed).isEqualTo(2 * writes);
+    }
+
+    @Test
+    void theRacingScriptCatchesAFenceCheckedOutsideTheCas() {
+        ManualClock clock = new ManualClock(0);
+        io.fli.engine.internal.DefaultLogIndex broken = (io.fli.engine.internal.DefaultLogIndex) LogIndex.open(
+                MetaStore.inMemory(), BlobStore.inMemory(WriteHook.NONE, clock), config(clock));
+        broken.withBug(io.fli.engine.internal.DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS);
+        assertThatThrownBy(() -> racingSession(broken, clock, new long[]{-1})).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("a fenced writer published");
+    }
 }
