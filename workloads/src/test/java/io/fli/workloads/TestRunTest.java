@@ -21,15 +21,31 @@ class TestRunTest {
     Path store;
 
     private TestRun.Result run(String workload, List<String> nemesis, String backend, long seconds) throws Exception {
+        return run(workload, nemesis, backend, seconds, 3, backend.equals("local") ? 2_500 : 300);
+    }
+
+    private TestRun.Result run(String workload, List<String> nemesis, String backend, long seconds, long seed,
+                               long nemesisIntervalMs) throws Exception {
         StringWriter progress = new StringWriter();
-        TestConfig cfg = new TestConfig(workload, nemesis, backend, Duration.ofSeconds(seconds), 3, 4, 4,
-                Duration.ofMillis(backend.equals("local") ? 2_500 : 300), store, null);
+        TestConfig cfg = new TestConfig(workload, nemesis, backend, Duration.ofSeconds(seconds), seed, 4, 4,
+                Duration.ofMillis(nemesisIntervalMs), store, null);
         return TestRun.run(cfg, new PrintWriter(progress));
+    }
+
+    private static boolean historyHas(TestRun.Result r, String text) throws java.io.IOException {
+        try (var lines = Files.lines(r.dir().resolve("history.jsonl"))) {
+            return lines.anyMatch(l -> l.contains(text));
+        }
+    }
+
+    private static long count(TestRun.Result r, String f, String type) {
+        return r.check().stats().byF().getOrDefault(f, java.util.Map.of()).getOrDefault(type, 0L);
     }
 
     @ParameterizedTest(name = "{0} with {1} on memory")
     @CsvSource({"ingest-query,crash", "ingest-query,restart", "multi-writer,crash", "multi-writer,restart",
-            "restart,none", "ingest-query,none"})
+            "restart,none", "ingest-query,none", "ingest-query,corrupt", "multi-writer,corrupt",
+            "ingest-query,lease-loss", "multi-writer,lease-loss"})
     void aShortRunOnMemoryIsValid(String workload, String nemesis) throws Exception {
         TestRun.Result r = run(workload, List.of(nemesis), "memory", 3);
         assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
@@ -49,8 +65,30 @@ class TestRunTest {
                     + r.check().stats().byF().getOrDefault("acquire", java.util.Map.of()).getOrDefault("info", 0L);
             assertThat(unknown).isPositive();
         }
+        if (nemesis.equals("corrupt")) {
+            // The damage was seen and the engine failed closed rather than serve it.
+            assertThat(historyHas(r, "\"error\":\"degraded\"")).isTrue();
+        }
+        if (nemesis.equals("lease-loss") && workload.equals("ingest-query")) {
+            // The stalled writer woke up fenced: its publish failed, and it had to acquire the lease again.
+            assertThat(historyHas(r, "lost the lease")).isTrue();
+            assertThat(historyHas(r, "\"writer\":\"standby\",\"epoch\"")).isTrue();
+        }
         assertThat(h.ops()).isNotEmpty();
         assertThat(store.resolve("latest")).exists();
+    }
+
+    @Test
+    void aMemoryRunIsDeterministicByteForByte() throws Exception {
+        List<String> all = List.of("crash", "restart", "corrupt", "lease-loss");
+        TestRun.Result a = run("multi-writer", all, "memory", 4, 7, 300);
+        TestRun.Result b = run("multi-writer", all, "memory", 4, 7, 300);
+        TestRun.Result c = run("multi-writer", all, "memory", 4, 8, 300);
+        byte[] ha = Files.readAllBytes(a.dir().resolve("history.jsonl"));
+        assertThat(ha.length).isGreaterThan(100_000);
+        assertThat(Files.readAllBytes(b.dir().resolve("history.jsonl"))).isEqualTo(ha);
+        assertThat(Files.readAllBytes(c.dir().resolve("history.jsonl"))).isNotEqualTo(ha);
+        assertThat(a.check().valid()).isEqualTo(Validity.VALID);
     }
 
     @Test
@@ -63,12 +101,24 @@ class TestRunTest {
         assertThat(History.read(r.dir().resolve("history.jsonl")).test()).isEqualTo(json);
     }
 
+    /**
+     * Gate evidence: each workload on the local servers with every nemesis — engine faults (crash points, restarts,
+     * corruption, lease loss), process faults (kill, pause) and network faults — each fault taking its turn at least
+     * once; the verdict must be valid.
+     */
     @ParameterizedTest(name = "{0} with every nemesis on local servers")
     @CsvSource({"ingest-query", "multi-writer", "restart"})
     void aRunWithEveryNemesisOnLocalServersIsValid(String workload) throws Exception {
-        TestRun.Result r = run(workload, List.of("kill", "pause", "crash", "restart"), "local", 12);
+        List<String> every = new java.util.ArrayList<>(List.of("crash", "restart", "corrupt", "lease-loss", "kill",
+                "pause"));
+        every.addAll(io.fli.faults.NetworkNemesis.FAULTS);
+        TestRun.Result r = run(workload, every, "local", 45, 3, 800);
         assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
-        assertThat(r.check().stats().byF().get("publish")).containsKey("ok");
+        assertThat(count(r, "publish", "ok")).isPositive();
+        assertThat(count(r, "query", "ok")).isPositive();
+        for (String f : every) {
+            assertThat(count(r, f, "info")).as("nemesis %s took its turn", f).isPositive();
+        }
         assertThat(r.dir().resolve("servers").resolve("cassandra").resolve("logs")).exists();
     }
 }
