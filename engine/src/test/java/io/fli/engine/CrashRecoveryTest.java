@@ -162,6 +162,13 @@ class CrashRecoveryTest {
         acked[0] = Math.max(acked[0], a.publish(chain.subList(0, 6)).head());
         acked[0] = Math.max(acked[0], a.publish(chain.subList(6, 12)).head());
         b.takeOver();
+        try {
+            b.publish(chain.subList(12, 18));
+            org.assertj.core.api.Assertions.fail("b published while a could still answer from its lease");
+        } catch (LeaseHeldException expected) {
+            // b waits out a's lease
+        }
+        clock.advance(Duration.ofSeconds(31));
         expectFenced(() -> a.publish(chain.subList(12, 18)), "a, after b took over");
         acked[0] = Math.max(acked[0], b.publish(chain.subList(12, 18)).head());
         acked[0] = Math.max(acked[0], b.publish(chain.subList(18, 24)).head());

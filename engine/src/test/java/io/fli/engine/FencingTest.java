@@ -75,7 +75,65 @@ class FencingTest {
         Writer restarted = LogIndex.open(meta, blobs, config).writer("w1");
         assertThat(restarted.acquire()).isEqualTo(2);
         assertThatThrownBy(() -> old.publish(chain.subList(3, 6))).isInstanceOf(FencedException.class);
+        // The earlier incarnation's process may answer queries from its lease until it runs out: wait for that.
+        assertThatThrownBy(() -> restarted.publish(chain.subList(3, 6))).isInstanceOf(LeaseHeldException.class)
+                .hasMessageContaining("previous holder");
+        clock.advance(config.leaseDuration().plusSeconds(1));
         assertThat(restarted.publish(chain.subList(3, 6)).head()).isEqualTo(5);
+    }
+
+    /** A meta store that counts reads. */
+    private static final class CountingMeta implements MetaStore {
+        final MetaStore d;
+        int gets;
+
+        CountingMeta(MetaStore d) {
+            this.d = d;
+        }
+
+        @Override
+        public java.util.Optional<MetaRecord> get(String key) {
+            gets++;
+            return d.get(key);
+        }
+
+        @Override
+        public CasResult putIfAbsent(String key, long epoch, byte[] value) {
+            return d.putIfAbsent(key, epoch, value);
+        }
+
+        @Override
+        public CasResult compareAndSet(String key, long v, long e, long ne, byte[] value) {
+            return d.compareAndSet(key, v, e, ne, value);
+        }
+    }
+
+    @Test
+    void theLeaseHolderAnswersFromItsLeaseAndNeverServesAHeadOvertakenByANewHolder() {
+        CountingMeta counting = new CountingMeta(meta);
+        LogIndex holderProcess = LogIndex.open(counting, blobs, config);
+        Writer w1 = holderProcess.writer("w1");
+        w1.acquire();
+        w1.publish(chain.subList(0, 5));
+        int before = counting.gets;
+        for (int i = 0; i < 10; i++) {
+            assertThat(holderProcess.head()).isEqualTo(4);
+            assertThat(holderProcess.query(LogQuery.range(0L, 4L, null, null)).head()).isEqualTo(4);
+        }
+        assertThat(counting.gets).as("lease reads: no read of meta/state").isEqualTo(before);
+
+        // Another process takes the lease over: it is fenced off at once, but must not publish while the old
+        // holder may still answer from its lease.
+        LogIndex other = LogIndex.open(meta, blobs, config);
+        Writer w2 = other.writer("w2");
+        w2.takeOver();
+        assertThatThrownBy(() -> w2.publish(chain.subList(5, 8))).isInstanceOf(LeaseHeldException.class);
+        clock.advance(config.leaseDuration().plusSeconds(1));
+        w2.publish(chain.subList(5, 8));
+        // The old holder's lease has run out by its own clock: it reads the store and sees the new head.
+        assertThat(holderProcess.head()).isEqualTo(7);
+        assertThat(counting.gets).isGreaterThan(before);
+        assertThatThrownBy(() -> w1.publish(chain.subList(8, 10))).isInstanceOf(FencedException.class);
     }
 
     @Test

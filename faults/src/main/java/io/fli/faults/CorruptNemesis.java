@@ -25,6 +25,7 @@ import java.util.function.LongConsumer;
 public final class CorruptNemesis implements Nemesis {
     /** Direct access to stored objects, bypassing the store's create-only rule. */
     public interface Corruptor {
+        /** Keys under {@code prefix}, oldest first. */
         List<String> keys(String prefix);
 
         byte[] read(String key);
@@ -59,8 +60,10 @@ public final class CorruptNemesis implements Nemesis {
 
     @Override
     public Map<String, Object> invoke(String fault, Random random) {
-        List<String> keys = new ArrayList<>(store.keys("packs/"));
-        keys.addAll(store.keys("index/"));
+        // The newest objects: the ones the current state most likely names and queries read (older ones are often
+        // garbage that merges left behind, which nothing reads).
+        List<String> keys = new ArrayList<>(newest(store.keys("packs/"), 3));
+        keys.addAll(newest(store.keys("index/"), 3));
         Map<String, Object> done = new LinkedHashMap<>();
         if (keys.isEmpty()) {
             done.put("skipped", "nothing stored yet");
@@ -88,6 +91,10 @@ public final class CorruptNemesis implements Nemesis {
         return done;
     }
 
+    private static List<String> newest(List<String> keys, int n) {
+        return keys.subList(Math.max(0, keys.size() - n), keys.size());
+    }
+
     /** Changes one lowercase hex digit after a random offset into another; returns its offset, or -1. */
     static int damage(byte[] data, Random random) {
         int start = data.length <= 16 ? 0 : 13 + random.nextInt(data.length - 13);
@@ -109,7 +116,9 @@ public final class CorruptNemesis implements Nemesis {
         return new Corruptor() {
             @Override
             public List<String> keys(String prefix) {
-                return blobs.list(prefix).stream().map(BlobStore.BlobInfo::key).toList();
+                return blobs.list(prefix).stream()
+                        .sorted(java.util.Comparator.comparingLong(BlobStore.BlobInfo::createdMillis))
+                        .map(BlobStore.BlobInfo::key).toList();
             }
 
             @Override
@@ -135,8 +144,9 @@ public final class CorruptNemesis implements Nemesis {
                     return List.of();
                 }
                 try (var files = Files.walk(dir)) {
-                    return files.filter(Files::isRegularFile).map(f -> root.relativize(f).toString().replace('\\', '/'))
-                            .sorted().toList();
+                    return files.filter(Files::isRegularFile)
+                            .sorted(java.util.Comparator.comparing(f -> f.toFile().lastModified()))
+                            .map(f -> root.relativize(f).toString().replace('\\', '/')).toList();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

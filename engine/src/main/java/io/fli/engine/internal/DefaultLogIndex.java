@@ -146,6 +146,7 @@ public final class DefaultLogIndex implements LogIndex {
     @Override
     public void dropCaches() {
         cache.invalidateAll();
+        leaseView.set(null);
     }
 
     /** Fails closed: from now on queries and ingest refuse with the reason. Returns the exception to throw. */
@@ -160,6 +161,58 @@ public final class DefaultLogIndex implements LogIndex {
         if (h.status() == Health.Status.DEGRADED) {
             throw new DegradedException(h.reason(), null);
         }
+    }
+
+    // ------------------------------------------------------------------ lease reads
+
+    /**
+     * The state this process last wrote while holding the lease, with the time until which queries may use it
+     * without reading meta/state: no other writer can change the state before this process's lease has run out
+     * (a writer that takes the lease over waits out the previous lease before it publishes, see
+     * {@link DefaultWriter}), so the state is the current one. A clock-skew allowance ({@link #leaseMargin()}) is
+     * taken off on this side and added on the taker's side.
+     */
+    record LeaseView(Snapshot snapshot, long epoch, long validUntil) {
+    }
+
+    private final AtomicReference<LeaseView> leaseView = new AtomicReference<>();
+
+    /** The allowance for clock skew between processes: a quarter of the lease, at most one second. */
+    long leaseMargin() {
+        return Math.min(1_000, config.leaseDuration().toMillis() / 4);
+    }
+
+    /** A writer of this process wrote {@code rec} (holding the lease): queries may serve it for a while. */
+    void holding(MetaRecord rec) {
+        StateRecord st;
+        try {
+            st = StateRecord.decode(rec.value());
+        } catch (CorruptionException e) {
+            leaseView.set(null);
+            return;
+        }
+        leaseView.set(new LeaseView(new Snapshot(rec, st), rec.epoch(), st.leaseUntil() - leaseMargin()));
+    }
+
+    /** The writer of {@code epoch} learned it no longer holds the lease (fenced, or its outcome is unknown). */
+    void released(long epoch) {
+        leaseView.updateAndGet(v -> v != null && v.epoch() == epoch ? null : v);
+    }
+
+    /**
+     * The state a query answers against: this process's lease view while it is safely live, else a linearizable
+     * read (which also retires a view that another writer's state has overtaken).
+     */
+    Optional<Snapshot> queryState() {
+        LeaseView v = leaseView.get();
+        if (v != null && config.clock().millis() < v.validUntil()) {
+            return Optional.of(v.snapshot());
+        }
+        Optional<Snapshot> s = readState();
+        if (v != null) {
+            leaseView.compareAndSet(v, null);
+        }
+        return s;
     }
 
     /** A linearizable read of meta/state; empty before the first lease. Corruption fails closed. */
@@ -224,7 +277,7 @@ public final class DefaultLogIndex implements LogIndex {
     @Override
     public Long head() {
         checkNotDegraded();
-        return readState().filter(s -> s.state().hasHead()).map(s -> s.state().head()).orElse(null);
+        return queryState().filter(s -> s.state().hasHead()).map(s -> s.state().head()).orElse(null);
     }
 
     @Override
@@ -232,7 +285,7 @@ public final class DefaultLogIndex implements LogIndex {
         validate(q);
         checkNotDegraded();
         for (int attempt = 0; ; attempt++) {
-            Optional<Snapshot> snap = bug == Bug.STALE_HEAD_CACHE ? staleState() : readState();
+            Optional<Snapshot> snap = bug == Bug.STALE_HEAD_CACHE ? staleState() : queryState();
             if (snap.isEmpty() || !snap.get().state().hasHead()) {
                 return new QueryResult(null, List.of());
             }

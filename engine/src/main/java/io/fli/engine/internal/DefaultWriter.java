@@ -36,6 +36,11 @@ final class DefaultWriter implements Writer {
     private String holder;
     /** The state record as of our last CAS or read: a hint only, every CAS re-checks it. */
     private MetaRecord known;
+    /**
+     * Until when this writer must not publish although it holds the lease: the previous holder's lease (plus the
+     * clock-skew allowance), during which that holder may still answer queries from its lease view.
+     */
+    private long publishNotBefore;
 
     DefaultWriter(DefaultLogIndex idx, String id) {
         this.idx = idx;
@@ -79,6 +84,9 @@ final class DefaultWriter implements Writer {
             } else {
                 StateRecord st = cur.get().state();
                 MetaRecord rec = cur.get().record();
+                // Whoever held the lease before us may serve lease reads until it runs out: publish after that.
+                publishNotBefore = st.holder() == null || st.holder().equals(holder) ? 0
+                        : st.leaseUntil() + idx.leaseMargin();
                 if (!force && st.holder() != null && !id.equals(st.holderWriterId()) && st.leaseUntil() > now) {
                     throw new LeaseHeldException("the lease is held by writer '" + st.holderWriterId() + "' (epoch "
                             + rec.epoch() + ") for another " + (st.leaseUntil() - now) + " ms");
@@ -122,6 +130,7 @@ final class DefaultWriter implements Writer {
         epoch = rec.epoch();
         holder = me;
         known = rec;
+        idx.holding(rec);
         return epoch;
     }
 
@@ -132,6 +141,7 @@ final class DefaultWriter implements Writer {
     }
 
     private FencedException fenced(MetaRecord current) {
+        idx.released(epoch);
         StateRecord st = StateRecord.decode(current.value());
         return new FencedException("writer '" + id + "' lost the lease: epoch " + epoch + " was superseded by epoch "
                 + current.epoch() + " held by '" + st.holderWriterId() + "'");
@@ -186,6 +196,7 @@ final class DefaultWriter implements Writer {
         CasResult r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), epoch, epoch, next);
         if (r instanceof CasResult.Applied a) {
             known = a.record();
+            idx.holding(known);
             return known;
         }
         if (r instanceof CasResult.NotApplied na) {
@@ -207,6 +218,7 @@ final class DefaultWriter implements Writer {
             return null;
         }
         Throwable cause = ((CasResult.Unknown) r).cause();
+        idx.released(epoch); // until the outcome is settled, queries read the store
         MetaRecord re;
         try {
             re = idx.readState().map(DefaultLogIndex.Snapshot::record).orElse(null);
@@ -217,6 +229,7 @@ final class DefaultWriter implements Writer {
         }
         known = re;
         if (re != null && re.version() == rec.version() + 1 && re.epoch() == epoch && Arrays.equals(re.value(), next)) {
+            idx.holding(re);
             return re; // it applied
         }
         if (re != null && re.version() == rec.version() && re.epoch() == epoch) {
@@ -231,6 +244,11 @@ final class DefaultWriter implements Writer {
     public PublishResult publish(List<Block> blocks) {
         idx.checkNotDegraded();
         requireLease();
+        long wait = publishNotBefore - idx.config.clock().millis();
+        if (wait > 0) {
+            throw new LeaseHeldException("writer '" + id + "' holds the lease (epoch " + epoch + ") but the previous "
+                    + "holder may answer queries from its lease for another " + wait + " ms; publish after that");
+        }
         List<Block> batch = Batches.validate(blocks, idx.config.maxBlocksPerPublish());
         for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
             boolean cached = known != null;
