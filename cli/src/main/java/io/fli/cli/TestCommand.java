@@ -26,11 +26,15 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--workload", description = "ingest-query, multi-writer or restart (default: ${DEFAULT-VALUE}).")
     String workload = "ingest-query";
 
-    @Option(names = "--nemesis", split = ",", description = "none, crash, restart, kill, pause; comma-separated "
-            + "(default: ${DEFAULT-VALUE}). kill and pause need --backend local.")
+    @Option(names = "--nemesis", split = ",", description = "Comma-separated faults (default: ${DEFAULT-VALUE}): "
+            + "none, crash, restart, corrupt, lease-loss (any backend); kill, pause (--backend local); latency, hang, "
+            + "reset, refuse, bandwidth, partition-meta, partition-blob (network faults through Toxiproxy proxies; "
+            + "--backend local, or remote with FLI_TOXIPROXY).")
     List<String> nemesis = List.of("crash", "restart");
 
-    @Option(names = "--backend", description = "memory or local (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", description = "memory (a deterministic simulation: the same seed gives the same "
+            + "history, byte for byte), local (starts Cassandra and S3Proxy) or remote (FLI_CQL_* / FLI_S3_*) "
+            + "(default: ${DEFAULT-VALUE}).")
     String backend = "memory";
 
     @Option(names = "--time", description = "How long clients run, e.g. 30s, 2m (default: ${DEFAULT-VALUE}).")
@@ -74,7 +78,7 @@ final class TestCommand implements Callable<Integer> {
                 ? TestConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
                         .readTree(replay.resolve("test.json").toFile()), store)
                 : new TestConfig(workload, nemesis, backend, parse(time), seed, concurrency, 8,
-                        Duration.ofMillis(backend.equals("local") ? 3_000 : 700), store, bug);
+                        Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug);
         workload = cfg.workload();
         nemesis = cfg.nemeses();
         backend = cfg.backend();

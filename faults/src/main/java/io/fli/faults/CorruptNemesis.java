@@ -62,8 +62,9 @@ public final class CorruptNemesis implements Nemesis {
     public Map<String, Object> invoke(String fault, Random random) {
         // The newest objects: the ones the current state most likely names and queries read (older ones are often
         // garbage that merges left behind, which nothing reads).
+        // Packs three times as often as segments: damaged log text is what a reader would serve.
         List<String> keys = new ArrayList<>(newest(store.keys("packs/"), 3));
-        keys.addAll(newest(store.keys("index/"), 3));
+        keys.addAll(newest(store.keys("index/"), 1));
         Map<String, Object> done = new LinkedHashMap<>();
         if (keys.isEmpty()) {
             done.put("skipped", "nothing stored yet");

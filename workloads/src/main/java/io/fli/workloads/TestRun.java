@@ -486,17 +486,18 @@ public final class TestRun {
             }
             int before = process;
             fenced.set(false);
+            keepBatch.set(true);
             process = publish(w, id, process, batch);
-            retry = null;
+            // Like any ingester, it publishes the same batch again until it is acknowledged (or rejected).
+            retry = keepBatch.get() ? batch : null;
             if (process != before) {
                 // The outcome is unknown (a lost reply, a crash point): the writer process restarts from the
-                // stores and, like any ingester without an acknowledgement, publishes the same batch again.
+                // stores.
                 w = null;
-                retry = batch;
             } else if (fenced.get()) {
                 // Another writer holds the lease now: start over and ask for it again.
                 w = null;
-            } else if (++published % 25 == 0) {
+            } else if (retry == null && ++published % 25 == 0) {
                 // The lease holder collects garbage now and then (fenced, with the grace period).
                 try {
                     w.gc();
@@ -509,6 +510,8 @@ public final class TestRun {
 
     /** Set by {@link #publish} when the writer was fenced: it must acquire the lease again. */
     private final ThreadLocal<Boolean> fenced = ThreadLocal.withInitial(() -> false);
+    /** Cleared by {@link #publish} when the batch is done with: acknowledged, or rejected for good. */
+    private final ThreadLocal<Boolean> keepBatch = ThreadLocal.withInitial(() -> true);
 
     private int acquire(Writer w, String id, int process, boolean takeOver) {
         yieldPoint();
@@ -543,6 +546,7 @@ public final class TestRun {
         ObjectNode v = args.deepCopy();
         try {
             PublishResult res = w.publish(batch);
+            keepBatch.set(false);
             yieldPoint();
             history.complete(process, Op.Type.OK, v.put("head", res.head()));
             count("publish", Op.Type.OK);
@@ -556,6 +560,12 @@ public final class TestRun {
             }
             if (e instanceof FencedException) {
                 fenced.set(true);
+            }
+            if (e instanceof InvalidBlockException || e instanceof DegradedException) {
+                keepBatch.set(false); // rejected: the next batch starts again from the head
+            }
+            if (e instanceof LeaseHeldException) {
+                pause(100);
             }
             return process;
         } catch (BackendException e) {
