@@ -155,9 +155,9 @@ class CrashRecoveryTest {
      * publishes, a is refused the lease, b renews and collects garbage, b's lease runs out, a acquires, b's publish is
      * fenced, a publishes the rest and collects garbage. Returns the highest acknowledged head.
      */
-    private long racingSession(LogIndex index, ManualClock clock, long[] acked) {
-        Writer a = index.writer("a");
-        Writer b = index.writer("b");
+    private long racingSession(LogIndex processA, LogIndex processB, ManualClock clock, long[] acked) {
+        Writer a = processA.writer("a");
+        Writer b = processB.writer("b");
         a.acquire();
         acked[0] = Math.max(acked[0], a.publish(chain.subList(0, 6)).head());
         acked[0] = Math.max(acked[0], a.publish(chain.subList(6, 12)).head());
@@ -205,8 +205,10 @@ class CrashRecoveryTest {
     void racingWritersCrashedAtAnyWriteBoundaryLoseAndDuplicateNothingAndNeverLetAFencedWriterPublish() {
         FaultAt counter = new FaultAt(-1, Phase.BEFORE, false);
         ManualClock countClock = new ManualClock(0);
-        racingSession(LogIndex.open(MetaStore.inMemory(counter), BlobStore.inMemory(counter, countClock),
-                config(countClock)), countClock, new long[]{-1});
+        MetaStore countMeta = MetaStore.inMemory(counter);
+        BlobStore countBlobs = BlobStore.inMemory(counter, countClock);
+        racingSession(LogIndex.open(countMeta, countBlobs, config(countClock)),
+                LogIndex.open(countMeta, countBlobs, config(countClock)), countClock, new long[]{-1});
         int writes = counter.seen.get();
         assertThat(writes).isGreaterThan(40);
         LogQuery all = LogQuery.range(null, null, null, null);
@@ -219,8 +221,9 @@ class CrashRecoveryTest {
                 BlobStore blobs = BlobStore.inMemory(hook, clock);
                 long[] acked = {-1};
                 LogIndex first = LogIndex.open(meta, blobs, config(clock));
+                LogIndex second = LogIndex.open(meta, blobs, config(clock));
                 String where = "crash " + phase + " write " + k;
-                assertThatThrownBy(() -> racingSession(first, clock, acked)).as(where)
+                assertThatThrownBy(() -> racingSession(first, second, clock, acked)).as(where)
                         .isInstanceOf(WriteHook.SimulatedCrash.class);
                 crashed++;
                 where += " " + hook.points.get(k);
@@ -250,10 +253,16 @@ class CrashRecoveryTest {
     @Test
     void theRacingScriptCatchesAFenceCheckedOutsideTheCas() {
         ManualClock clock = new ManualClock(0);
-        io.fli.engine.internal.DefaultLogIndex broken = (io.fli.engine.internal.DefaultLogIndex) LogIndex.open(
-                MetaStore.inMemory(), BlobStore.inMemory(WriteHook.NONE, clock), config(clock));
-        broken.withBug(io.fli.engine.internal.DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS);
-        assertThatThrownBy(() -> racingSession(broken, clock, new long[]{-1})).isInstanceOf(AssertionError.class)
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore blobs = BlobStore.inMemory(WriteHook.NONE, clock);
+        io.fli.engine.internal.DefaultLogIndex brokenA = (io.fli.engine.internal.DefaultLogIndex) LogIndex.open(
+                meta, blobs, config(clock));
+        io.fli.engine.internal.DefaultLogIndex brokenB = (io.fli.engine.internal.DefaultLogIndex) LogIndex.open(
+                meta, blobs, config(clock));
+        brokenA.withBug(io.fli.engine.internal.DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS);
+        brokenB.withBug(io.fli.engine.internal.DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS);
+        assertThatThrownBy(() -> racingSession(brokenA, brokenB, clock, new long[]{-1}))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("a fenced writer published");
     }
 }

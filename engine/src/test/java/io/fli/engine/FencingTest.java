@@ -67,6 +67,17 @@ class FencingTest {
     }
 
     @Test
+    void aFencedWriterRepublishingIndexedBlocksIsFencedNotAcknowledged() {
+        // Nothing to write means no CAS to check the fence: the writer must confirm it holds the lease anyway.
+        LogIndex index = LogIndex.open(meta, blobs, config);
+        Writer w1 = index.writer("w1");
+        w1.acquire();
+        w1.publish(chain.subList(0, 5));
+        LogIndex.open(meta, blobs, config).writer("w2").takeOver();
+        assertThatThrownBy(() -> w1.publish(chain.subList(0, 5))).isInstanceOf(FencedException.class);
+    }
+
+    @Test
     void theSameWriterReacquiringFencesItsEarlierIncarnation() {
         LogIndex index = LogIndex.open(meta, blobs, config);
         Writer old = index.writer("w1");
@@ -80,6 +91,20 @@ class FencingTest {
                 .hasMessageContaining("previous holder");
         clock.advance(config.leaseDuration().plusSeconds(1));
         assertThat(restarted.publish(chain.subList(3, 6)).head()).isEqualTo(5);
+    }
+
+    @Test
+    void aWriterTakingOverFromAWriterOfItsOwnProcessNeedNotWait() {
+        // The only lease reads the previous holder could serve are this process's own, and the new view replaces them.
+        LogIndex index = LogIndex.open(meta, blobs, config);
+        Writer old = index.writer("w1");
+        old.acquire();
+        old.publish(chain.subList(0, 3));
+        Writer next = index.writer("w2");
+        next.takeOver();
+        assertThat(next.publish(chain.subList(3, 6)).head()).isEqualTo(5);
+        assertThat(index.head()).isEqualTo(5);
+        assertThatThrownBy(() -> old.publish(chain.subList(6, 8))).isInstanceOf(FencedException.class);
     }
 
     /** A meta store that counts reads. */

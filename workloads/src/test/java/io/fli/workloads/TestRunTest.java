@@ -21,7 +21,7 @@ class TestRunTest {
     Path store;
 
     private TestRun.Result run(String workload, List<String> nemesis, String backend, long seconds) throws Exception {
-        return run(workload, nemesis, backend, seconds, 3, backend.equals("local") ? 2_500 : 300);
+        return run(workload, nemesis, backend, seconds, 3, backend.equals("local") ? 2_500 : 700);
     }
 
     private TestRun.Result run(String workload, List<String> nemesis, String backend, long seconds, long seed,
@@ -47,7 +47,7 @@ class TestRunTest {
             "restart,none", "ingest-query,none", "ingest-query,corrupt", "multi-writer,corrupt",
             "ingest-query,lease-loss", "multi-writer,lease-loss"})
     void aShortRunOnMemoryIsValid(String workload, String nemesis) throws Exception {
-        TestRun.Result r = run(workload, List.of(nemesis), "memory", 3);
+        TestRun.Result r = run(workload, List.of(nemesis), "memory", 5);
         assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
         assertThat(r.dir().resolve("history.jsonl")).exists();
         assertThat(r.dir().resolve("results.json")).exists();
@@ -81,9 +81,9 @@ class TestRunTest {
     @Test
     void aMemoryRunIsDeterministicByteForByte() throws Exception {
         List<String> all = List.of("crash", "restart", "corrupt", "lease-loss");
-        TestRun.Result a = run("multi-writer", all, "memory", 4, 7, 300);
-        TestRun.Result b = run("multi-writer", all, "memory", 4, 7, 300);
-        TestRun.Result c = run("multi-writer", all, "memory", 4, 8, 300);
+        TestRun.Result a = run("multi-writer", all, "memory", 4, 7, 700);
+        TestRun.Result b = run("multi-writer", all, "memory", 4, 7, 700);
+        TestRun.Result c = run("multi-writer", all, "memory", 4, 8, 700);
         byte[] ha = Files.readAllBytes(a.dir().resolve("history.jsonl"));
         assertThat(ha.length).isGreaterThan(100_000);
         assertThat(Files.readAllBytes(b.dir().resolve("history.jsonl"))).isEqualTo(ha);
@@ -97,7 +97,7 @@ class TestRunTest {
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.dir().resolve("test.json").toFile());
         TestConfig again = TestConfig.fromJson(json, store);
         assertThat(again).isEqualTo(new TestConfig("multi-writer", List.of("crash"), "memory", Duration.ofSeconds(1), 3,
-                4, 4, Duration.ofMillis(300), store, null));
+                4, 4, Duration.ofMillis(700), store, null));
         assertThat(History.read(r.dir().resolve("history.jsonl")).test()).isEqualTo(json);
     }
 

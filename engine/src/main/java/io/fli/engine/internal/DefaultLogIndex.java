@@ -194,6 +194,12 @@ public final class DefaultLogIndex implements LogIndex {
         leaseView.set(new LeaseView(new Snapshot(rec, st), rec.epoch(), st.leaseUntil() - leaseMargin()));
     }
 
+    /** Whether this process's lease view is that of the writer of {@code epoch}. */
+    boolean viewOf(long epoch) {
+        LeaseView v = leaseView.get();
+        return v != null && v.epoch() == epoch;
+    }
+
     /** The writer of {@code epoch} learned it no longer holds the lease (fenced, or its outcome is unknown). */
     void released(long epoch) {
         leaseView.updateAndGet(v -> v != null && v.epoch() == epoch ? null : v);

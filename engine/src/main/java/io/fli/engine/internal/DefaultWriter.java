@@ -85,12 +85,15 @@ final class DefaultWriter implements Writer {
                 StateRecord st = cur.get().state();
                 MetaRecord rec = cur.get().record();
                 // Whoever held the lease before us may serve lease reads until it runs out: publish after that.
-                publishNotBefore = st.holder() == null || st.holder().equals(holder) ? 0
+                // (Not if that holder is a writer of this very process: its lease view is replaced by ours.)
+                publishNotBefore = st.holder() == null || st.holder().equals(holder) || idx.viewOf(rec.epoch()) ? 0
                         : st.leaseUntil() + idx.leaseMargin();
                 if (!force && st.holder() != null && !id.equals(st.holderWriterId()) && st.leaseUntil() > now) {
                     throw new LeaseHeldException("the lease is held by writer '" + st.holderWriterId() + "' (epoch "
                             + rec.epoch() + ") for another " + (st.leaseUntil() - now) + " ms");
                 }
+                // The new lease runs a full term from the moment this writer may publish.
+                until = Math.max(now, publishNotBefore) + idx.config.leaseDuration().toMillis();
                 expectedVersion = rec.version();
                 newEpoch = rec.epoch() + 1;
                 r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), rec.epoch(), newEpoch,
@@ -277,6 +280,12 @@ final class DefaultWriter implements Writer {
                 }
             }
             if (fresh.isEmpty()) {
+                if (cached) {
+                    // Nothing to write, so no CAS will check our fence: confirm it on a linearizable read first
+                    // (a fenced writer must not report success, even for blocks someone else indexed).
+                    known = null;
+                    continue;
+                }
                 return new PublishResult(st.head(), 0, 0);
             }
             Block first = fresh.get(0);
