@@ -470,7 +470,7 @@ public final class TestRun {
                 // In the multi-writer workload an operator sometimes takes the lease over from a live holder (but a
                 // writer that was just fenced asks politely: two writers forcing each other out would livelock,
                 // since each new holder waits out the lease it broke before it publishes).
-                process = acquire(w, id, process, racing && !justFenced && r.nextInt(6) == 0);
+                process = acquire(w, id, process, racing && !justFenced && r.nextInt(4) == 0);
                 justFenced = false;
                 if (w.epoch() == 0) {
                     pause(20 + r.nextInt(50));
