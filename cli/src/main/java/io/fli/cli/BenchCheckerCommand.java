@@ -44,11 +44,13 @@ final class BenchCheckerCommand implements Callable<Integer> {
                 Runtime.getRuntime().maxMemory() >> 20);
         out.println("| ops | file MB | jackson parse s | fli check s (parse + check) | check throughput / parse throughput | ops/s checked | peak heap MB | verdict |");
         out.println("|---:|---:|---:|---:|---:|---:|---:|---|");
-        // Warm-up on a small history so neither side pays the JIT in the first measured row.
+        // Warm-up (three rounds on a 250k-operation history) so neither side pays the JIT in a measured row.
         Path warm = d.resolve("warmup.jsonl");
-        SyntheticHistory.write(warm, 50_000, seed + 1);
-        jackson(warm);
-        Checker.check(History.read(warm));
+        SyntheticHistory.write(warm, 250_000, seed + 1);
+        for (int i = 0; i < 3; i++) {
+            jackson(warm);
+            Checker.check(History.read(warm));
+        }
         Files.delete(warm);
         for (long n : sizes) {
             Path f = d.resolve("history-" + n + ".jsonl");

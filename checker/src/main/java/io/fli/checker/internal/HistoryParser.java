@@ -31,7 +31,8 @@ public final class HistoryParser {
     public static final String FORMAT = "finalized-log-index-history";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Map<String, String> strings = new HashMap<>();
+    /** Interned strings, shared with the parse threads' fast path. */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> strings;
     private record VersionKey(long number, String hash) {
     }
 
@@ -47,7 +48,8 @@ public final class HistoryParser {
     private long lastTime;
     private long line;
 
-    private HistoryParser() {
+    private HistoryParser(java.util.concurrent.ConcurrentHashMap<String, String> strings) {
+        this.strings = strings;
     }
 
     public static History read(Path file) throws IOException {
@@ -59,11 +61,15 @@ public final class HistoryParser {
     }
 
     /** A chunk of lines parsed into trees by the reader thread; a line that is not JSON carries its error. */
-    private record Chunk(JsonNode[] trees, String[] errors, int n, IOException failure) {
+    private record Chunk(String[] lines, FastLines.FastOp[] fast, JsonNode[] trees, String[] errors, int n,
+                         IOException failure) {
     }
 
     private static final int CHUNK = 256;
-    private static final Chunk END = new Chunk(new JsonNode[0], new String[0], 0, null);
+    /** Off only in tests, which compare what both paths make of the same files. */
+    static volatile boolean FAST_PATH = true;
+    private static final Chunk END = new Chunk(new String[0], new FastLines.FastOp[0], new JsonNode[0], new String[0],
+            0, null);
 
     /** Parses JSON lines off the validating thread; daemon threads, shared by all parses. */
     private static final java.util.concurrent.ExecutorService PARSERS = java.util.concurrent.Executors
@@ -79,11 +85,13 @@ public final class HistoryParser {
      * in the file is the one reported.
      */
     public static History parse(BufferedReader r) throws IOException {
-        HistoryParser p = new HistoryParser();
+        java.util.concurrent.ConcurrentHashMap<String, String> strings = new java.util.concurrent.ConcurrentHashMap<>();
+        HistoryParser p = new HistoryParser(strings);
+        FastLines fastLines = new FastLines(strings);
         java.util.concurrent.BlockingQueue<java.util.concurrent.Future<Chunk>> queue =
                 new java.util.concurrent.ArrayBlockingQueue<>(3);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread reader = new Thread(() -> readAhead(r, queue, stop), "fli-history-reader");
+        Thread reader = new Thread(() -> readAhead(r, queue, stop, fastLines), "fli-history-reader");
         reader.setDaemon(true);
         reader.start();
         try {
@@ -94,6 +102,10 @@ public final class HistoryParser {
                 }
                 for (int i = 0; i < c.n; i++) {
                     p.line++;
+                    if (c.fast[i] != null) {
+                        p.opFast(c.fast[i], c.lines[i]);
+                        continue;
+                    }
                     if (c.errors[i] != null) {
                         throw p.bad(c.errors[i]);
                     }
@@ -119,10 +131,18 @@ public final class HistoryParser {
         return new History(p.test, p.ops);
     }
 
-    private static Chunk parseChunk(String[] lines, int n, IOException failure) {
+    private static Chunk parseChunk(String[] lines, int n, IOException failure, boolean startsWithHeader,
+                                    FastLines fastLines) {
         JsonNode[] trees = new JsonNode[n];
         String[] errors = new String[n];
+        FastLines.FastOp[] fast = new FastLines.FastOp[n];
         for (int i = 0; i < n; i++) {
+            if (FAST_PATH && (i > 0 || !startsWithHeader)) {
+                fast[i] = fastLines.parse(lines[i]);
+                if (fast[i] != null) {
+                    continue;
+                }
+            }
             try {
                 trees[i] = JSON.readTree(lines[i]);
                 if (trees[i] == null || !trees[i].isObject()) {
@@ -132,16 +152,17 @@ public final class HistoryParser {
                 errors[i] = "not valid JSON (" + e.getOriginalMessage() + ")";
             }
             if (errors[i] != null) {
-                return new Chunk(trees, errors, i + 1, null);
+                return new Chunk(lines, fast, trees, errors, i + 1, null);
             }
         }
-        return new Chunk(trees, errors, n, failure);
+        return new Chunk(lines, fast, trees, errors, n, failure);
     }
 
     private static void readAhead(BufferedReader r, java.util.concurrent.BlockingQueue<java.util.concurrent.Future<Chunk>> queue,
-                                  java.util.concurrent.atomic.AtomicBoolean stop) {
+                                  java.util.concurrent.atomic.AtomicBoolean stop, FastLines fastLines) {
         try {
             boolean eof = false;
+            boolean first = true;
             while (!stop.get() && !eof) {
                 String[] lines = new String[CHUNK];
                 int n = 0;
@@ -161,7 +182,9 @@ public final class HistoryParser {
                 }
                 int count = n;
                 IOException f = failure;
-                queue.put(PARSERS.submit(() -> parseChunk(lines, count, f)));
+                boolean header = first;
+                first = false;
+                queue.put(PARSERS.submit(() -> parseChunk(lines, count, f, header, fastLines)));
             }
             queue.put(java.util.concurrent.CompletableFuture.completedFuture(END));
         } catch (InterruptedException e) {
@@ -206,12 +229,8 @@ public final class HistoryParser {
     }
 
     private String intern(String s) {
-        String prev = strings.get(s);
-        if (prev != null) {
-            return prev;
-        }
-        strings.put(s, s);
-        return s;
+        String prev = strings.putIfAbsent(s, s);
+        return prev != null ? prev : s;
     }
 
     private long integer(JsonNode parent, String field, Where where) {
@@ -230,7 +249,14 @@ public final class HistoryParser {
         if (v == null || v.isNull()) {
             return null;
         }
-        long x = integer(parent, field, where);
+        return box(integer(parent, field, where));
+    }
+
+    private Long box(Long boxed) {
+        return boxed == null ? null : box(boxed.longValue());
+    }
+
+    private Long box(long x) {
         if (x < 0 || x >= 1 << 24) {
             return x;
         }
@@ -271,6 +297,105 @@ public final class HistoryParser {
             out[i] = intern(e.textValue());
         }
         return List.of(out);
+    }
+
+    /**
+     * An operation line the fast path parsed: the cross-line rules are checked here; if any is broken, the line is
+     * read the ordinary way, which reports the broken rule exactly as for any other line.
+     */
+    private void opFast(FastLines.FastOp o, String raw) {
+        Op open = outstanding.get(o.process());
+        boolean fine = o.index() == ops.size() && o.time() >= 0 && o.time() >= lastTime
+                && (o.type() == Op.Type.INVOKE
+                ? open == null && !retired.contains(o.process())
+                : open != null && open.f().equals(o.f()));
+        if (!fine) {
+            try {
+                op(JSON.readTree(raw));
+            } catch (JsonProcessingException e) {
+                throw bad("not valid JSON (" + e.getOriginalMessage() + ")");
+            }
+            return;
+        }
+        lastTime = o.time();
+        int index = (int) o.index();
+        if (o.type() == Op.Type.INVOKE) {
+            Op.Value v;
+            if (o.value() instanceof FastLines.PublishInvoke p) {
+                Where where = Where.op(o.f(), "invoke", index);
+                Op.Block[] bs = new Op.Block[p.blocks().size()];
+                for (int i = 0; i < bs.length; i++) {
+                    bs[i] = version(p.blocks().get(i), where.sub(" blocks[", i, "]"));
+                }
+                v = new Op.Publish(p.writer(), p.epoch(), List.of(bs), null, null);
+            } else if (o.value() instanceof FastLines.QueryInvoke q) {
+                v = new Op.Query(box(q.from()), box(q.to()), q.addresses(), q.topics(), null, null, null);
+            } else {
+                v = new Op.Acquire(((FastLines.AcquireInvoke) o.value()).writer(), null, null);
+            }
+            Op op = new Op(index, o.time(), o.process(), o.type(), o.f(), v);
+            outstanding.put(o.process(), op);
+            outstandingLine.put(o.process(), line);
+            ops.add(op);
+            return;
+        }
+        outstanding.remove(o.process());
+        outstandingLine.remove(o.process());
+        if (o.type() == Op.Type.INFO) {
+            retired.add(o.process());
+        }
+        Op.Value args = open.value();
+        String error = o.value() instanceof FastLines.Failed fl ? fl.error() : null;
+        Op.Value v;
+        if (args instanceof Op.Acquire a) {
+            v = new Op.Acquire(a.writer(), o.value() instanceof FastLines.AcquireDone d ? d.epoch() : null, error);
+        } else if (args instanceof Op.Publish p) {
+            v = new Op.Publish(p.writer(), p.epoch(), p.blocks(),
+                    o.value() instanceof FastLines.PublishDone d ? d.head() : null, error);
+        } else {
+            Op.Query q = (Op.Query) args;
+            if (o.value() instanceof FastLines.QueryOk ok) {
+                Op.ReturnedLog[] out = new Op.ReturnedLog[ok.logs().size()];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = shared(ok.logs().get(i));
+                }
+                v = new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), box(ok.head()), List.of(out), null);
+            } else {
+                v = new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), null, null, error);
+            }
+        }
+        ops.add(new Op(index, o.time(), o.process(), o.type(), o.f(), v));
+    }
+
+    /** A returned log parsed by the fast path, sharing a published log's strings when it is identical. */
+    private Op.ReturnedLog shared(Op.ReturnedLog r) {
+        List<Op.Block> known = versionsByNumber.get(r.block());
+        if (known != null) {
+            for (Op.Block b : known) {
+                Op.Log p = logAt(b, r.index());
+                if (p != null && p.address().equals(r.address()) && java.util.Objects.equals(p.data(), r.data())
+                        && p.topics().equals(r.topics())) {
+                    return new Op.ReturnedLog(r.block(), r.index(), p.address(), p.topics(), p.data());
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The shared instance of a block version; a different block under a known number and hash breaks the format. */
+    private Op.Block version(Op.Block block, Where bw) {
+        VersionKey key = new VersionKey(block.number(), block.hash());
+        Op.Block known = versions.putIfAbsent(key, block);
+        if (known == null) {
+            versionLine.put(key, line);
+            versionsByNumber.computeIfAbsent(block.number(), k -> new ArrayList<>(1)).add(block);
+            return block;
+        }
+        if (!known.equals(block)) {
+            throw bad(bw + ": block " + block.number() + " with hash " + block.hash() + " has different contents than "
+                    + "at line " + versionLine.get(key) + " (blocks of the same number and hash must be identical)");
+        }
+        return known;
     }
 
     private void op(JsonNode n) {
