@@ -323,8 +323,11 @@ public final class TestRun {
             names.add((k < writers ? "writer-" : "reader-") + k);
             bodies.add(() -> guarded(work));
         }
+        // Only the faults asked for: a nemesis may offer more (process faults offer kill and pause, the network
+        // nemesis all seven network faults). The restart workload restarts the index even when not asked to.
         List<String> faults = new ArrayList<>();
-        nemeses.forEach(n -> faults.addAll(n.faults()));
+        nemeses.forEach(n -> n.faults().stream().filter(f -> cfg.nemeses().contains(f)
+                || (f.equals("restart") && cfg.workload().equals("restart"))).forEach(faults::add));
         names.add("nemesis");
         bodies.add(() -> guarded(() -> nemesisLoop(nemeses, faults)));
         if ("gc-no-grace".equals(cfg.bug())) {

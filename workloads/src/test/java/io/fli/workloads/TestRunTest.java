@@ -59,6 +59,13 @@ class TestRunTest {
         if (!nemesis.equals("none")) {
             assertThat(r.check().stats().byF()).containsKey(nemesis);
         }
+        // Only the faults asked for (and the restarts the restart workload does by itself) are injected.
+        for (String f : List.of("crash", "restart", "corrupt", "lease-loss")) {
+            if (!f.equals(nemesis) && !(f.equals("restart") && (workload.equals("restart")
+                    || nemesis.equals("corrupt")))) {
+                assertThat(r.check().stats().byF()).as("fault %s was not asked for", f).doesNotContainKey(f);
+            }
+        }
         if (nemesis.equals("crash")) {
             // The crash points really fired: writers ended operations with unknown outcomes.
             long unknown = r.check().stats().byF().get("publish").getOrDefault("info", 0L)
@@ -99,6 +106,19 @@ class TestRunTest {
         assertThat(again).isEqualTo(new TestConfig("multi-writer", List.of("crash"), "memory", Duration.ofSeconds(1), 3,
                 4, 4, Duration.ofMillis(700), store, null));
         assertThat(History.read(r.dir().resolve("history.jsonl")).test()).isEqualTo(json);
+    }
+
+    @Test
+    void onlyTheFaultsAskedForAreInjectedEvenWhenANemesisOffersMore() throws Exception {
+        // The network nemesis offers seven faults and the process nemesis two; asking for one gets just that one.
+        TestRun.Result r = run("ingest-query", List.of("latency", "pause"), "local", 8, 3, 800);
+        assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
+        assertThat(count(r, "latency", "info")).isPositive();
+        assertThat(count(r, "pause", "info")).isPositive();
+        for (String other : List.of("hang", "reset", "refuse", "bandwidth", "partition-meta", "partition-blob",
+                "kill")) {
+            assertThat(r.check().stats().byF()).as("fault %s was not asked for", other).doesNotContainKey(other);
+        }
     }
 
     /**
