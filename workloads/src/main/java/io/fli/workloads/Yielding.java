@@ -17,37 +17,32 @@ final class Yielding {
     private Yielding() {
     }
 
+    /** A yield point before and after {@code call}. */
+    private static <T> T around(Sim sim, java.util.function.Supplier<T> call) {
+        sim.yieldNow();
+        try {
+            return call.get();
+        } finally {
+            sim.yieldNow();
+        }
+    }
+
     static MetaStore meta(MetaStore d, Sim sim) {
         return new MetaStore() {
             @Override
             public Optional<MetaRecord> get(String key) {
-                sim.yieldNow();
-                try {
-                    return d.get(key);
-                } finally {
-                    sim.yieldNow();
-                }
+                return around(sim, () -> d.get(key));
             }
 
             @Override
             public CasResult putIfAbsent(String key, long epoch, byte[] value) {
-                sim.yieldNow();
-                try {
-                    return d.putIfAbsent(key, epoch, value);
-                } finally {
-                    sim.yieldNow();
-                }
+                return around(sim, () -> d.putIfAbsent(key, epoch, value));
             }
 
             @Override
             public CasResult compareAndSet(String key, long expectedVersion, long expectedEpoch, long newEpoch,
                                            byte[] value) {
-                sim.yieldNow();
-                try {
-                    return d.compareAndSet(key, expectedVersion, expectedEpoch, newEpoch, value);
-                } finally {
-                    sim.yieldNow();
-                }
+                return around(sim, () -> d.compareAndSet(key, expectedVersion, expectedEpoch, newEpoch, value));
             }
         };
     }
@@ -56,12 +51,7 @@ final class Yielding {
         return new BlobStore() {
             @Override
             public PutOutcome putIfAbsent(String key, byte[] data) {
-                sim.yieldNow();
-                try {
-                    return d.putIfAbsent(key, data);
-                } finally {
-                    sim.yieldNow();
-                }
+                return around(sim, () -> d.putIfAbsent(key, data));
             }
 
             @Override
@@ -71,12 +61,10 @@ final class Yielding {
 
             @Override
             public void delete(String key) {
-                sim.yieldNow();
-                try {
+                around(sim, () -> {
                     d.delete(key);
-                } finally {
-                    sim.yieldNow();
-                }
+                    return null;
+                });
             }
 
             @Override

@@ -137,10 +137,7 @@ final class FastLines {
                         p.skipChildren();
                     }
                 }
-                if ((seen & bit) != 0) {
-                    return null; // a duplicated field
-                }
-                seen |= bit;
+                seen = mark(seen, bit); // a duplicated field goes to the tree path
             }
             if (seen != 63 || p.nextToken() != null) {
                 return null;
@@ -233,10 +230,7 @@ final class FastLines {
                 case "error" -> 512;
                 default -> 0;
             };
-            if ((seen & bit) != 0) {
-                throw Bail.INSTANCE;
-            }
-            seen |= bit;
+            seen = mark(seen, bit);
             if (invoke && f.equals("acquire") && bit == 1) {
                 writer = intern(string(p, v));
             } else if (invoke && f.equals("publish") && bit == 1) {
@@ -327,10 +321,7 @@ final class FastLines {
                     case "logs" -> 4;
                     default -> 0;
                 };
-                if ((seen & bit) != 0) {
-                    throw Bail.INSTANCE;
-                }
-                seen |= bit;
+                seen = mark(seen, bit);
                 switch (bit) {
                     case 1 -> number = longValue(p, v);
                     case 2 -> hash = string(p, v);
@@ -356,43 +347,8 @@ final class FastLines {
         List<Op.Log> out = new ArrayList<>();
         boolean sorted = true;
         for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-            if (e != JsonToken.START_OBJECT) {
-                throw Bail.INSTANCE;
-            }
-            Long index = null;
-            Long tx = null;
-            String address = null;
-            List<String> topics = List.of();
-            String data = null;
-            int seen = 0;
-            for (JsonToken ft = p.nextToken(); ft != JsonToken.END_OBJECT; ft = p.nextToken()) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                int bit = switch (name) {
-                    case "index" -> 1;
-                    case "tx" -> 2;
-                    case "address" -> 4;
-                    case "topics" -> 8;
-                    case "data" -> 16;
-                    default -> 0;
-                };
-                if ((seen & bit) != 0) {
-                    throw Bail.INSTANCE;
-                }
-                seen |= bit;
-                switch (bit) {
-                    case 1 -> index = longValue(p, v);
-                    case 2 -> tx = optLong(p, v);
-                    case 4 -> address = intern(string(p, v));
-                    case 8 -> topics = strings(p, v);
-                    case 16 -> data = optString(p, v);
-                    default -> p.skipChildren();
-                }
-            }
-            if (index == null || address == null) {
-                throw Bail.INSTANCE;
-            }
-            int idx = (int) (long) index;
+            LogFields l = logFields(p, e, false);
+            int idx = (int) (long) l.index;
             if (!out.isEmpty()) {
                 int prev = out.get(out.size() - 1).index();
                 if (idx == prev) {
@@ -400,7 +356,7 @@ final class FastLines {
                 }
                 sorted &= idx > prev;
             }
-            out.add(new Op.Log(idx, tx, address, topics, data));
+            out.add(new Op.Log(idx, l.tx, l.address, l.topics, l.data));
         }
         if (!sorted) {
             out.sort((x, y) -> Integer.compare(x.index(), y.index()));
@@ -419,44 +375,62 @@ final class FastLines {
         }
         List<Op.ReturnedLog> out = new ArrayList<>();
         for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-            if (e != JsonToken.START_OBJECT) {
-                throw Bail.INSTANCE;
-            }
-            Long block = null;
-            Long index = null;
-            String address = null;
-            List<String> topics = List.of();
-            String data = null;
-            int seen = 0;
-            for (JsonToken ft = p.nextToken(); ft != JsonToken.END_OBJECT; ft = p.nextToken()) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                int bit = switch (name) {
-                    case "block" -> 1;
-                    case "index" -> 2;
-                    case "address" -> 4;
-                    case "topics" -> 8;
-                    case "data" -> 16;
-                    default -> 0;
-                };
-                if ((seen & bit) != 0) {
-                    throw Bail.INSTANCE;
-                }
-                seen |= bit;
-                switch (bit) {
-                    case 1 -> block = longValue(p, v);
-                    case 2 -> index = longValue(p, v);
-                    case 4 -> address = intern(string(p, v));
-                    case 8 -> topics = strings(p, v);
-                    case 16 -> data = optString(p, v);
-                    default -> p.skipChildren();
-                }
-            }
-            if (block == null || index == null || address == null) {
-                throw Bail.INSTANCE;
-            }
-            out.add(new Op.ReturnedLog(block, (int) (long) index, address, topics, data));
+            LogFields l = logFields(p, e, true);
+            out.add(new Op.ReturnedLog(l.block, (int) (long) l.index, l.address, l.topics, l.data));
         }
         return out;
+    }
+
+    /** The fields of one log object: a published log's {@code tx}, or a returned log's {@code block}. */
+    private static final class LogFields {
+        Long block;
+        Long index;
+        Long tx;
+        String address;
+        List<String> topics = List.of();
+        String data;
+    }
+
+    private LogFields logFields(JsonParser p, JsonToken e, boolean returned) throws IOException, Bail {
+        if (e != JsonToken.START_OBJECT) {
+            throw Bail.INSTANCE;
+        }
+        LogFields l = new LogFields();
+        int seen = 0;
+        for (JsonToken ft = p.nextToken(); ft != JsonToken.END_OBJECT; ft = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            int bit = switch (name) {
+                case "index" -> 1;
+                case "address" -> 2;
+                case "topics" -> 4;
+                case "data" -> 8;
+                case "block" -> returned ? 16 : 0;
+                case "tx" -> returned ? 0 : 32;
+                default -> 0;
+            };
+            seen = mark(seen, bit);
+            switch (bit) {
+                case 1 -> l.index = longValue(p, v);
+                case 2 -> l.address = intern(string(p, v));
+                case 4 -> l.topics = strings(p, v);
+                case 8 -> l.data = optString(p, v);
+                case 16 -> l.block = longValue(p, v);
+                case 32 -> l.tx = optLong(p, v);
+                default -> p.skipChildren();
+            }
+        }
+        if (l.index == null || l.address == null || (returned && l.block == null)) {
+            throw Bail.INSTANCE;
+        }
+        return l;
+    }
+
+    /** Marks field {@code bit} as seen; a field seen twice (bit 0: fields not kept) sends the line to the tree path. */
+    private static int mark(int seen, int bit) throws Bail {
+        if ((seen & bit) != 0) {
+            throw Bail.INSTANCE;
+        }
+        return seen | bit;
     }
 }

@@ -367,7 +367,10 @@ public final class HistoryParser {
         ops.add(new Op(index, o.time(), o.process(), o.type(), o.f(), v));
     }
 
-    /** A returned log parsed by the fast path, sharing a published log's strings when it is identical. */
+    /**
+     * A returned log, sharing the strings of the published log it is identical to, so millions of returned logs cost
+     * no string memory; otherwise (damaged, phantom, not yet published) it keeps its own.
+     */
     private Op.ReturnedLog shared(Op.ReturnedLog r) {
         List<Op.Block> known = versionsByNumber.get(r.block());
         if (known != null) {
@@ -522,28 +525,14 @@ public final class HistoryParser {
         return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, List.copyOf(out), null);
     }
 
-    /**
-     * A returned log. When it is identical to a published log already seen, it shares that log's strings, so
-     * millions of returned logs cost no string memory; otherwise (damaged, phantom, not yet published) it keeps
-     * its own.
-     */
+    /** A returned log, read from its tree, then sharing a published log's strings when it is identical. */
     private Op.ReturnedLog returned(JsonNode l, Where lw) {
         long block = integer(l, "block", lw);
         int index = (int) integer(l, "index", lw);
         String address = rawString(l, "address", lw);
         JsonNode t = l.get("topics");
         String data = rawOptString(l, "data", lw);
-        List<Op.Block> known = versionsByNumber.get(block);
-        if (known != null && (t == null || t.isNull() || t.isArray())) {
-            for (Op.Block b : known) {
-                Op.Log p = logAt(b, index);
-                if (p != null && p.address().equals(address) && java.util.Objects.equals(p.data(), data)
-                        && sameTopics(p.topics(), t)) {
-                    return new Op.ReturnedLog(block, index, p.address(), p.topics(), p.data());
-                }
-            }
-        }
-        return new Op.ReturnedLog(block, index, intern(address), strings(t, lw.sub(".topics")), data);
+        return shared(new Op.ReturnedLog(block, index, intern(address), strings(t, lw.sub(".topics")), data));
     }
 
     private static Op.Log logAt(Op.Block b, int index) {
@@ -557,20 +546,6 @@ public final class HistoryParser {
             }
         }
         return null;
-    }
-
-    private static boolean sameTopics(List<String> published, JsonNode t) {
-        int n = t == null || t.isNull() ? 0 : t.size();
-        if (published.size() != n) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            JsonNode e = t.get(i);
-            if (!e.isTextual() || !e.textValue().equals(published.get(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private String rawString(JsonNode parent, String field, Where where) {
@@ -643,19 +618,7 @@ public final class HistoryParser {
                         strings(l.get("topics"), lw.sub(".topics")), rawOptString(l, "data", lw)));
             }
             ls.sort((x, y) -> Integer.compare(x.index(), y.index()));
-            Op.Block block = new Op.Block(number, hash, List.copyOf(ls));
-            VersionKey key = new VersionKey(number, hash);
-            Op.Block known = versions.putIfAbsent(key, block);
-            if (known == null) {
-                versionLine.put(key, line);
-                versionsByNumber.computeIfAbsent(number, k -> new ArrayList<>(1)).add(block);
-            } else if (!known.equals(block)) {
-                throw bad(bw + ": block " + number + " with hash " + hash + " has different contents than at line "
-                        + versionLine.get(key) + " (blocks of the same number and hash must be identical)");
-            } else {
-                block = known;
-            }
-            out.add(block);
+            out.add(version(new Op.Block(number, hash, List.copyOf(ls)), bw));
         }
         return List.copyOf(out);
     }

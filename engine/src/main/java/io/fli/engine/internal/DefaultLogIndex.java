@@ -182,16 +182,9 @@ public final class DefaultLogIndex implements LogIndex {
         return Math.min(1_000, config.leaseDuration().toMillis() / 4);
     }
 
-    /** A writer of this process wrote {@code rec} (holding the lease): queries may serve it for a while. */
-    void holding(MetaRecord rec) {
-        StateRecord st;
-        try {
-            st = StateRecord.decode(rec.value());
-        } catch (CorruptionException e) {
-            leaseView.set(null);
-            return;
-        }
-        leaseView.set(new LeaseView(new Snapshot(rec, st), rec.epoch(), st.leaseUntil() - leaseMargin()));
+    /** A writer of this process wrote {@code state} as {@code rec} (holding the lease): queries may serve it. */
+    void holding(MetaRecord rec, StateRecord state) {
+        leaseView.set(new LeaseView(new Snapshot(rec, state), rec.epoch(), state.leaseUntil() - leaseMargin()));
     }
 
     /** Whether this process's lease view is that of the writer of {@code epoch}. */

@@ -77,10 +77,12 @@ final class DefaultWriter implements Writer {
             CasResult r;
             long expectedVersion;
             long newEpoch;
+            StateRecord written;
             if (cur.isEmpty()) {
                 expectedVersion = 0;
                 newEpoch = 1;
-                r = idx.meta.putIfAbsent(StateRecord.KEY, newEpoch, StateRecord.empty().withLease(me, until).encode());
+                written = StateRecord.empty().withLease(me, until);
+                r = idx.meta.putIfAbsent(StateRecord.KEY, newEpoch, written.encode());
             } else {
                 StateRecord st = cur.get().state();
                 MetaRecord rec = cur.get().record();
@@ -96,11 +98,11 @@ final class DefaultWriter implements Writer {
                 until = Math.max(now, publishNotBefore) + idx.config.leaseDuration().toMillis();
                 expectedVersion = rec.version();
                 newEpoch = rec.epoch() + 1;
-                r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), rec.epoch(), newEpoch,
-                        st.withLease(me, until).encode());
+                written = st.withLease(me, until);
+                r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), rec.epoch(), newEpoch, written.encode());
             }
             if (r instanceof CasResult.Applied a) {
-                return took(a.record(), me);
+                return took(a.record(), written, me);
             }
             lastUnknown = r instanceof CasResult.Unknown;
             if (lastUnknown) {
@@ -112,7 +114,7 @@ final class DefaultWriter implements Writer {
                             + "the store could not be re-read to settle it: " + e.getMessage(), e);
                 }
                 if (re.isPresent() && me.equals(re.get().state().holder()) && re.get().record().epoch() == newEpoch) {
-                    return took(re.get().record(), me);
+                    return took(re.get().record(), re.get().state(), me);
                 }
                 long seen = re.map(s -> s.record().version()).orElse(0L);
                 if (seen != expectedVersion) {
@@ -129,11 +131,11 @@ final class DefaultWriter implements Writer {
                 + " times in a row");
     }
 
-    private long took(MetaRecord rec, String me) {
+    private long took(MetaRecord rec, StateRecord state, String me) {
         epoch = rec.epoch();
         holder = me;
         known = rec;
-        idx.holding(rec);
+        idx.holding(rec, state);
         return epoch;
     }
 
@@ -173,8 +175,7 @@ final class DefaultWriter implements Writer {
             }
             StateRecord st = decode(rec);
             long until = idx.config.clock().millis() + idx.config.leaseDuration().toMillis();
-            byte[] next = change.apply(st).withLease(holder, until).encode();
-            MetaRecord done = cas(rec, next);
+            MetaRecord done = cas(rec, change.apply(st).withLease(holder, until));
             if (done != null) {
                 return done;
             }
@@ -195,11 +196,12 @@ final class DefaultWriter implements Writer {
      * One fenced CAS of meta/state from {@code rec} to {@code next}. Returns the new record when applied, null when
      * the caller should retry (our own epoch, stale version), and throws when fenced or the outcome stays unknown.
      */
-    private MetaRecord cas(MetaRecord rec, byte[] next) {
+    private MetaRecord cas(MetaRecord rec, StateRecord state) {
+        byte[] next = state.encode();
         CasResult r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), epoch, epoch, next);
         if (r instanceof CasResult.Applied a) {
             known = a.record();
-            idx.holding(known);
+            idx.holding(known, state);
             return known;
         }
         if (r instanceof CasResult.NotApplied na) {
@@ -232,7 +234,7 @@ final class DefaultWriter implements Writer {
         }
         known = re;
         if (re != null && re.version() == rec.version() + 1 && re.epoch() == epoch && Arrays.equals(re.value(), next)) {
-            idx.holding(re);
+            idx.holding(re, state);
             return re; // it applied
         }
         if (re != null && re.version() == rec.version() && re.epoch() == epoch) {
@@ -320,7 +322,7 @@ final class DefaultWriter implements Writer {
             long until = idx.config.clock().millis() + idx.config.leaseDuration().toMillis();
             StateRecord next = new StateRecord(last.number(), last.hash(),
                     st.hasHead() ? st.firstBlock() : first.number(), firstLogId + logs, holder, until, segments);
-            if (cas(rec, next.encode()) != null) {
+            if (cas(rec, next) != null) {
                 if (stateFirst) {
                     // BUG (zoo): the blobs follow the state that names them; readers in between find them missing.
                     putBlob(packKey, enc.pack());
@@ -558,7 +560,7 @@ final class DefaultWriter implements Writer {
         if (!doomed.isEmpty() && !unfenced) {
             // Prove the lease by a fenced CAS before deleting anything.
             if (cas(rec, st.withLease(holder, idx.config.clock().millis()
-                    + idx.config.leaseDuration().toMillis()).encode()) == null) {
+                    + idx.config.leaseDuration().toMillis())) == null) {
                 return new GcReport(referenced.size(), young, List.of());
             }
         }
