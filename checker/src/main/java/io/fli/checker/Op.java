@@ -48,9 +48,10 @@ public record Op(int index, long time, int process, Type type, String f, Value v
      * @param to        highest block, null for the head
      * @param addresses OR-list, empty for any
      * @param topics    per position an OR-list, null or empty for any
+     * @param finalRead the invoke carried {@code "final": true}: issued after every fault healed, it must end ok
      */
     public record Query(Long from, Long to, List<String> addresses, List<List<String>> topics, Long head,
-                        List<ReturnedLog> logs, String error) implements Value {
+                        List<ReturnedLog> logs, String error, boolean finalRead) implements Value {
     }
 
     /** A nemesis operation: its value as written, for the reader; {@code f} gives it meaning. */
@@ -61,11 +62,15 @@ public record Op(int index, long time, int process, Type type, String f, Value v
     public record Block(long number, String hash, List<Log> logs) {
     }
 
-    /** A published log. {@code tx} and {@code data} are optional (null). */
-    public record Log(int index, Long tx, String address, List<String> topics, String data) {
+    /** A published log. {@code tx}, {@code txHash} and {@code data} are optional (null). */
+    public record Log(int index, Long tx, String txHash, String address, List<String> topics, String data) {
     }
 
-    /** A log as a query returned it. */
-    public record ReturnedLog(long block, int index, String address, List<String> topics, String data) {
+    /**
+     * A log as a query returned it. The identity fields {@code tx}, {@code txHash} and {@code blockHash} are optional
+     * (null); where present they must equal the published log's (for {@code blockHash}: its block's hash).
+     */
+    public record ReturnedLog(long block, int index, Long tx, String txHash, String blockHash, String address,
+                              List<String> topics, String data) {
     }
 }

@@ -27,7 +27,11 @@ class CheckerProperties {
         DAMAGE_DATA(Set.of(Invariant.FAIL_CLOSED)),
         LOWER_A_HEAD(Set.of(Invariant.SNAPSHOT_CONSISTENT, Invariant.RESTART_IDEMPOTENT)),
         ACKNOWLEDGE_A_FENCED_PUBLISH(Set.of(Invariant.SINGLE_WRITER)),
-        REPEAT_AN_EPOCH(Set.of(Invariant.SINGLE_WRITER));
+        REPEAT_AN_EPOCH(Set.of(Invariant.SINGLE_WRITER)),
+        WRONG_TX_HASH(Set.of(Invariant.FAIL_CLOSED)),
+        WRONG_BLOCK_HASH(Set.of(Invariant.FAIL_CLOSED)),
+        FAIL_A_FINAL_READ(Set.of(Invariant.NO_DUPLICATE_OR_MISSING)),
+        DEGRADE_WITHOUT_CAUSE(Set.of(Invariant.NO_DUPLICATE_OR_MISSING));
 
         final Set<Invariant> flags;
 
@@ -81,6 +85,45 @@ class CheckerProperties {
         List<ObjectNode> queries = ok(m, "query");
         List<ObjectNode> withLogs = queries.stream().filter(q -> !q.get("value").get("logs").isEmpty()).toList();
         switch (c) {
+            case WRONG_TX_HASH, WRONG_BLOCK_HASH -> {
+                if (withLogs.isEmpty()) {
+                    return false;
+                }
+                ArrayNode logs = (ArrayNode) pick(withLogs, r).get("value").get("logs");
+                ObjectNode l = (ObjectNode) logs.get(r.nextInt(logs.size()));
+                if (c == Corruption.WRONG_TX_HASH) {
+                    l.put("txHash", l.get("txHash").asText() + "0");
+                } else {
+                    l.put("blockHash", "0xh" + (l.get("block").asLong() + 1));
+                }
+                return true;
+            }
+            case FAIL_A_FINAL_READ -> {
+                ObjectNode n = pick(queries.stream().filter(q -> q.get("value").path("final").asBoolean()).toList(), r);
+                n.put("type", "fail");
+                ObjectNode v = (ObjectNode) n.get("value");
+                v.remove("head");
+                v.remove("logs");
+                v.put("error", r.nextBoolean() ? "degraded" : "backend unreachable");
+                if (m.firstCorrupt >= 0 && v.get("error").asText().equals("degraded")) {
+                    v.put("error", "timeout");
+                }
+                return true;
+            }
+            case DEGRADE_WITHOUT_CAUSE -> {
+                List<ObjectNode> before = queries.stream().filter(q -> !q.get("value").path("final").asBoolean()
+                        && (m.firstCorrupt < 0 || q.get("index").asInt() < m.firstCorrupt)).toList();
+                if (before.isEmpty()) {
+                    return false;
+                }
+                ObjectNode n = pick(before, r);
+                n.put("type", "fail");
+                ObjectNode v = (ObjectNode) n.get("value");
+                v.remove("head");
+                v.remove("logs");
+                v.put("error", "degraded");
+                return true;
+            }
             case DROP_RETURNED_LOG, DUPLICATE_RETURNED_LOG, FLIP_A_TOPIC, DAMAGE_DATA -> {
                 List<ObjectNode> candidates = c == Corruption.FLIP_A_TOPIC ? withLogs.stream().filter(q -> {
                     for (var l : q.get("value").get("logs")) {

@@ -36,6 +36,8 @@ final class ModelHistories {
     final List<Integer> fencedBehindHead = new ArrayList<>();
     long head = 0; // blocks start at 1
     long epoch = 0;
+    /** Line index of the first corrupt nemesis operation, or -1: only after it may the index fail closed. */
+    int firstCorrupt = -1;
 
     private final class Proc {
         int id;
@@ -67,6 +69,8 @@ final class ModelHistories {
         for (int i = 0; i < count; i++) {
             ObjectNode l = logs.addObject();
             l.put("index", i);
+            l.put("tx", i / 2);
+            l.put("txHash", "0xtx" + n + "_" + (i / 2) + hash);
             l.put("address", "0xa" + r.nextInt(4));
             ArrayNode t = l.putArray("topics");
             int nt = r.nextInt(3);
@@ -112,12 +116,30 @@ final class ModelHistories {
                 line(-1, "info", "restart", v);
                 continue;
             }
+            if (firstCorrupt < 0 && s > steps / 3 && r.nextInt(60) == 0) {
+                ObjectNode v = JSON.createObjectNode().put("object", "packs/x").put("restored", true);
+                firstCorrupt = line(-1, "invoke", "corrupt", JSON.createObjectNode()).get("index").asInt();
+                line(-1, "info", "corrupt", v);
+                continue;
+            }
             Proc p = procs.get(r.nextInt(procs.size()));
             if (p.pending == null) {
                 invoke(p);
             } else {
                 complete(p);
             }
+        }
+        // After every fault healed: final reads on fresh processes, the whole range and one filter.
+        for (int k = 0; k < 2; k++) {
+            ObjectNode v = JSON.createObjectNode().putNull("from").putNull("to").put("final", true);
+            if (k == 1) {
+                v.putArray("addresses").add("0xa" + r.nextInt(4));
+            }
+            int id = nextProcess++;
+            line(id, "invoke", "query", v);
+            ObjectNode done = v.deepCopy();
+            answer(done);
+            line(id, "ok", "query", done);
         }
         return this;
     }
@@ -182,7 +204,7 @@ final class ModelHistories {
             }
             case "publish" -> publish(p, v);
             default -> {
-                if (r.nextInt(30) == 0) {
+                if (firstCorrupt >= 0 && r.nextInt(30) == 0) {
                     v.put("error", "degraded");
                     line(p.id, "fail", "query", v);
                     return;
@@ -260,6 +282,7 @@ final class ModelHistories {
                     ObjectNode rl = JSON.createObjectNode();
                     rl.put("block", n);
                     rl.setAll((ObjectNode) l);
+                    rl.put("blockHash", committed.get(n).get("hash").asText());
                     out.add(rl);
                 }
             }

@@ -149,6 +149,8 @@ public final class Analysis {
     public final List<Pair> queries = new ArrayList<>();
     /** Indexes of nemesis lines whose f is restart, kill or crash, ascending. */
     public final int[] crashes;
+    /** Indexes of nemesis lines whose f is corrupt or fork (an injected cause for failing closed), ascending. */
+    public final int[] damages;
     /** Lowest block number any publish carries; blocks below it are not judged. */
     public final long base;
     public final Map<Long, BlockInfo> blocks = new HashMap<>();
@@ -164,11 +166,15 @@ public final class Analysis {
         List<Op> ops = h.ops();
         OpenOps open = new OpenOps();
         List<Integer> crash = new ArrayList<>();
+        List<Integer> damage = new ArrayList<>();
         List<Pair> pairs = new ArrayList<>(ops.size() / 2 + 1);
         for (Op op : ops) {
             if (op.isNemesis()) {
                 if (op.f().equals("restart") || op.f().equals("kill") || op.f().equals("crash")) {
                     crash.add(op.index());
+                }
+                if (op.f().equals("corrupt") || op.f().equals("fork")) {
+                    damage.add(op.index());
                 }
                 continue;
             }
@@ -188,6 +194,7 @@ public final class Analysis {
             }
         }
         crashes = crash.stream().mapToInt(Integer::intValue).toArray();
+        damages = damage.stream().mapToInt(Integer::intValue).toArray();
         long min = Long.MAX_VALUE;
         Map<Op.Block, Version> byBlock = new java.util.IdentityHashMap<>();
         for (Pair p : publishes) {
@@ -262,6 +269,29 @@ public final class Analysis {
             return off < 0 || off >= dense.length ? null : dense[(int) off];
         }
         return blocks.get(number);
+    }
+
+    /**
+     * The first corrupt or fork nemesis line before line {@code index} (its invoke counts: the damage may be in place
+     * before the nemesis records what it did), or -1.
+     */
+    public int damageBefore(int index) {
+        return damages.length > 0 && damages[0] < index ? damages[0] : -1;
+    }
+
+    /** Whether an error is the index failing closed: {@code degraded}, or {@code degraded:} and the reason. */
+    public static boolean isDegraded(String error) {
+        return error != null && (error.equals("degraded") || error.startsWith("degraded:"));
+    }
+
+    /**
+     * Whether a returned log's identity fields agree with published log {@code p} of the version whose hash is
+     * {@code versionHash}: a field is compared only where both sides carry it.
+     */
+    public static boolean identityAgrees(Op.Log p, String versionHash, Op.ReturnedLog l) {
+        return (l.tx() == null || p.tx() == null || l.tx().equals(p.tx()))
+                && (l.txHash() == null || p.txHash() == null || l.txHash().equals(p.txHash()))
+                && (l.blockHash() == null || l.blockHash().equals(versionHash));
     }
 
     /** Whether a crash/restart/kill nemesis line lies strictly between the two indexes. */

@@ -176,7 +176,7 @@ public final class Detectors {
         for (Version v : info.versions) {
             Op.Log same = v.byIndex.get(l.index());
             if (same != null && same.address() == l.address() && same.topics() == l.topics()
-                    && same.data() == l.data()) {
+                    && same.data() == l.data() && Analysis.identityAgrees(same, v.block.hash(), l)) {
                 return Kind.CLEAN; // the parser shared the published log's strings: identical by construction
             }
         }
@@ -184,13 +184,41 @@ public final class Detectors {
             Op.Log p = v.byIndex.get(l.index());
             if (p != null) {
                 indexExists = true;
-                if (p.address().equals(l.address()) && p.topics().equals(l.topics())
-                        && java.util.Objects.equals(p.data(), l.data())) {
+                if (sameContents(p, l) && Analysis.identityAgrees(p, v.block.hash(), l)) {
                     return Kind.CLEAN;
                 }
             }
         }
         return indexExists ? Kind.DAMAGED : Kind.PHANTOM;
+    }
+
+    private static boolean sameContents(Op.Log p, Op.ReturnedLog l) {
+        return p.address().equals(l.address()) && p.topics().equals(l.topics())
+                && java.util.Objects.equals(p.data(), l.data());
+    }
+
+    /** What differs between a returned log and published log {@code p} of version {@code v}. */
+    private static List<String> differences(Version v, Op.Log p, Op.ReturnedLog l) {
+        List<String> diffs = new ArrayList<>();
+        if (!p.address().equals(l.address())) {
+            diffs.add("address " + l.address() + " instead of " + p.address());
+        }
+        if (!p.topics().equals(l.topics())) {
+            diffs.add("topics " + l.topics() + " instead of " + p.topics());
+        }
+        if (!java.util.Objects.equals(p.data(), l.data())) {
+            diffs.add("data " + l.data() + " instead of " + p.data());
+        }
+        if (l.tx() != null && p.tx() != null && !l.tx().equals(p.tx())) {
+            diffs.add("tx " + l.tx() + " instead of " + p.tx());
+        }
+        if (l.txHash() != null && p.txHash() != null && !l.txHash().equals(p.txHash())) {
+            diffs.add("txHash " + l.txHash() + " instead of " + p.txHash());
+        }
+        if (l.blockHash() != null && !l.blockHash().equals(v.block.hash())) {
+            diffs.add("blockHash " + l.blockHash() + " instead of " + v.block.hash());
+        }
+        return diffs;
     }
 
     public static void failClosed(Analysis a, Emitter out) {
@@ -203,18 +231,12 @@ public final class Detectors {
                     continue;
                 }
                 BlockInfo info = a.block(l.block());
-                Version v = info.versions.stream().filter(x -> x.byIndex.containsKey(l.index())).findFirst().get();
+                // Compare with the version the log claims (its blockHash), else the first that has its index.
+                Version v = info.versions.stream().filter(x -> x.byIndex.containsKey(l.index())
+                        && x.block.hash().equals(l.blockHash())).findFirst().orElseGet(() -> info.versions.stream()
+                        .filter(x -> x.byIndex.containsKey(l.index())).findFirst().get());
                 Op.Log p = v.byIndex.get(l.index());
-                List<String> diffs = new ArrayList<>();
-                if (!p.address().equals(l.address())) {
-                    diffs.add("address " + l.address() + " instead of " + p.address());
-                }
-                if (!p.topics().equals(l.topics())) {
-                    diffs.add("topics " + l.topics() + " instead of " + p.topics());
-                }
-                if (!java.util.Objects.equals(p.data(), l.data())) {
-                    diffs.add("data " + l.data() + " instead of " + p.data());
-                }
+                List<String> diffs = differences(v, p, l);
                 out.emit(Invariant.FAIL_CLOSED, "query " + q.id() + " returned log " + l.index() + " of block "
                         + l.block() + " with " + String.join(", ", diffs) + " (published by publish "
                         + v.publishes.get(0).id() + "): it served damaged data instead of failing with degraded",
@@ -229,6 +251,7 @@ public final class Detectors {
     }
 
     public static void noDuplicateOrMissing(Analysis a, Emitter out) {
+        unreadable(a, out);
         Map<Long, Version> committed = new HashMap<>();
         Map<Long, Integer> committedBy = new HashMap<>();
         Map<Long, Boolean> committedByAck = new HashMap<>();
@@ -346,6 +369,46 @@ public final class Detectors {
     }
 
     /**
+     * Acknowledged data the index refused to serve: a final read (issued after every fault healed) that did not end
+     * ok, unless it failed closed after injected damage; and any client operation that failed with {@code degraded}
+     * when no {@code corrupt} or {@code fork} had been injected — the index lost or damaged data by itself.
+     */
+    static void unreadable(Analysis a, Emitter out) {
+        List<Pair> all = new ArrayList<>(a.acquires.size() + a.publishes.size() + a.queries.size());
+        all.addAll(a.acquires);
+        all.addAll(a.publishes);
+        all.addAll(a.queries);
+        all.sort((x, y) -> Integer.compare(x.invokeIndex(), y.invokeIndex()));
+        for (Pair p : all) {
+            String error = p.completion() == null ? null : errorOf(p.completion().value());
+            boolean degraded = p.outcome() == Op.Type.FAIL && Analysis.isDegraded(error);
+            int cause = a.damageBefore(p.completeIndex());
+            String f = p.invoke().f();
+            if (p.invoke().value() instanceof Op.Query q && q.finalRead() && !p.ok() && !(degraded && cause >= 0)) {
+                out.emit(Invariant.NO_DUPLICATE_OR_MISSING, "final query " + p.id() + " (issued after every fault "
+                        + "healed) " + (p.completion() == null ? "never completed"
+                        : "ended " + p.outcome().wire() + (error == null ? "" : " with error '" + error + "'"))
+                        + (degraded ? " and no corrupt or fork was injected before it" : "")
+                        + ": acknowledged blocks are unreadable after healing", p.id());
+            } else if (degraded && cause < 0) {
+                out.emit(Invariant.NO_DUPLICATE_OR_MISSING, f + " " + p.id() + " failed with '" + error + "' but no "
+                        + "corrupt or fork was injected before it: the index refused data it had acknowledged, so "
+                        + "it lost or damaged that data itself", p.id());
+            }
+        }
+    }
+
+    private static String errorOf(Op.Value v) {
+        if (v instanceof Op.Query q) {
+            return q.error();
+        }
+        if (v instanceof Op.Publish p) {
+            return p.error();
+        }
+        return v instanceof Op.Acquire ac ? ac.error() : null;
+    }
+
+    /**
      * The common case, decided without building per-block maps: the returned logs are, in order, exactly the
      * expected logs, every one the same published log (the parser shares strings with it) of a block that has a
      * single version.
@@ -367,7 +430,7 @@ public final class Detectors {
             Op.ReturnedLog l = got.get(i);
             if (m.block().number != l.block() || m.log().index() != l.index() || m.log().address() != l.address()
                     || m.log().topics() != l.topics() || m.log().data() != l.data()
-                    || m.block().versions.size() != 1) {
+                    || m.block().versions.size() != 1 || !Analysis.identityAgrees(m.log(), m.version().block.hash(), l)) {
                 return false;
             }
         }
@@ -383,8 +446,7 @@ public final class Detectors {
             if (p == null) {
                 return false;
             }
-            boolean identical = p.address().equals(l.address()) && p.topics().equals(l.topics())
-                    && java.util.Objects.equals(p.data(), l.data());
+            boolean identical = sameContents(p, l) && Analysis.identityAgrees(p, v.block.hash(), l);
             if (!identical && classify(a, l) != Kind.DAMAGED) {
                 return false;
             }

@@ -42,7 +42,8 @@ final class FastLines {
     record PublishDone(long head) implements Value {
     }
 
-    record QueryInvoke(Long from, Long to, List<String> addresses, List<List<String>> topics) implements Value {
+    record QueryInvoke(Long from, Long to, List<String> addresses, List<List<String>> topics, boolean finalRead)
+            implements Value {
     }
 
     record QueryOk(Long head, List<Op.ReturnedLog> logs) implements Value {
@@ -211,6 +212,7 @@ final class FastLines {
         Long head = null;
         List<Op.ReturnedLog> logs = null;
         String error = null;
+        boolean finalRead = false;
         boolean invoke = type == Op.Type.INVOKE;
         boolean ok = type == Op.Type.OK;
         int seen = 0;
@@ -228,6 +230,7 @@ final class FastLines {
                 case "head" -> 128;
                 case "logs" -> 256;
                 case "error" -> 512;
+                case "final" -> 1024;
                 default -> 0;
             };
             seen = mark(seen, bit);
@@ -247,6 +250,11 @@ final class FastLines {
                 addresses = strings(p, v);
             } else if (invoke && f.equals("query") && bit == 64) {
                 topics = topics(p, v);
+            } else if (invoke && f.equals("query") && bit == 1024) {
+                if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE && v != JsonToken.VALUE_NULL) {
+                    throw Bail.INSTANCE;
+                }
+                finalRead = v == JsonToken.VALUE_TRUE;
             } else if (ok && f.equals("acquire") && bit == 2) {
                 epoch = longValue(p, v);
             } else if (ok && !f.equals("acquire") && bit == 128) {
@@ -268,7 +276,7 @@ final class FastLines {
             case "acquire ok" -> new AcquireDone(require(epoch));
             case "publish invoke" -> new PublishInvoke(require(writer), require(epoch), require(blocks));
             case "publish ok" -> new PublishDone(require(head));
-            case "query invoke" -> new QueryInvoke(from, to, addresses, topics);
+            case "query invoke" -> new QueryInvoke(from, to, addresses, topics, finalRead);
             default -> {
                 if (!hasHead) {
                     throw Bail.INSTANCE;
@@ -356,7 +364,7 @@ final class FastLines {
                 }
                 sorted &= idx > prev;
             }
-            out.add(new Op.Log(idx, l.tx, l.address, l.topics, l.data));
+            out.add(new Op.Log(idx, l.tx, l.txHash, l.address, l.topics, l.data));
         }
         if (!sorted) {
             out.sort((x, y) -> Integer.compare(x.index(), y.index()));
@@ -376,16 +384,19 @@ final class FastLines {
         List<Op.ReturnedLog> out = new ArrayList<>();
         for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
             LogFields l = logFields(p, e, true);
-            out.add(new Op.ReturnedLog(l.block, (int) (long) l.index, l.address, l.topics, l.data));
+            out.add(new Op.ReturnedLog(l.block, (int) (long) l.index, l.tx, l.txHash, l.blockHash, l.address, l.topics,
+                    l.data));
         }
         return out;
     }
 
-    /** The fields of one log object: a published log's {@code tx}, or a returned log's {@code block}. */
+    /** The fields of one log object (a returned log's {@code block} and {@code blockHash}). */
     private static final class LogFields {
         Long block;
         Long index;
         Long tx;
+        String txHash;
+        String blockHash;
         String address;
         List<String> topics = List.of();
         String data;
@@ -406,7 +417,9 @@ final class FastLines {
                 case "topics" -> 4;
                 case "data" -> 8;
                 case "block" -> returned ? 16 : 0;
-                case "tx" -> returned ? 0 : 32;
+                case "tx" -> 32;
+                case "txHash" -> 64;
+                case "blockHash" -> returned ? 128 : 0;
                 default -> 0;
             };
             seen = mark(seen, bit);
@@ -417,6 +430,8 @@ final class FastLines {
                 case 8 -> l.data = optString(p, v);
                 case 16 -> l.block = longValue(p, v);
                 case 32 -> l.tx = optLong(p, v);
+                case 64 -> l.txHash = optString(p, v);
+                case 128 -> l.blockHash = optString(p, v);
                 default -> p.skipChildren();
             }
         }

@@ -143,6 +143,11 @@ public final class HistoryParser {
                     continue;
                 }
             }
+            if (i == 0 && startsWithHeader && lines[i].startsWith("\uFEFF")) {
+                errors[i] = "the file starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); format v1 is UTF-8 "
+                        + "without a BOM: save the file without it";
+                return new Chunk(lines, fast, trees, errors, i + 1, null);
+            }
             try {
                 trees[i] = JSON.readTree(lines[i]);
                 if (trees[i] == null || !trees[i].isObject()) {
@@ -329,7 +334,8 @@ public final class HistoryParser {
                 }
                 v = new Op.Publish(p.writer(), p.epoch(), List.of(bs), null, null);
             } else if (o.value() instanceof FastLines.QueryInvoke q) {
-                v = new Op.Query(box(q.from()), box(q.to()), q.addresses(), q.topics(), null, null, null);
+                v = new Op.Query(box(q.from()), box(q.to()), q.addresses(), q.topics(), null, null, null,
+                        q.finalRead());
             } else {
                 v = new Op.Acquire(((FastLines.AcquireInvoke) o.value()).writer(), null, null);
             }
@@ -359,9 +365,10 @@ public final class HistoryParser {
                 for (int i = 0; i < out.length; i++) {
                     out[i] = shared(ok.logs().get(i));
                 }
-                v = new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), box(ok.head()), List.of(out), null);
+                v = new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), box(ok.head()), List.of(out), null,
+                        q.finalRead());
             } else {
-                v = new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), null, null, error);
+                v = new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), null, null, error, q.finalRead());
             }
         }
         ops.add(new Op(index, o.time(), o.process(), o.type(), o.f(), v));
@@ -378,7 +385,11 @@ public final class HistoryParser {
                 Op.Log p = logAt(b, r.index());
                 if (p != null && p.address().equals(r.address()) && java.util.Objects.equals(p.data(), r.data())
                         && p.topics().equals(r.topics())) {
-                    return new Op.ReturnedLog(r.block(), r.index(), p.address(), p.topics(), p.data());
+                    String txHash = r.txHash() != null && r.txHash().equals(p.txHash()) ? p.txHash() : r.txHash();
+                    String blockHash = r.blockHash() != null && r.blockHash().equals(b.hash()) ? b.hash()
+                            : r.blockHash();
+                    return new Op.ReturnedLog(r.block(), r.index(), box(r.tx()), txHash, blockHash, p.address(),
+                            p.topics(), p.data());
                 }
             }
         }
@@ -503,7 +514,7 @@ public final class HistoryParser {
         }
         Op.Query q = (Op.Query) args;
         if (type != Op.Type.OK) {
-            return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), null, null, error);
+            return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), null, null, error, q.finalRead());
         }
         if (!v.has("head")) {
             throw bad(where + ": field 'head' is required (an integer, or null before the first publish)");
@@ -522,7 +533,8 @@ public final class HistoryParser {
             }
             out.add(returned(l, lw));
         }
-        return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, List.copyOf(out), null);
+        return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, List.copyOf(out), null,
+                q.finalRead());
     }
 
     /** A returned log, read from its tree, then sharing a published log's strings when it is identical. */
@@ -532,7 +544,8 @@ public final class HistoryParser {
         String address = rawString(l, "address", lw);
         JsonNode t = l.get("topics");
         String data = rawOptString(l, "data", lw);
-        return shared(new Op.ReturnedLog(block, index, intern(address), strings(t, lw.sub(".topics")), data));
+        return shared(new Op.ReturnedLog(block, index, optInteger(l, "tx", lw), rawOptString(l, "txHash", lw),
+                rawOptString(l, "blockHash", lw), intern(address), strings(t, lw.sub(".topics")), data));
     }
 
     private static Op.Log logAt(Op.Block b, int index) {
@@ -576,8 +589,12 @@ public final class HistoryParser {
                 topics.add(pos.isNull() ? null : strings(pos, where.sub(".topics[", i, "]")));
             }
         }
+        JsonNode fin = v.get("final");
+        if (fin != null && !fin.isNull() && !fin.isBoolean()) {
+            throw bad(where + ": field 'final' must be true or false, found " + fin);
+        }
         return new Op.Query(from, to, addresses, topics.isEmpty() ? List.of()
-                : Collections.unmodifiableList(topics), null, null, null);
+                : Collections.unmodifiableList(topics), null, null, null, fin != null && fin.asBoolean(false));
     }
 
     private List<Op.Block> blocks(JsonNode v, Where where) {
@@ -614,7 +631,7 @@ public final class HistoryParser {
                 if (!seen.add(idx)) {
                     throw bad(lw + ": log index " + idx + " appears twice in block " + number);
                 }
-                ls.add(new Op.Log(idx, optInteger(l, "tx", lw), string(l, "address", lw),
+                ls.add(new Op.Log(idx, optInteger(l, "tx", lw), rawOptString(l, "txHash", lw), string(l, "address", lw),
                         strings(l.get("topics"), lw.sub(".topics")), rawOptString(l, "data", lw)));
             }
             ls.sort((x, y) -> Integer.compare(x.index(), y.index()));
