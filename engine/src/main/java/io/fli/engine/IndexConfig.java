@@ -20,10 +20,11 @@ import java.time.Duration;
  *                          (the default); {@code false} merges inline, so every run performs the same writes in the
  *                          same order (deterministic simulation, crash matrices)
  * @param clock             the clock for leases and GC ages
+ * @param background        where background merges run, or {@code null} for a daemon thread of the index's own
  */
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
-                          int casRetries, boolean backgroundMerges, Clock clock) {
+                          int casRetries, boolean backgroundMerges, Clock clock, Background background) {
     public IndexConfig {
         require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
         require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
@@ -46,46 +47,52 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
     /** 128 OR terms, 1,000,000-block ranges, 100,000 results, 10 s leases, 10 min GC grace, fan-out 8. */
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
-                1L << 30, 8, true, Clock.systemUTC());
+                1L << 30, 8, true, Clock.systemUTC(), null);
     }
 
     public IndexConfig withMaxOrTerms(int v) {
         return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background);
     }
 
     public IndexConfig withMaxBlockRange(long v) {
         return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background);
     }
 
     public IndexConfig withMaxResults(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background);
     }
 
     public IndexConfig withLeaseDuration(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background);
     }
 
     public IndexConfig withGcGrace(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background);
     }
 
     public IndexConfig withMergeFanout(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
-                maxSegmentLogs, casRetries, backgroundMerges, clock);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background);
     }
 
     public IndexConfig withBackgroundMerges(boolean v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, v, clock);
+                mergeFanout, maxSegmentLogs, casRetries, v, clock, background);
     }
 
     public IndexConfig withClock(Clock v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background);
+    }
+
+    /** Background merges run on {@code v} (a simulation's scheduler) instead of a thread of the index's own. */
+    public IndexConfig withBackground(Background v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v);
     }
 }

@@ -8,13 +8,19 @@ import java.util.Objects;
  *
  * @param index   the log's position within its block, unique in the block, {@code >= 0}
  * @param tx      the transaction index within the block, or {@code null} when unknown
+ * @param txHash  the hash of the transaction that emitted it (opaque, non-empty), or {@code null} when unknown
  * @param address the emitting contract's address (an opaque, non-empty string compared exactly)
  * @param topics  0 to 4 topics, each a non-empty opaque string
  * @param data    the log data, or {@code null}
  */
-public record Log(int index, Integer tx, String address, List<String> topics, String data) {
+public record Log(int index, Integer tx, String txHash, String address, List<String> topics, String data) {
     public Log {
         topics = topics == null ? List.of() : List.copyOf(topics);
+    }
+
+    /** A log whose transaction hash is not known. */
+    public Log(int index, Integer tx, String address, List<String> topics, String data) {
+        this(index, tx, null, address, topics, data);
     }
 
     /** Whether this log matches an address OR-list and per-position topic OR-lists, with eth_getLogs semantics. */
@@ -38,8 +44,8 @@ public record Log(int index, Integer tx, String address, List<String> topics, St
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Log l && index == l.index && Objects.equals(tx, l.tx) && address.equals(l.address)
-                && topics.equals(l.topics) && Objects.equals(data, l.data);
+        return o instanceof Log l && index == l.index && Objects.equals(tx, l.tx) && Objects.equals(txHash, l.txHash)
+                && address.equals(l.address) && topics.equals(l.topics) && Objects.equals(data, l.data);
     }
 
     @Override

@@ -1,14 +1,7 @@
 package io.fli.workloads;
 
 import io.fli.checker.Invariant;
-import io.fli.engine.CasResult;
-import io.fli.engine.MetaRecord;
-import io.fli.engine.MetaStore;
-import io.fli.engine.internal.DefaultLogIndex;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The bug zoo: deliberately broken variants of the engine, selectable only by tests and {@code fli test --bug NAME},
@@ -53,61 +46,5 @@ public final class Bugs {
         return ZOO.stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow(() ->
                 new IllegalArgumentException("unknown bug '" + name + "'; the zoo has "
                         + ZOO.stream().map(Bug::name).toList()));
-    }
-
-    /** Engine-level bugs, switched on inside the index; null for the store-level one. */
-    static DefaultLogIndex.Bug engineBug(String name) {
-        return switch (name) {
-            case "fence-outside-cas" -> DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS;
-            case "stale-head-cache" -> DefaultLogIndex.Bug.STALE_HEAD_CACHE;
-            case "duplicates-after-reingest" -> DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST;
-            case "state-before-blobs" -> DefaultLogIndex.Bug.STATE_BEFORE_BLOBS;
-            case "gc-no-grace" -> DefaultLogIndex.Bug.GC_NO_GRACE;
-            case "no-checksum" -> DefaultLogIndex.Bug.NO_CHECKSUM;
-            default -> null;
-        };
-    }
-
-    /**
-     * A meta store whose "compare-and-set" is a read, a check and a blind write: races lose updates.
-     *
-     * @param window runs between the check and the write (a yield point in a simulation)
-     */
-    static MetaStore readThenWrite(Runnable window) {
-        Map<String, MetaRecord> records = new ConcurrentHashMap<>();
-        return new MetaStore() {
-            @Override
-            public Optional<MetaRecord> get(String key) {
-                return Optional.ofNullable(records.get(key));
-            }
-
-            @Override
-            public CasResult putIfAbsent(String key, long epoch, byte[] value) {
-                MetaRecord cur = records.get(key);
-                if (cur != null) {
-                    return new CasResult.NotApplied(Optional.of(cur));
-                }
-                pause();
-                MetaRecord rec = new MetaRecord(key, 1, epoch, value.clone());
-                records.put(key, rec);
-                return new CasResult.Applied(rec);
-            }
-
-            @Override
-            public CasResult compareAndSet(String key, long v, long e, long ne, byte[] value) {
-                MetaRecord cur = records.get(key);
-                if (cur == null || cur.version() != v || cur.epoch() != e) {
-                    return new CasResult.NotApplied(Optional.ofNullable(cur));
-                }
-                pause(); // the window between the check and the write
-                MetaRecord rec = new MetaRecord(key, v + 1, ne, value.clone());
-                records.put(key, rec);
-                return new CasResult.Applied(rec);
-            }
-
-            private void pause() {
-                window.run();
-            }
-        };
     }
 }

@@ -128,7 +128,7 @@ public final class TestRun {
         List<Nemesis> nemeses = new ArrayList<>();
         try {
             if (cfg.backend().equals("memory")) {
-                meta = "cas-read-then-write".equals(cfg.bug()) ? crash.wrap(Bugs.readThenWrite(sim::yieldNow))
+                meta = "cas-read-then-write".equals(cfg.bug()) ? crash.wrap(io.fli.zoo.BrokenStores.readThenWrite(sim::yieldNow))
                         : MetaStore.inMemory(crash);
                 InMemoryBlobStore mem = new InMemoryBlobStore(crash, sim.clock());
                 blobs = mem;
@@ -252,11 +252,9 @@ public final class TestRun {
     }
 
     private LogIndex open() {
-        LogIndex i = LogIndex.open(meta, blobs, indexConfig());
-        if (cfg.bug() != null && Bugs.engineBug(cfg.bug()) != null) {
-            ((io.fli.engine.internal.DefaultLogIndex) i).withBug(Bugs.engineBug(cfg.bug()));
-        }
-        return i;
+        LogIndex broken = cfg.bug() == null ? null
+                : io.fli.engine.internal.BrokenEngines.open(cfg.bug(), meta, blobs, indexConfig());
+        return broken != null ? broken : LogIndex.open(meta, blobs, indexConfig());
     }
 
     private Nemesis restartNemesis() {

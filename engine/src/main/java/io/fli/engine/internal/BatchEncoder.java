@@ -85,6 +85,7 @@ public final class BatchEncoder {
                     w.varInt(topic[k]);
                 }
                 writeString(w, l.data());
+                writeString(w, l.txHash());
                 i++;
             }
         }

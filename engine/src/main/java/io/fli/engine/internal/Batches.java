@@ -73,6 +73,9 @@ public final class Batches {
                     throw new InvalidBlockException(where + ", log " + l.index() + ": topic " + t + " is empty");
                 }
             }
+            if (l.txHash() != null && l.txHash().isEmpty()) {
+                throw new InvalidBlockException(where + ", log " + l.index() + ": txHash is empty (omit it when unknown)");
+            }
             if (l.tx() != null && l.tx() < 0) {
                 throw new InvalidBlockException(where + ", log " + l.index() + ": tx must be >= 0, got " + l.tx());
             }

@@ -32,6 +32,12 @@ public final class DefaultLogIndex implements LogIndex {
     private final Cache<String, Object> cache;
 
     public DefaultLogIndex(MetaStore meta, BlobStore blobs, IndexConfig config) {
+        this(meta, blobs, config, Seams.CORRECT);
+    }
+
+    /** An index with the given seams: {@link Seams#CORRECT}, or a broken variant of the harness's bug zoo. */
+    DefaultLogIndex(MetaStore meta, BlobStore blobs, IndexConfig config, Seams seams) {
+        this.seams = seams;
         this.meta = meta;
         this.blobs = blobs;
         this.config = config;
@@ -58,48 +64,23 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
-    /**
-     * Deliberately broken behaviours, only for proving that the harness catches them (see {@link Bug}); null in
-     * any real use. Set by the harness through {@link #withBug(Bug)}, never by configuration.
-     */
-    volatile Bug bug;
-    private volatile Snapshot staleCache;
-    private volatile long staleCachedAt;
-
-    /** The bug zoo: each variant breaks one invariant on purpose. */
-    public enum Bug {
-        /** Queries serve a state cached for up to half a second instead of reading it: stale heads. */
-        STALE_HEAD_CACHE,
-        /** The writer's fence is checked outside the CAS: on a conflict it retries against whatever epoch it finds. */
-        FENCE_OUTSIDE_CAS,
-        /** Re-publishing after a crash appends the blocks again instead of skipping those already indexed. */
-        DUPLICATES_AFTER_REINGEST,
-        /**
-         * The writer CASes meta/state before it writes the blobs the state names. (Paired with a reader that takes a
-         * missing object for an empty one, as a client mapping S3's 404 to "nothing there" would: a correct reader
-         * fails closed instead, which a history can only show as unavailability.)
-         */
-        STATE_BEFORE_BLOBS,
-        /**
-         * GC deletes every unreferenced blob at once, without the grace period and without proving the lease — the
-         * old design's hazard: it deletes blobs an in-flight publish wrote but has not linked yet. (Paired with the
-         * same 404-as-empty reader.)
-         */
-        GC_NO_GRACE,
-        /** Blob checksums are not verified on read: damaged bytes that still decode are served. */
-        NO_CHECKSUM
-    }
-
-    /** Test support: turns on one deliberately broken behaviour (the harness's bug zoo). */
-    public DefaultLogIndex withBug(Bug b) {
-        this.bug = b;
-        return this;
-    }
+    /** {@link Seams#CORRECT} always, except in the harness's bug zoo. */
+    final Seams seams;
 
     private volatile java.util.concurrent.ExecutorService mergeExecutor;
 
+    /** Where background merges run: the configured {@link io.fli.engine.Background}, else a daemon thread. */
+    io.fli.engine.Background background() {
+        io.fli.engine.Background b = config.background();
+        return b != null ? b : this::executeOnMergeThread;
+    }
+
+    private void executeOnMergeThread(Runnable task) {
+        mergeExecutor().execute(task);
+    }
+
     /** The daemon thread background merges run on, started on first use and stopped by {@link #close()}. */
-    synchronized java.util.concurrent.Executor mergeExecutor() {
+    private synchronized java.util.concurrent.Executor mergeExecutor() {
         if (mergeExecutor == null) {
             mergeExecutor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "fli-merge");
@@ -187,6 +168,11 @@ public final class DefaultLogIndex implements LogIndex {
         leaseView.set(new LeaseView(new Snapshot(rec, state), rec.epoch(), state.leaseUntil() - leaseMargin()));
     }
 
+    /** This process's lease view, or null. */
+    LeaseView leaseView() {
+        return leaseView.get();
+    }
+
     /** Whether this process's lease view is that of the writer of {@code epoch}. */
     boolean viewOf(long epoch) {
         LeaseView v = leaseView.get();
@@ -223,7 +209,7 @@ public final class DefaultLogIndex implements LogIndex {
         try {
             return Optional.of(new Snapshot(rec.get(), StateRecord.decode(rec.get().value())));
         } catch (CorruptionException e) {
-            throw degrade(e.getMessage(), e);
+            return seams.undecodableState(this, e);
         }
     }
 
@@ -257,9 +243,7 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     private Weighted decoded(String key, byte[] bytes, boolean segment) {
-        if (bug == Bug.NO_CHECKSUM) {
-            bytes = Frame.resealed(bytes); // BUG (zoo): whatever the bytes are, their checksum "matches"
-        }
+        bytes = seams.beforeDecode(bytes);
         return new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key), bytes.length * 2);
     }
 
@@ -284,7 +268,7 @@ public final class DefaultLogIndex implements LogIndex {
         validate(q);
         checkNotDegraded();
         for (int attempt = 0; ; attempt++) {
-            Optional<Snapshot> snap = bug == Bug.STALE_HEAD_CACHE ? staleState() : queryState();
+            Optional<Snapshot> snap = seams.queryState(this);
             if (snap.isEmpty() || !snap.get().state().hasHead()) {
                 return new QueryResult(null, List.of());
             }
@@ -303,15 +287,6 @@ public final class DefaultLogIndex implements LogIndex {
                 throw degrade(e.getMessage(), e);
             }
         }
-    }
-
-    private Optional<Snapshot> staleState() {
-        long now = config.clock().millis();
-        if (staleCache == null || now - staleCachedAt > 500) {
-            staleCache = readState().orElse(null);
-            staleCachedAt = now;
-        }
-        return Optional.ofNullable(staleCache);
     }
 
     private void validate(LogQuery q) {
@@ -405,8 +380,8 @@ public final class DefaultLogIndex implements LogIndex {
             try {
                 seg = segment(ref);
             } catch (MissingBlob e) {
-                if (bug == Bug.STATE_BEFORE_BLOBS || bug == Bug.GC_NO_GRACE) {
-                    continue; // BUG (zoo): a missing segment is read as an empty one
+                if (seams.missingBlobIsEmpty()) {
+                    continue;
                 }
                 throw e;
             }
@@ -437,8 +412,8 @@ public final class DefaultLogIndex implements LogIndex {
                 try {
                     p = pack(seg.packKeys[seg.packOf(logId)]);
                 } catch (MissingBlob e) {
-                    if (bug == Bug.STATE_BEFORE_BLOBS || bug == Bug.GC_NO_GRACE) {
-                        continue; // BUG (zoo): a missing pack is read as an empty one
+                    if (seams.missingBlobIsEmpty()) {
+                        continue;
                     }
                     throw e;
                 }
@@ -455,7 +430,7 @@ public final class DefaultLogIndex implements LogIndex {
                     throw new InvalidQueryException("the query matches more than " + config.maxResults()
                             + " logs (the limit); narrow the block range or the filter");
                 }
-                out.add(new MatchedLog(block, seg.hashOf(block), log));
+                out.add(new MatchedLog(block, seams.blockHash(seg, ref, block), log));
             }
         }
         return new QueryResult(st.head(), out);

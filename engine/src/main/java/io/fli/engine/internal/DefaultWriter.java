@@ -206,8 +206,8 @@ final class DefaultWriter implements Writer {
         }
         if (r instanceof CasResult.NotApplied na) {
             known = na.current().orElse(null);
-            if (idx.bug == DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS && known != null && known.epoch() != epoch) {
-                // BUG (zoo): the fence was "checked" earlier; treat this as a plain conflict and retry under the
+            if (idx.seams.fenceOutsideCas() && known != null && known.epoch() != epoch) {
+                // Zoo only: the fence was "checked" earlier; this is taken as a plain conflict and retried under the
                 // epoch found, so a fenced writer overwrites the new holder's state.
                 CasResult again = idx.meta.compareAndSet(StateRecord.KEY, known.version(), known.epoch(),
                         known.epoch(), next);
@@ -223,6 +223,12 @@ final class DefaultWriter implements Writer {
             return null;
         }
         Throwable cause = ((CasResult.Unknown) r).cause();
+        if (idx.seams.unknownCasIsApplied()) {
+            // Zoo only: the unknown outcome is taken for success without a re-read.
+            known = new MetaRecord(rec.key(), rec.version() + 1, epoch, next);
+            idx.holding(known, state);
+            return known;
+        }
         idx.released(epoch); // until the outcome is settled, queries read the store
         MetaRecord re;
         try {
@@ -258,13 +264,12 @@ final class DefaultWriter implements Writer {
         for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
             boolean cached = known != null;
             MetaRecord rec = current();
-            if (rec.epoch() != epoch && idx.bug != DefaultLogIndex.Bug.FENCE_OUTSIDE_CAS) {
+            if (rec.epoch() != epoch && !idx.seams.fenceOutsideCas()) {
                 throw fenced(rec);
             }
             StateRecord st = decode(rec);
-            if (idx.bug == DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST && st.hasHead()
-                    && batch.get(0).number() <= st.head()) {
-                // BUG (zoo): no check of what is already indexed: the batch is appended again after the head.
+            if (idx.seams.appendOnReingest() && st.hasHead() && batch.get(0).number() <= st.head()) {
+                // Zoo only: no check of what is already indexed: the batch is appended again after the head.
                 st = new StateRecord(batch.get(0).number() - 1, batch.get(0).parentHash(), st.firstBlock(),
                         st.nextLogId(), st.holder(), st.leaseUntil(), st.segments());
             }
@@ -300,6 +305,7 @@ final class DefaultWriter implements Writer {
                 throw new InvalidBlockException("block " + first.number() + ": parent hash " + first.parentHash()
                         + " does not match hash " + st.headHash() + " of indexed block " + st.head());
             }
+            folded = 0;
             long firstLogId = st.nextLogId();
             byte[] tag = Keys.batchTag(firstLogId, fresh);
             String packKey = Keys.pack(epoch, first.number(), last.number(), tag);
@@ -307,7 +313,7 @@ final class DefaultWriter implements Writer {
             BatchEncoder.Encoded enc = BatchEncoder.encode(firstLogId, fresh, packKey);
             long logs = enc.logs();
             byte[] seg = enc.segment();
-            boolean stateFirst = idx.bug == DefaultLogIndex.Bug.STATE_BEFORE_BLOBS;
+            boolean stateFirst = idx.seams.stateBeforeBlobs();
             if (!stateFirst) {
                 putBlob(packKey, enc.pack());
                 putBlob(segKey, seg);
@@ -315,8 +321,8 @@ final class DefaultWriter implements Writer {
             idx.remember(segKey, seg, true);
             List<SegmentRef> segments = new ArrayList<>(st.segments());
             segments.add(new SegmentRef(0, first.number(), last.number(), firstLogId, logs, segKey));
-            if (idx.bug != DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST) {
-                // (The duplicates bug skips merging: a merge of overlapping segments would fail closed and hide it.)
+            if (!idx.seams.appendOnReingest()) {
+                // (The zoo's duplicates skip merging: a merge of overlapping segments would fail closed and hide them.)
                 segments = idx.config.backgroundMerges() ? foldMerge(segments) : compact(segments);
             }
             long until = idx.config.clock().millis() + idx.config.leaseDuration().toMillis();
@@ -324,15 +330,14 @@ final class DefaultWriter implements Writer {
                     st.hasHead() ? st.firstBlock() : first.number(), firstLogId + logs, holder, until, segments);
             if (cas(rec, next) != null) {
                 if (stateFirst) {
-                    // BUG (zoo): the blobs follow the state that names them; readers in between find them missing.
+                    // Zoo only: the blobs follow the state that names them; readers in between find them missing.
                     putBlob(packKey, enc.pack());
                     putBlob(segKey, seg);
                 }
-                if (idx.config.backgroundMerges() && merging == null
-                        && idx.bug != DefaultLogIndex.Bug.DUPLICATES_AFTER_REINGEST) {
+                if (idx.config.backgroundMerges() && merging == null && !idx.seams.appendOnReingest()) {
                     scheduleMerge(segments);
                 }
-                return new PublishResult(last.number(), fresh.size(), logs);
+                return new PublishResult(last.number(), fresh.size(), logs, folded);
             }
         }
         throw new OutcomeUnknownException("publish by writer '" + id + "' kept losing its CAS to its own epoch after "
@@ -346,6 +351,9 @@ final class DefaultWriter implements Writer {
     }
 
     private void checkAlreadyIndexed(StateRecord st, Block b) {
+        if (idx.seams.skipIndexedWithoutHashCheck() && b.number() >= st.firstBlock()) {
+            return; // Zoo only: "already indexed" is decided by the number alone.
+        }
         if (b.number() < st.firstBlock()) {
             throw new InvalidBlockException("block " + b.number() + " is below the first indexed block "
                     + st.firstBlock());
@@ -380,6 +388,7 @@ final class DefaultWriter implements Writer {
             }
             Merge m;
             try {
+                idx.background().await(pending);
                 m = pending.join();
             } catch (java.util.concurrent.CompletionException e) {
                 if (e.getCause() instanceof CorruptionException c) {
@@ -394,6 +403,9 @@ final class DefaultWriter implements Writer {
     /** A run of consecutive live segments and the stored segment that replaces them. */
     private record Merge(List<SegmentRef> inputs, SegmentRef output) {
     }
+
+    /** Segments replaced by merged ones in the state being built (for {@link PublishResult#merged()}). */
+    private int folded;
 
     /** The merge running in the background, or null. */
     private CompletableFuture<Merge> merging;
@@ -448,7 +460,9 @@ final class DefaultWriter implements Writer {
     private List<SegmentRef> compact(List<SegmentRef> segments) {
         for (List<SegmentRef> run = mergeCandidate(segments); run != null; run = mergeCandidate(segments)) {
             try {
-                segments = apply(segments, merge(run, epoch));
+                Merge m = merge(run, epoch);
+                segments = apply(segments, m);
+                folded += m.inputs().size();
             } catch (CorruptionException e) {
                 throw idx.degrade(e.getMessage(), e);
             }
@@ -460,7 +474,15 @@ final class DefaultWriter implements Writer {
         List<SegmentRef> run = mergeCandidate(segments);
         if (run != null) {
             long mergeEpoch = epoch;
-            merging = CompletableFuture.supplyAsync(() -> merge(run, mergeEpoch), idx.mergeExecutor());
+            CompletableFuture<Merge> f = new CompletableFuture<>();
+            merging = f;
+            idx.background().execute(() -> {
+                try {
+                    f.complete(merge(run, mergeEpoch));
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
         }
     }
 
@@ -477,8 +499,12 @@ final class DefaultWriter implements Writer {
         }
         CompletableFuture<Merge> done = merging;
         merging = null;
+        idx.background().await(done);
         try {
-            return apply(segments, done.join());
+            Merge m = done.join();
+            List<SegmentRef> out = apply(segments, m);
+            folded += out == segments ? 0 : m.inputs().size();
+            return out;
         } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof CorruptionException c) {
                 throw idx.degrade(c.getMessage(), c);
@@ -487,42 +513,30 @@ final class DefaultWriter implements Writer {
         }
     }
 
-    /** A create-only put, retried on backend errors; an existing key must hold the same bytes. */
+    /**
+     * A create-only put; an existing key must hold the same bytes (a put whose reply was lost, retried). Backend
+     * errors are not retried here: the store's own retry layer (bounded, with backoff) is the only one, and its
+     * final failure fails the publish before the visibility barrier.
+     */
     private void putBlob(String key, byte[] data) {
-        retried(() -> {
-            if (idx.blobs.putIfAbsent(key, data) == BlobStore.PutOutcome.ALREADY_EXISTS) {
-                Optional<byte[]> existing = idx.blobs.get(key);
-                if (existing.isEmpty() || !Arrays.equals(existing.get(), data)) {
-                    throw new CorruptionException("blob " + key + " already exists with different content");
-                }
-            }
-        });
-    }
-
-    /** Deletes are idempotent: retried on backend errors. */
-    private void deleteBlob(String key) {
-        retried(() -> idx.blobs.delete(key));
-    }
-
-    /** Runs an idempotent blob call, retrying it up to {@code casRetries} times on backend errors. */
-    private void retried(Runnable call) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                call.run();
-                return;
-            } catch (BackendException e) {
-                if (attempt >= idx.config.casRetries()) {
-                    throw e;
-                }
+        if (idx.blobs.putIfAbsent(key, data) == BlobStore.PutOutcome.ALREADY_EXISTS) {
+            Optional<byte[]> existing = idx.blobs.get(key);
+            if (existing.isEmpty() || !Arrays.equals(existing.get(), data)) {
+                throw new CorruptionException("blob " + key + " already exists with different content");
             }
         }
+    }
+
+    /** Deletes are idempotent; the store's retry layer retries them. */
+    private void deleteBlob(String key) {
+        idx.blobs.delete(key);
     }
 
     @Override
     public GcReport gc() {
         idx.checkNotDegraded();
-        // BUG (zoo) gc-no-grace: GC runs on a token that bypasses the fence, and without the grace period.
-        boolean unfenced = idx.bug == DefaultLogIndex.Bug.GC_NO_GRACE;
+        // Zoo only (gc-no-grace): GC runs on a token that bypasses the fence, and without the grace period.
+        boolean unfenced = idx.seams.gcWithoutGraceOrFence();
         if (!unfenced) {
             requireLease();
         }
@@ -537,7 +551,7 @@ final class DefaultWriter implements Writer {
         try {
             for (SegmentRef ref : st.segments()) {
                 referenced.add(ref.key());
-                referenced.addAll(Arrays.asList(idx.segment(ref).packKeys));
+                referenced.addAll(idx.seams.packsReferencedBy(ref, idx.segment(ref)));
             }
         } catch (CorruptionException e) {
             throw idx.degrade(e.getMessage(), e);

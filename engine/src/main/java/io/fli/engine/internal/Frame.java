@@ -70,25 +70,6 @@ public final class Frame {
         return new ByteReader(data, HEADER, data.length, what);
     }
 
-    /**
-     * Test support for the bug zoo's "checksums not verified": a copy whose stored CRC is recomputed from whatever
-     * the payload now is, so damage passes the check. Objects too short to have a header are returned as they are.
-     */
-    static byte[] resealed(byte[] data) {
-        if (data == null || data.length < HEADER) {
-            return data;
-        }
-        byte[] out = data.clone();
-        CRC32C c = new CRC32C();
-        c.update(out, HEADER, out.length - HEADER);
-        int crc = (int) c.getValue();
-        out[9] = (byte) (crc >>> 24);
-        out[10] = (byte) (crc >>> 16);
-        out[11] = (byte) (crc >>> 8);
-        out[12] = (byte) crc;
-        return out;
-    }
-
     public static int version(byte[] data) {
         return data[4] & 0xFF;
     }

@@ -5,11 +5,12 @@ import java.util.Arrays;
 
 /**
  * A log pack: the logs of one publish batch in global log-id order; addresses and topics go through a string
- * dictionary (they repeat), data is stored inline (it rarely does).
+ * dictionary (they repeat), data is stored inline (it rarely does). Version 2 adds each log's transaction hash
+ * after its data (inline too: it is shared only by the logs of one transaction); version 1 packs are still read.
  * Decoded once (checksum verified) and then served from memory; {@link #log(long)} is O(1).
  */
 public final class Pack {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     final long firstLogId;
     private final long[] block;
@@ -19,10 +20,11 @@ public final class Pack {
     private final int[] topicStart; // count + 1 entries
     private final int[] topics;
     private final String[] data;
+    private final String[] txHash;
     private final String[] dict;
 
     private Pack(long firstLogId, long[] block, int[] logIndex, int[] tx, int[] address, int[] topicStart,
-                 int[] topics, String[] data, String[] dict) {
+                 int[] topics, String[] data, String[] txHash, String[] dict) {
         this.firstLogId = firstLogId;
         this.block = block;
         this.logIndex = logIndex;
@@ -31,6 +33,7 @@ public final class Pack {
         this.topicStart = topicStart;
         this.topics = topics;
         this.data = data;
+        this.txHash = txHash;
         this.dict = dict;
     }
 
@@ -54,10 +57,12 @@ public final class Pack {
         for (int j = ts; j < te; j++) {
             t[j - ts] = dict[topics[j]];
         }
-        return new Log(logIndex[i], tx[i] == 0 ? null : tx[i] - 1, dict[address[i]], Arrays.asList(t), data[i]);
+        return new Log(logIndex[i], tx[i] == 0 ? null : tx[i] - 1, txHash[i], dict[address[i]], Arrays.asList(t),
+                data[i]);
     }
 
     public static Pack decode(byte[] bytes, String key) {
+        int version = bytes != null && bytes.length >= Frame.HEADER ? Frame.version(bytes) : VERSION;
         ByteReader r = Frame.open(bytes, Frame.PACK, VERSION, key);
         long firstLogId = r.varLong();
         int n = r.count(6);
@@ -72,6 +77,7 @@ public final class Pack {
         int[] address = new int[n];
         int[] topicStart = new int[n + 1];
         String[] data = new String[n];
+        String[] txHash = new String[n];
         int[] topics = new int[n * 4];
         int tp = 0;
         long prev = r.varLong();
@@ -87,9 +93,12 @@ public final class Pack {
                 topics[tp++] = r.varInt(d - 1);
             }
             data[i] = r.string();
+            if (version >= 2) {
+                txHash[i] = r.string();
+            }
         }
         topicStart[n] = tp;
         r.expectEnd();
-        return new Pack(firstLogId, block, logIndex, tx, address, topicStart, topics, data, dict);
+        return new Pack(firstLogId, block, logIndex, tx, address, topicStart, topics, data, txHash, dict);
     }
 }

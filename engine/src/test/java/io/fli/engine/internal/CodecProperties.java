@@ -27,8 +27,8 @@ class CodecProperties {
     Arbitrary<List<Block>> batches() {
         Arbitrary<String> value = Arbitraries.strings().withCharRange('0', 'z').ofMinLength(1).ofMaxLength(6);
         Arbitrary<Log> log = Combinators.combine(Arbitraries.integers().between(0, 3).map(i -> i),
-                value, value.list().ofMaxSize(4), value.injectNull(0.3))
-                .as((tx, a, t, d) -> new Log(0, tx, a, t, d));
+                value, value.list().ofMaxSize(4), value.injectNull(0.3), value.injectNull(0.3))
+                .as((tx, a, t, d, h) -> new Log(0, tx, h, a, t, d));
         return log.list().ofMaxSize(6).list().ofMinSize(1).ofMaxSize(8).map(perBlock -> {
             List<Block> out = new ArrayList<>();
             for (int b = 0; b < perBlock.size(); b++) {
@@ -37,7 +37,7 @@ class CodecProperties {
                 for (int i = 0; i < perBlock.get(b).size(); i++) {
                     Log l = perBlock.get(b).get(i);
                     tx += l.tx();
-                    logs.add(new Log(i, tx, l.address(), l.topics(), l.data()));
+                    logs.add(new Log(i, tx, l.txHash(), l.address(), l.topics(), l.data()));
                 }
                 out.add(new Block(500 + b, "0xh" + b, b == 0 ? null : "0xh" + (b - 1), logs));
             }
@@ -162,9 +162,20 @@ class CodecProperties {
     }
 
     @Property(tries = 20)
-    void aNewerFormatVersionIsRefusedByName(@ForAll @IntRange(min = 2, max = 255) int version) {
+    void aNewerFormatVersionIsRefusedByName(@ForAll @IntRange(min = 3, max = 255) int version) {
         byte[] b = Frame.wrap(Frame.PACK, version, new ByteWriter(4).i32(0));
         assertThatThrownBy(() -> Pack.decode(b, "packs/x")).isInstanceOf(CorruptionException.class)
-                .hasMessage("packs/x: format version " + version + " is not supported (this build reads 1..1)");
+                .hasMessage("packs/x: format version " + version + " is not supported (this build reads 1..2)");
+    }
+
+    @net.jqwik.api.Example
+    void aVersionOnePackWrittenBeforeTransactionHashesIsStillRead() {
+        // The version 1 layout, byte for byte: one log of block 7, tx 0, address "0xa", no topics, no data.
+        ByteWriter w = new ByteWriter(32);
+        w.varLong(5).varInt(1).varInt(1).string("0xa");
+        w.varLong(7).varLong(0).varInt(0).varInt(1).varInt(0).varInt(0).varLong(0);
+        Pack p = Pack.decode(Frame.wrap(Frame.PACK, 1, w), "packs/old");
+        assertThat(p.log(5)).isEqualTo(new Log(0, 0, null, "0xa", List.of(), null));
+        assertThat(p.blockOf(5)).isEqualTo(7);
     }
 }
