@@ -14,8 +14,9 @@ import java.util.Random;
 import java.util.function.LongConsumer;
 
 /**
- * Corruption: damages one stored blob (a log pack or an index segment) behind the engine's back, as bit rot or a bad
- * disk would, holds the damage for a while, then restores the original bytes. The engine must fail closed while the
+ * Corruption: damages one stored blob (a log pack or an index segment) — or, one time in four when a meta store is
+ * given, the {@code meta/state} record — behind the engine's back, as bit rot or a bad disk would, holds the damage
+ * for a while, then restores the original bytes. The engine must fail closed while the
  * damage is there (answer {@code degraded}, never the damaged data). The damage changes one hex digit of the stored
  * text — an address, a topic or data — into another, so the object still decodes and only its checksum can tell.
  *
@@ -34,6 +35,8 @@ public final class CorruptNemesis implements Nemesis {
     }
 
     private final Corruptor store;
+    /** The meta store, written directly (not through any index), or null when meta/state is not a target. */
+    private io.fli.engine.MetaStore meta;
     private final Runnable afterDamage;
     private final Runnable afterRepair;
     private final long holdMillis;
@@ -58,8 +61,17 @@ public final class CorruptNemesis implements Nemesis {
         return List.of("corrupt");
     }
 
+    /** Also damages {@code meta/state} (one time in four), through {@code meta}'s own compare-and-set. */
+    public CorruptNemesis withMetaState(io.fli.engine.MetaStore meta) {
+        this.meta = meta;
+        return this;
+    }
+
     @Override
     public Map<String, Object> invoke(String fault, Random random) {
+        if (meta != null && random.nextInt(4) == 0) {
+            return corruptState(random);
+        }
         // The newest objects: the ones the current state most likely names and queries read (older ones are often
         // garbage that merges left behind, which nothing reads).
         // Packs three times as often as segments: damaged log text is what a reader would serve.
@@ -89,6 +101,42 @@ public final class CorruptNemesis implements Nemesis {
             afterRepair.run();
         }
         done.put("restored", true);
+        return done;
+    }
+
+    /**
+     * Damages meta/state: one bit of its payload flipped, written by a CAS of the record onto itself (so every
+     * reader sees it, and a writer's next CAS finds it), restored by a CAS back only if it is still the damage.
+     */
+    private Map<String, Object> corruptState(Random random) {
+        Map<String, Object> done = new LinkedHashMap<>();
+        String key = "meta/state";
+        var cur = meta.get(key);
+        if (cur.isEmpty() || cur.get().value().length <= 13) {
+            done.put("skipped", "no meta/state yet");
+            return done;
+        }
+        var rec = cur.get();
+        byte[] damaged = rec.value().clone();
+        int at = 13 + random.nextInt(damaged.length - 13);
+        damaged[at] ^= (byte) (1 << random.nextInt(8));
+        if (!(meta.compareAndSet(key, rec.version(), rec.epoch(), rec.epoch(), damaged)
+                instanceof io.fli.engine.CasResult.Applied)) {
+            done.put("skipped", "meta/state changed under the nemesis");
+            return done;
+        }
+        done.put("object", key);
+        done.put("offset", at);
+        try {
+            afterDamage.run();
+            sleeper.accept(holdMillis);
+        } finally {
+            // Only our damage is undone: a record that moved on since is left as it is.
+            io.fli.engine.CasResult back = meta.compareAndSet(key, rec.version() + 1, rec.epoch(), rec.epoch(),
+                    rec.value());
+            done.put("restored", back instanceof io.fli.engine.CasResult.Applied);
+            afterRepair.run();
+        }
         return done;
     }
 

@@ -40,7 +40,26 @@ public final class Bugs {
                             + "without the fence, including blobs an in-flight publish has not linked yet (with a "
                             + "reader that takes a missing object for an empty one)"),
             new Bug("no-checksum", Invariant.FAIL_CLOSED, "ingest-query", List.of("corrupt"),
-                    "blob checksums are not verified on read: damaged bytes that still decode are served"));
+                    "blob checksums are not verified on read: damaged bytes that still decode are served"),
+            new Bug("unknown-as-applied", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("lost-reply"),
+                    "a meta/state CAS whose reply was lost is taken as applied without re-reading: the publish is "
+                            + "acknowledged though the state may not have moved (unknown outcomes)"),
+            new Bug("lease-read-no-expiry", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("pause-process"),
+                    "a process answers queries from the state its writer last wrote for as long as it has it, not "
+                            + "only while its lease is live: after a pause, another process's newer state is not seen "
+                            + "(a second process)"),
+            new Bug("block-hash-of-segment-start", Invariant.FAIL_CLOSED, "ingest-query", List.of("none"),
+                    "returned logs carry the hash of the first block of their index segment instead of their own "
+                            + "block's (log identity)"),
+            new Bug("fork-accepted", Invariant.SINGLE_WRITER, "ingest-query", List.of("fork"),
+                    "a block at an already indexed number is skipped as \"already indexed\" without comparing "
+                            + "hashes: a fork is acknowledged (finality violations)"),
+            new Bug("gc-forgets-merged-packs", Invariant.NO_DUPLICATE_OR_MISSING, "ingest-query", List.of("none"),
+                    "GC counts only the packs of unmerged segments as referenced and deletes those of merged "
+                            + "ones; the reader then fails closed on acknowledged data (lost data that fails closed)"),
+            new Bug("state-corruption-as-empty", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("corrupt"),
+                    "a meta/state that fails its checksum is read as \"nothing indexed yet\" instead of failing "
+                            + "closed (corruption of meta/state)"));
 
     public static Bug named(String name) {
         return ZOO.stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow(() ->

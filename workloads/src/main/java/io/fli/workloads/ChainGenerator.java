@@ -109,7 +109,25 @@ public final class ChainGenerator {
 
     /** Block {@code number}, with its parent hash. */
     public Block block(long number) {
-        SplittableRandom r = randomFor(number);
+        return block(number, randomFor(number), hash(number), 0);
+    }
+
+    /**
+     * A different block at {@code number}: another hash and other logs, the same parent — what a source that
+     * violates finality (a reorg below the finalized head) would hand over.
+     */
+    public Block forked(long number) {
+        long salt = 0xF02CL;
+        return block(number, new SplittableRandom(shape.seed() * 0x9E3779B97F4A7C15L + number * 0xBF58476D1CE4E5B9L
+                + salt), hex(new SplittableRandom(shape.seed() ^ (number * 0x94D049BB133111EBL) ^ salt), 64), salt);
+    }
+
+    /** The hash of transaction {@code tx} of block {@code number} (forks salted apart). */
+    private String txHash(long number, int tx, long salt) {
+        return hex(new SplittableRandom(shape.seed() * 31 + number * 0x2545F4914F6CDD1DL + tx * 0x9E3779B9L + salt), 64);
+    }
+
+    private Block block(long number, SplittableRandom r, String hash, long salt) {
         int n;
         double u = r.nextDouble();
         if (u < shape.emptyBlockRate()) {
@@ -133,9 +151,9 @@ public final class ChainGenerator {
             for (int k = 1; k < nt; k++) {
                 t.add(topics[topicRank.sample(r)]);
             }
-            logs.add(new Log(i, tx, addresses[addressRank.sample(r)], t, hex(r, 16)));
+            logs.add(new Log(i, tx, txHash(number, tx, salt), addresses[addressRank.sample(r)], t, hex(r, 16)));
         }
-        return new Block(number, hash(number), number == 0 ? null : hash(number - 1), logs);
+        return new Block(number, hash, number == 0 ? null : hash(number - 1), logs);
     }
 
     /** Blocks {@code first..first+count-1}. */

@@ -13,8 +13,9 @@ import java.util.List;
  * @param workload         {@code ingest-query} (one writer, many readers), {@code multi-writer} (writers race for
  *                         the lease and publish the same chain) or {@code restart} (the index restarted repeatedly)
  * @param nemeses          fault names: {@code none}, {@code crash}, {@code restart}, {@code corrupt},
- *                         {@code lease-loss}, {@code kill}, {@code pause} and the network faults of
- *                         {@link io.fli.faults.NetworkNemesis#FAULTS}
+ *                         {@code lease-loss}, {@code lost-reply}, {@code pause-process}, {@code fork}, {@code kill},
+ *                         {@code pause} and the network faults of {@link io.fli.faults.NetworkNemesis#FAULTS};
+ *                         {@code all} stands for every fault the backend supports ({@link #allFaults})
  * @param backend          {@code memory}, {@code local} (Cassandra + S3Proxy started by the run) or {@code remote}
  *                         (endpoints from the {@code FLI_CQL_*} and {@code FLI_S3_*} environment variables)
  * @param time             how long clients run
@@ -28,11 +29,38 @@ import java.util.List;
 public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                          int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug) {
     /** Faults inside the engine's process or its data, on any backend. */
-    public static final List<String> ENGINE_NEMESES = List.of("none", "crash", "restart", "corrupt", "lease-loss");
+    public static final List<String> ENGINE_NEMESES = List.of("none", "crash", "restart", "corrupt", "lease-loss",
+            "lost-reply", "pause-process", "fork");
     /** Signals to the servers a {@code local} run starts. */
     public static final List<String> PROCESS_NEMESES = List.of("kill", "pause");
 
+    /**
+     * Every fault {@code backend} supports: the engine faults everywhere (corruption needs direct access to stored
+     * objects: memory or local), process faults on local servers, network faults on local servers (or remote ones
+     * when {@code FLI_TOXIPROXY} names a Toxiproxy server next to them).
+     */
+    public static List<String> allFaults(String backend) {
+        List<String> out = new java.util.ArrayList<>(ENGINE_NEMESES.subList(1, ENGINE_NEMESES.size()));
+        if (backend.equals("remote")) {
+            out.remove("corrupt");
+        }
+        if (backend.equals("local")) {
+            out.addAll(PROCESS_NEMESES);
+        }
+        String tp = System.getenv("FLI_TOXIPROXY");
+        if (backend.equals("local") || (backend.equals("remote") && tp != null && !tp.isBlank())) {
+            out.addAll(NetworkNemesis.FAULTS);
+        }
+        return List.copyOf(out);
+    }
+
     public TestConfig {
+        if (nemeses.contains("all")) {
+            List<String> expanded = new java.util.ArrayList<>(allFaults(backend));
+            nemeses.stream().filter(n -> !n.equals("all") && !expanded.contains(n)).forEach(expanded::add);
+            nemeses = List.copyOf(expanded);
+        }
+        nemeses = List.copyOf(nemeses);
         if (!List.of("ingest-query", "multi-writer", "restart").contains(workload)) {
             throw new IllegalArgumentException("unknown workload '" + workload
                     + "' (ingest-query, multi-writer, restart)");
@@ -42,7 +70,7 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         }
         for (String n : nemeses) {
             if (!ENGINE_NEMESES.contains(n) && !PROCESS_NEMESES.contains(n) && !NetworkNemesis.offers(n)) {
-                throw new IllegalArgumentException("unknown nemesis '" + n + "' (" + String.join(", ", ENGINE_NEMESES)
+                throw new IllegalArgumentException("unknown nemesis '" + n + "' (all, " + String.join(", ", ENGINE_NEMESES)
                         + ", " + String.join(", ", PROCESS_NEMESES) + ", " + String.join(", ", NetworkNemesis.FAULTS)
                         + ")");
             }
@@ -60,6 +88,10 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
             if (bug.equals("cas-read-then-write") && !backend.equals("memory")) {
                 throw new IllegalArgumentException("bug 'cas-read-then-write' replaces the meta store: use --backend memory");
             }
+        }
+        if (time.isNegative() || time.isZero()) {
+            throw new IllegalArgumentException("--time must be positive, got " + time.toMillis() + " ms: a run that "
+                    + "does nothing would check an empty history and report VALID");
         }
         if (concurrency < 2) {
             throw new IllegalArgumentException("concurrency must be >= 2 (a writer and a reader), got " + concurrency);

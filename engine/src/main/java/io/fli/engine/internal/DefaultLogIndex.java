@@ -179,7 +179,7 @@ public final class DefaultLogIndex implements LogIndex {
         return v != null && v.epoch() == epoch;
     }
 
-    /** The writer of {@code epoch} learned it no longer holds the lease (fenced, or its outcome is unknown). */
+    /** The writer of {@code epoch} no longer knows the current state: fenced, its outcome unknown, or a CAS in flight. */
     void released(long epoch) {
         leaseView.updateAndGet(v -> v != null && v.epoch() == epoch ? null : v);
     }

@@ -33,20 +33,14 @@ public final class HookedStores {
 
             @Override
             public CasResult putIfAbsent(String key, long epoch, byte[] value) {
-                WriteHook.WritePoint p = new WriteHook.WritePoint("meta", "putIfAbsent", key);
-                hook.beforeWrite(p);
-                CasResult r = d.putIfAbsent(key, epoch, value);
-                hook.afterWrite(p);
-                return r;
+                return conditional(hook, new WriteHook.WritePoint("meta", "putIfAbsent", key),
+                        () -> d.putIfAbsent(key, epoch, value));
             }
 
             @Override
             public CasResult compareAndSet(String key, long v, long e, long ne, byte[] value) {
-                WriteHook.WritePoint p = new WriteHook.WritePoint("meta", "cas", key);
-                hook.beforeWrite(p);
-                CasResult r = d.compareAndSet(key, v, e, ne, value);
-                hook.afterWrite(p);
-                return r;
+                return conditional(hook, new WriteHook.WritePoint("meta", "cas", key),
+                        () -> d.compareAndSet(key, v, e, ne, value));
             }
 
             @Override
@@ -56,15 +50,37 @@ public final class HookedStores {
         };
     }
 
+    /** A conditional write through the hook: a lost reply, before or after the write, is an unknown outcome. */
+    private static CasResult conditional(WriteHook hook, WriteHook.WritePoint p,
+                                         java.util.function.Supplier<CasResult> write) {
+        try {
+            hook.beforeWrite(p);
+        } catch (WriteHook.LostReply e) {
+            return new CasResult.Unknown(e);
+        }
+        CasResult r = write.get();
+        try {
+            hook.afterWrite(p);
+        } catch (WriteHook.LostReply e) {
+            return new CasResult.Unknown(e);
+        }
+        return r;
+    }
+
     public static BlobStore blobs(BlobStore d, WriteHook hook) {
         return new HealthyBlobs() {
             @Override
             public PutOutcome putIfAbsent(String key, byte[] data) {
                 WriteHook.WritePoint p = new WriteHook.WritePoint("blob", "putIfAbsent", key);
-                hook.beforeWrite(p);
-                PutOutcome o = d.putIfAbsent(key, data);
-                hook.afterWrite(p);
-                return o;
+                try {
+                    hook.beforeWrite(p);
+                    PutOutcome o = d.putIfAbsent(key, data);
+                    hook.afterWrite(p);
+                    return o;
+                } catch (WriteHook.LostReply e) {
+                    throw new io.fli.engine.BackendException("blob put of " + key + ": reply lost (" + e.getMessage()
+                            + ")", e);
+                }
             }
 
             @Override

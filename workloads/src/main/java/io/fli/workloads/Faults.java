@@ -1,0 +1,153 @@
+package io.fli.workloads;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fli.checker.Op;
+import io.fli.engine.Health;
+import io.fli.faults.Nemesis;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * The faults of a run that act on its index processes (restart, pause-process, lease-loss, fork, and the operator's
+ * repair after corruption), and the nemesis schedule that gives every fault asked for its turn.
+ */
+final class Faults {
+    private final Run run;
+    private final List<Node> nodes;
+
+    Faults(Run run, List<Node> nodes) {
+        this.run = run;
+        this.nodes = nodes;
+    }
+
+    /** An index process loses its memory: caches, writer objects, lease view. */
+    Nemesis restart() {
+        return new Nemesis() {
+            @Override
+            public List<String> faults() {
+                return List.of("restart");
+            }
+
+            @Override
+            public Map<String, Object> invoke(String fault, Random random) {
+                Node n = nodes.get(random.nextInt(nodes.size()));
+                n.restart();
+                return Map.of("target", "index", "process", n.name());
+            }
+        };
+    }
+
+    /** The operator restarts every process after a repair (they failed closed); recorded as a restart. */
+    void restartAll(String why) {
+        run.nemesisLine(Op.Type.INVOKE, "restart", null);
+        for (Node n : nodes) {
+            n.restart();
+        }
+        run.nemesisLine(Op.Type.INFO, "restart", Run.JSON.createObjectNode().put("target", "index")
+                .put("process", "all").put("why", why));
+    }
+
+    /**
+     * A whole index process stops — its writer, lease view, readers — for longer than its lease, while the other
+     * processes carry on (a standby takes the lease over); then it wakes and carries on as if nothing happened.
+     */
+    Nemesis pauseProcess(long leaseMillis) {
+        return new Nemesis() {
+            @Override
+            public List<String> faults() {
+                return List.of("pause-process");
+            }
+
+            @Override
+            public Map<String, Object> invoke(String fault, Random random) {
+                Node n = nodes.get(random.nextInt(nodes.size()));
+                long ms = 3 * leaseMillis + 800;
+                n.pause();
+                try {
+                    run.pause(ms);
+                } finally {
+                    n.resume();
+                }
+                return Map.of("process", n.name(), "paused_ms", ms);
+            }
+
+            @Override
+            public void teardown() {
+                nodes.forEach(Node::resume);
+            }
+        };
+    }
+
+    /**
+     * The block source hands the next writer a different block at an already indexed number. The publish carrying
+     * it must not be acknowledged and the index fails closed; the operator then restarts what failed closed.
+     */
+    Nemesis fork(BlockSource source) {
+        return new Nemesis() {
+            @Override
+            public List<String> faults() {
+                return List.of("fork");
+            }
+
+            @Override
+            public Map<String, Object> invoke(String fault, Random random) {
+                source.armFork();
+                for (int waited = 0; source.forkTaken() < 0 && waited < 5_000 && run.running.get(); waited += 20) {
+                    run.pause(20);
+                }
+                long block = source.forkTaken();
+                source.disarmFork();
+                if (block < 0) {
+                    return Map.of("skipped", "no writer asked for a batch");
+                }
+                run.pause(300); // the publish carrying the fork fails, and the index fails closed
+                if (nodes.stream().anyMatch(n -> n.health().status() == Health.Status.DEGRADED)) {
+                    restartAll("repair after fork");
+                }
+                return Map.of("block", block);
+            }
+
+            @Override
+            public void teardown() {
+                source.disarmFork();
+            }
+        };
+    }
+
+    /** Runs the nemesis: after half an interval, one fault per interval, every fault in turn (seeded shuffles). */
+    void schedule(List<Nemesis> nemeses, List<String> faults) {
+        Random r = new Random(run.cfg.seed() * 7919);
+        for (Nemesis n : nemeses) {
+            n.setup();
+        }
+        long interval = run.cfg.nemesisInterval().toMillis();
+        run.pause(interval / 2);
+        List<String> turn = new ArrayList<>();
+        while (run.running.get() && !faults.isEmpty()) {
+            run.pause(interval);
+            if (!run.running.get()) {
+                break;
+            }
+            if (turn.isEmpty()) {
+                turn.addAll(faults);
+                java.util.Collections.shuffle(turn, r);
+            }
+            String f = turn.remove(0);
+            Nemesis n = nemeses.stream().filter(x -> x.faults().contains(f)).findFirst().orElseThrow();
+            run.nemesisLine(Op.Type.INVOKE, f, null);
+            ObjectNode v;
+            try {
+                // Sorted keys: the same fault is recorded the same way in every run (Map.of has no fixed order).
+                v = Run.JSON.valueToTree(new TreeMap<>(n.invoke(f, r)));
+            } catch (RuntimeException e) {
+                v = Run.JSON.createObjectNode().put("error", String.valueOf(e.getMessage()));
+            }
+            run.nemesisLine(Op.Type.INFO, f, v);
+            run.counts.computeIfAbsent("nemesis " + f, k -> new java.util.concurrent.atomic.AtomicInteger())
+                    .incrementAndGet();
+        }
+    }
+}

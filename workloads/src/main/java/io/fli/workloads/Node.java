@@ -1,0 +1,52 @@
+package io.fli.workloads;
+
+import io.fli.engine.GcReport;
+import io.fli.engine.Health;
+import io.fli.engine.LogQuery;
+import io.fli.engine.PublishResult;
+import io.fli.engine.QueryResult;
+import io.fli.engine.Block;
+import java.util.List;
+
+/**
+ * One index process of a run: a {@link io.fli.engine.LogIndex} with its writers, lease view and caches. Clients
+ * call it; the nemesis restarts, pauses or resumes it. Calls throw the engine's exceptions, so clients judge outcomes
+ * the same way whatever the node is.
+ */
+interface Node extends AutoCloseable {
+    /** The process's name in the history, e.g. {@code p0}. */
+    String name();
+
+    /** Takes the writer lease for {@code writer} (politely, or from a live holder when {@code takeOver}). */
+    long acquire(String writer, boolean takeOver);
+
+    /** The epoch {@code writer} holds in this process, 0 when it has not acquired one since it was (re)started. */
+    long epoch(String writer);
+
+    PublishResult publish(String writer, List<Block> batch);
+
+    GcReport gc(String writer);
+
+    /** The writer's process state is gone (its last call had an unknown outcome): it starts over from the stores. */
+    void forget(String writer);
+
+    QueryResult query(LogQuery q);
+
+    Long head();
+
+    Health health();
+
+    /** The process loses its memory (caches, writers, lease view) and opens again over the same stores. */
+    void restart();
+
+    /** Drops cached blobs, as a fresh reader would have none. */
+    void dropCaches();
+
+    /** Stops the whole process (every call stalls at its next step) until {@link #resume()}. */
+    void pause();
+
+    void resume();
+
+    @Override
+    void close();
+}
