@@ -82,7 +82,7 @@ final class BugZooCommand implements Callable<Integer> {
 
     /** The correct engine, same workload and seed, with every fault a memory run offers. */
     private TestConfig control(Bugs.Bug b, long seed, Path store) {
-        return new TestConfig(b.workload(), List.of("crash", "restart", "corrupt", "lease-loss"), "memory",
+        return new TestConfig(b.workload(), TestConfig.allFaults("memory"), "memory",
                 TestCommand.parse(time), seed, 5, 8, Duration.ofMillis(700), store, null);
     }
 

@@ -44,17 +44,18 @@ public final class Bugs {
             new Bug("unknown-as-applied", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("lost-reply"),
                     "a meta/state CAS whose reply was lost is taken as applied without re-reading: the publish is "
                             + "acknowledged though the state may not have moved (unknown outcomes)"),
-            new Bug("lease-read-no-expiry", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("pause-process"),
-                    "a process answers queries from the state its writer last wrote for as long as it has it, not "
-                            + "only while its lease is live: after a pause, another process's newer state is not seen "
-                            + "(a second process)"),
+            new Bug("lease-view-during-cas", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("pause-process"),
+                    "the lease holder's process keeps answering from its lease view while its writer's meta/state "
+                            + "CAS is in flight: once the store applied it, another process can return the new head "
+                            + "before this one returns the old (a second process; the engine's own bug until "
+                            + "2026-12-02, found by the two-process harness)"),
             new Bug("block-hash-of-segment-start", Invariant.FAIL_CLOSED, "ingest-query", List.of("none"),
                     "returned logs carry the hash of the first block of their index segment instead of their own "
                             + "block's (log identity)"),
             new Bug("fork-accepted", Invariant.SINGLE_WRITER, "ingest-query", List.of("fork"),
                     "a block at an already indexed number is skipped as \"already indexed\" without comparing "
                             + "hashes: a fork is acknowledged (finality violations)"),
-            new Bug("gc-forgets-merged-packs", Invariant.NO_DUPLICATE_OR_MISSING, "ingest-query", List.of("none"),
+            new Bug("gc-forgets-merged-packs", Invariant.NO_DUPLICATE_OR_MISSING, "ingest-query", List.of("restart"),
                     "GC counts only the packs of unmerged segments as referenced and deletes those of merged "
                             + "ones; the reader then fails closed on acknowledged data (lost data that fails closed)"),
             new Bug("state-corruption-as-empty", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("corrupt"),

@@ -63,15 +63,21 @@ final class Faults {
 
             @Override
             public Map<String, Object> invoke(String fault, Random random) {
+                // Mostly the lease holder's process (the one whose lease must run out for another to take over),
+                // sometimes any process.
                 Node n = nodes.get(random.nextInt(nodes.size()));
+                if (random.nextInt(4) != 0) {
+                    n = nodes.stream().max(java.util.Comparator.comparingLong(Node::leaseEpoch)).orElse(n);
+                }
                 long ms = 3 * leaseMillis + 800;
-                n.pause();
+                Node paused = n;
+                paused.pause();
                 try {
                     run.pause(ms);
                 } finally {
-                    n.resume();
+                    paused.resume();
                 }
-                return Map.of("process", n.name(), "paused_ms", ms);
+                return Map.of("process", paused.name(), "paused_ms", ms);
             }
 
             @Override

@@ -84,6 +84,11 @@ final class InProcessNode implements Node {
     }
 
     @Override
+    public long leaseEpoch() {
+        return writers.values().stream().mapToLong(Writer::epoch).max().orElse(0);
+    }
+
+    @Override
     public Long head() {
         return call(() -> index.get().head());
     }

@@ -34,6 +34,9 @@ interface Node extends AutoCloseable {
 
     Long head();
 
+    /** The highest epoch any writer of this process holds (0: none): the lease holder's process has the highest. */
+    long leaseEpoch();
+
     Health health();
 
     /** The process loses its memory (caches, writers, lease view) and opens again over the same stores. */

@@ -168,11 +168,6 @@ public final class DefaultLogIndex implements LogIndex {
         leaseView.set(new LeaseView(new Snapshot(rec, state), rec.epoch(), state.leaseUntil() - leaseMargin()));
     }
 
-    /** This process's lease view, or null. */
-    LeaseView leaseView() {
-        return leaseView.get();
-    }
-
     /** Whether this process's lease view is that of the writer of {@code epoch}. */
     boolean viewOf(long epoch) {
         LeaseView v = leaseView.get();

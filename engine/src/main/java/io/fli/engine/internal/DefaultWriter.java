@@ -201,7 +201,9 @@ final class DefaultWriter implements Writer {
         // From the moment the store may apply this CAS, other processes may read the new state: this process must
         // not answer from its (older) lease view until it has heard the reply, or a query here could return an
         // older head than one another process already returned.
-        idx.released(epoch);
+        if (!idx.seams.leaseViewDuringCas()) {
+            idx.released(epoch);
+        }
         CasResult r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), epoch, epoch, next);
         if (r instanceof CasResult.Applied a) {
             known = a.record();

@@ -65,6 +65,11 @@ class Seams {
         return false;
     }
 
+    /** Whether the lease view keeps answering queries while a CAS of meta/state is in flight. */
+    boolean leaseViewDuringCas() {
+        return false;
+    }
+
     /** Whether a CAS whose outcome is unknown is taken as applied without re-reading. */
     boolean unknownCasIsApplied() {
         return false;

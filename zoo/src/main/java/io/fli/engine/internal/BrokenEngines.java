@@ -68,12 +68,10 @@ public final class BrokenEngines {
                     return true;
                 }
             }),
-            Map.entry("lease-read-no-expiry", () -> new Seams() {
+            Map.entry("lease-view-during-cas", () -> new Seams() {
                 @Override
-                Optional<DefaultLogIndex.Snapshot> queryState(DefaultLogIndex idx) {
-                    // The lease view is served for as long as it exists, whether or not the lease is still live.
-                    DefaultLogIndex.LeaseView v = idx.leaseView();
-                    return v != null ? Optional.of(v.snapshot()) : idx.readState();
+                boolean leaseViewDuringCas() {
+                    return true;
                 }
             }),
             Map.entry("block-hash-of-segment-start", () -> new Seams() {
