@@ -25,6 +25,9 @@ public final class Reports {
     public static ObjectNode json(CheckResult r) {
         ObjectNode root = JSON.createObjectNode();
         putValid(root, r.valid());
+        // Every anomaly is counted; at most Checker.MAX_ANOMALIES_PER_INVARIANT per invariant are listed.
+        root.put("anomaly_count", total(r));
+        root.put("anomalies_listed", r.anomalies().size());
         ArrayNode an = root.putArray("anomalies");
         for (Anomaly a : r.anomalies()) {
             ObjectNode o = an.addObject();
@@ -61,8 +64,21 @@ public final class Reports {
         }
     }
 
-    /** A summary a person reads: verdict, counts, one line per invariant and every anomaly as a sentence. */
+    /** Every anomaly found, listed or not. */
+    public static long total(CheckResult r) {
+        return r.invariants().values().stream().mapToLong(CheckResult.Verdict::anomalies).sum();
+    }
+
+    /** A summary a person reads: verdict, counts, one line per invariant and every listed anomaly as a sentence. */
     public static String text(CheckResult r) {
+        return text(r, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The summary with at most {@code maxListed} anomaly sentences; the rest are counted in a closing line
+     * ("... and N more") that says where the full list is.
+     */
+    public static String text(CheckResult r, int maxListed) {
         StringBuilder sb = new StringBuilder();
         sb.append(switch (r.valid()) {
             case VALID -> "VALID";
@@ -90,15 +106,20 @@ public final class Reports {
                 default -> "unknown: " + v.error();
             })).append('\n');
         }
+        int shown = 0;
         for (Anomaly a : r.anomalies()) {
+            if (shown == maxListed) {
+                break;
+            }
             sb.append("- [").append(a.invariant().wire()).append("] ops ").append(a.ops()).append(": ")
                     .append(a.explanation()).append('\n');
+            shown++;
         }
-        long shown = r.anomalies().size();
-        long total = r.invariants().values().stream().mapToLong(CheckResult.Verdict::anomalies).sum();
+        long total = total(r);
         if (total > shown) {
-            sb.append("(").append(total - shown).append(" more anomalies not listed; at most ")
-                    .append(Checker.MAX_ANOMALIES_PER_INVARIANT).append(" per invariant are kept)\n");
+            sb.append("... and ").append(total - shown).append(" more anomal").append(total - shown == 1 ? "y" : "ies")
+                    .append(" (").append(total).append(" in all; results.json and fli check --json list up to ")
+                    .append(Checker.MAX_ANOMALIES_PER_INVARIANT).append(" per invariant)\n");
         }
         return sb.toString();
     }

@@ -79,8 +79,18 @@ public final class Timeline {
                 sb.append(esc(a.explanation())).append("</li>");
             }
             sb.append("</ol>");
+            long total = Reports.total(r);
+            if (total > r.anomalies().size()) {
+                sb.append("<p>... and ").append(total - r.anomalies().size()).append(" more anomalies (")
+                        .append(total).append(" in all; at most ").append(Checker.MAX_ANOMALIES_PER_INVARIANT)
+                        .append(" per invariant are listed).</p>");
+            }
         } else {
             sb.append("<p>No anomalies. The start and the end of the history are drawn.</p>");
+        }
+        if (windows.size() == MAX_WINDOWS) {
+            sb.append("<p>The neighbourhoods of the first ").append(MAX_WINDOWS).append(" stretches with anomalies are ")
+                    .append("drawn; the list above links every listed anomaly's operations.</p>");
         }
         int shownUpTo = 0;
         for (Window w : windows) {

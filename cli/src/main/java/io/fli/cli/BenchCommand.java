@@ -74,6 +74,12 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
+        Inputs.atLeast(spec, "--logs", logs, 1_000);
+        Inputs.atLeast(spec, "--logs-per-block", logsPerBlock, 1);
+        Inputs.atLeast(spec, "--batch-blocks", batchBlocks, 1);
+        Inputs.atLeast(spec, "--queries", queries, 1);
+        Inputs.atLeast(spec, "--warmup", warmup, 0);
+        Inputs.atLeast(spec, "--addresses", addresses, 1);
         ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(seed).withLogsPerBlock(logsPerBlock)
                 .withCardinality(addresses, 2_000, 200_000));
         List<Block> chain = chain(gen, logs);

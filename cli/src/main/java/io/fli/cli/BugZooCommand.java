@@ -32,12 +32,17 @@ final class BugZooCommand implements Callable<Integer> {
     @Option(names = "--time", description = "Length of each run (default: ${DEFAULT-VALUE}).")
     String time = "20s";
 
-    @Option(names = "--bug", description = "Only this variant.")
+    @Option(names = "--bug", completionCandidates = BugNames.class,
+            description = "Only this variant: ${COMPLETION-CANDIDATES}.")
     String only;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Inputs.atLeast(spec, "--seeds", seeds, 1);
+        if (only != null && Bugs.ZOO.stream().noneMatch(b -> b.name().equals(only))) {
+            throw Inputs.bad(spec, "--bug '" + only + "' is not in the zoo (" + String.join(", ", new BugNames()) + ")");
+        }
         Path store = Files.createTempDirectory("fli-bug-zoo");
         out.println("| bug | breaks | workload / nemesis | flagged (right invariant) | correct engine valid (every nemesis) |");
         out.println("|---|---|---|---:|---:|");
@@ -83,11 +88,11 @@ final class BugZooCommand implements Callable<Integer> {
     /** The correct engine, same workload and seed, with every fault a memory run offers. */
     private TestConfig control(Bugs.Bug b, long seed, Path store) {
         return new TestConfig(b.workload(), TestConfig.allFaults("memory"), "memory",
-                TestCommand.parse(time), seed, 5, 8, Duration.ofMillis(700), store, null);
+                TestCommand.parse(spec, time), seed, 5, 8, Duration.ofMillis(700), store, null);
     }
 
     private TestConfig config(Bugs.Bug b, long seed, String bug, Path store) {
-        return new TestConfig(b.workload(), b.nemesis(), "memory", TestCommand.parse(time), seed, 5, 8,
+        return new TestConfig(b.workload(), b.nemesis(), "memory", TestCommand.parse(spec, time), seed, 5, 8,
                 Duration.ofMillis(700), store, bug);
     }
 }

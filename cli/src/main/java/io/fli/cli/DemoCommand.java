@@ -45,6 +45,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        Inputs.atLeast(spec, "--blocks", blocks, 1);
+        Inputs.atLeast(spec, "--batch", batch, 1);
+        Inputs.atLeast(spec, "--queries", queries, 0);
         ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(seed).withCardinality(5_000, 200, 10_000));
         List<Block> chain = gen.blocks(0, blocks);
         IndexConfig config = IndexConfig.defaults();

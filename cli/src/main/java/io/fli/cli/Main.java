@@ -36,6 +36,12 @@ public final class Main implements Runnable {
             line.getErr().println("fli: " + ex.getMessage());
             return 2;
         });
+        // One line naming the option and what is wrong, and where to read more (not the whole usage text).
+        cl.setParameterExceptionHandler((ex, a) -> {
+            String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
+            ex.getCommandLine().getErr().println(cmd + ": " + ex.getMessage() + " (see '" + cmd + " --help')");
+            return 2;
+        });
         return cl.execute(args);
     }
 }

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "test", mixinStandardHelpOptions = true,
         description = {"Run clients and faults against the index, record a history, check it, and write the run "
                 + "folder store/<workload>/<timestamp>/ (history.jsonl, results.json, test.json, timeline.html).",
-                "Exit 0: the history is valid. 1: invalid or unknown."})
+                "Exit 0: the history is valid. 1: invalid or unknown. 2: bad options or the run could not start. "
+                        + "130: stopped by Ctrl-C (the partial history is still checked and written)."})
 final class TestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,9 +28,10 @@ final class TestCommand implements Callable<Integer> {
     String workload = "ingest-query";
 
     @Option(names = "--nemesis", split = ",", description = "Comma-separated faults (default: ${DEFAULT-VALUE}): "
-            + "none, crash, restart, corrupt, lease-loss (any backend); kill, pause (--backend local); latency, hang, "
-            + "reset, refuse, bandwidth, partition-meta, partition-blob (network faults through Toxiproxy proxies; "
-            + "--backend local, or remote with FLI_TOXIPROXY).")
+            + "all (every fault the backend supports); none, crash, restart, corrupt, lease-loss, lost-reply, "
+            + "pause-process, fork (any backend; corrupt needs memory or local); kill, pause (--backend local); "
+            + "latency, hang, reset, refuse, bandwidth, partition-meta, partition-blob (network faults through "
+            + "Toxiproxy proxies; --backend local, or remote with FLI_TOXIPROXY).")
     List<String> nemesis = List.of("crash", "restart");
 
     @Option(names = "--backend", description = "memory (a deterministic simulation: the same seed gives the same "
@@ -46,8 +48,8 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--concurrency", description = "Client threads (default: ${DEFAULT-VALUE}).")
     int concurrency = 5;
 
-    @Option(names = "--bug", description = "Run a deliberately broken engine from the bug zoo instead of the "
-            + "correct one (see 'fli bug-zoo --help').")
+    @Option(names = "--bug", completionCandidates = BugNames.class, description = "Run a deliberately broken "
+            + "engine from the bug zoo instead of the correct one: ${COMPLETION-CANDIDATES} (see 'fli bug-zoo').")
     String bug;
 
     @Option(names = "--replay", paramLabel = "RUN_DIR", description = "Run again with the configuration (seed "
@@ -57,18 +59,8 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--store", description = "Where run folders go (default: ${DEFAULT-VALUE}).")
     Path store = Path.of("store");
 
-    static Duration parse(String s) {
-        String t = s.trim().toLowerCase();
-        if (t.endsWith("ms")) {
-            return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-        }
-        long n = Long.parseLong(t.substring(0, t.length() - 1));
-        return switch (t.charAt(t.length() - 1)) {
-            case 's' -> Duration.ofSeconds(n);
-            case 'm' -> Duration.ofMinutes(n);
-            case 'h' -> Duration.ofHours(n);
-            default -> throw new IllegalArgumentException("--time: '" + s + "' is not like 30s, 5m or 24h");
-        };
+    static Duration parse(CommandSpec spec, String s) {
+        return Inputs.duration(spec, "--time", s);
     }
 
     @Override
@@ -77,7 +69,7 @@ final class TestCommand implements Callable<Integer> {
         TestConfig cfg = replay != null
                 ? TestConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
                         .readTree(replay.resolve("test.json").toFile()), store)
-                : new TestConfig(workload, nemesis, backend, parse(time), seed, concurrency, 8,
+                : new TestConfig(workload, nemesis, backend, parse(spec, time), seed, concurrency, 8,
                         Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug);
         workload = cfg.workload();
         nemesis = cfg.nemeses();
@@ -89,11 +81,37 @@ final class TestCommand implements Callable<Integer> {
         out.printf("fli test: workload %s, nemesis %s, backend %s, %s, seed %d, concurrency %d%s%n", workload,
                 String.join(",", nemesis), backend, time, seed, concurrency, bug == null ? "" : ", BUG " + bug);
         out.flush();
-        TestRun.Result r = TestRun.run(cfg, out);
-        out.println();
-        out.print(Reports.text(r.check()).lines().filter(l -> !l.startsWith("- ") || l.length() < 400)
-                .limit(40).reduce("", (a, b) -> a + b + "\n"));
-        out.println("run folder: " + r.dir());
-        return Checking.exitCode(r.check());
+        // Ctrl-C: stop the clients, heal the faults, check the partial history and write the run folder as usual
+        // (no final reads), then let the JVM exit (code 130).
+        java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
+        Thread onInterrupt = new Thread(() -> {
+            TestRun.interrupt();
+            try {
+                reported.await(180, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "fli-test-interrupt");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try {
+            TestRun.Result r = TestRun.run(cfg, out);
+            out.println();
+            if (r.interrupted()) {
+                out.println("interrupted: the run was stopped early; its partial history (no final reads) was "
+                        + "checked:");
+            }
+            out.print(Reports.text(r.check(), 20));
+            out.println("run folder: " + r.dir() + (r.interrupted() ? " (partial history.jsonl, results.json, "
+                    + "timeline.html; " + cfg.store().resolve("latest") + " points at it)" : ""));
+            out.flush();
+            return Checking.exitCode(r.check());
+        } finally {
+            reported.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running and has waited for this report
+            }
+        }
     }
 }

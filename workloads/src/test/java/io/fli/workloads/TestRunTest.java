@@ -45,7 +45,8 @@ class TestRunTest {
     @ParameterizedTest(name = "{0} with {1} on memory")
     @CsvSource({"ingest-query,crash", "ingest-query,restart", "multi-writer,crash", "multi-writer,restart",
             "restart,none", "ingest-query,none", "ingest-query,corrupt", "multi-writer,corrupt",
-            "ingest-query,lease-loss", "multi-writer,lease-loss"})
+            "ingest-query,lease-loss", "multi-writer,lease-loss", "ingest-query,lost-reply", "multi-writer,lost-reply",
+            "ingest-query,pause-process", "multi-writer,pause-process", "ingest-query,fork", "multi-writer,fork"})
     void aShortRunOnMemoryIsValid(String workload, String nemesis) throws Exception {
         TestRun.Result r = run(workload, List.of(nemesis), "memory", 5);
         assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
@@ -60,9 +61,9 @@ class TestRunTest {
             assertThat(r.check().stats().byF()).containsKey(nemesis);
         }
         // Only the faults asked for (and the restarts the restart workload does by itself) are injected.
-        for (String f : List.of("crash", "restart", "corrupt", "lease-loss")) {
+        for (String f : List.of("crash", "restart", "corrupt", "lease-loss", "lost-reply", "pause-process", "fork")) {
             if (!f.equals(nemesis) && !(f.equals("restart") && (workload.equals("restart")
-                    || nemesis.equals("corrupt")))) {
+                    || nemesis.equals("corrupt") || nemesis.equals("fork")))) {
                 assertThat(r.check().stats().byF()).as("fault %s was not asked for", f).doesNotContainKey(f);
             }
         }
@@ -77,17 +78,50 @@ class TestRunTest {
             assertThat(historyHas(r, "\"error\":\"degraded\"")).isTrue();
         }
         if (nemesis.equals("lease-loss") && workload.equals("ingest-query")) {
-            // The stalled writer woke up fenced: its publish failed, and it had to acquire the lease again.
+            // The stalled writer woke up fenced (the standby, or the other process's writer, took the lease).
             assertThat(historyHas(r, "lost the lease")).isTrue();
-            assertThat(historyHas(r, "\"writer\":\"standby\",\"epoch\"")).isTrue();
+            assertThat(historyHas(r, "\"taken_over_by\":\"standby\"")).isTrue();
+        }
+        if (nemesis.equals("fork")) {
+            // A writer was handed a fork; its publish failed closed and was not acknowledged (the verdict is valid).
+            assertThat(historyHas(r, "finality violation")).isTrue();
+        }
+        if (nemesis.equals("lost-reply")) {
+            assertThat(historyHas(r, "\"f\":\"lost-reply\",\"value\":{\"at\"")).isTrue();
         }
         assertThat(h.ops()).isNotEmpty();
         assertThat(store.resolve("latest")).exists();
     }
 
+    /**
+     * The harness's own acceptance: with every fault on memory, 30 s of simulated time inject each fault, with two
+     * index processes, GC deletions, folded merges and final reads all in the history, and the correct engine valid.
+     */
+    @Test
+    void everyFaultOnMemoryInThirtySecondsWithProcessesGcMergesAndFinalReads() throws Exception {
+        TestConfig cfg = new TestConfig("ingest-query", List.of("all"), "memory", Duration.ofSeconds(30), 11, 5, 8,
+                Duration.ofMillis(700), store, null);
+        TestRun.Result r = TestRun.run(cfg, new PrintWriter(new StringWriter()));
+        assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check(), 20)).isEqualTo(Validity.VALID);
+        for (String f : TestConfig.allFaults("memory")) {
+            assertThat(count(r, f, "info")).as("fault %s injected", f).isPositive();
+        }
+        assertThat(count(r, "gc", "info")).as("GC deleted blobs").isPositive();
+        assertThat(count(r, "merge", "info")).as("merges folded").isPositive();
+        assertThat(historyHas(r, "\"process\":\"p0\"")).isTrue();
+        assertThat(historyHas(r, "\"process\":\"p1\"")).isTrue();
+        History h = History.read(r.dir().resolve("history.jsonl"));
+        long finals = h.ops().stream().filter(o -> o.type() == io.fli.checker.Op.Type.OK
+                && o.value() instanceof io.fli.checker.Op.Query q && q.finalRead()).count();
+        assertThat(finals).as("final reads answered").isEqualTo(4L * TestRun.PROCESSES);
+        // Returned logs carry their identity.
+        assertThat(historyHas(r, "\"txHash\"")).isTrue();
+        assertThat(historyHas(r, "\"blockHash\"")).isTrue();
+    }
+
     @Test
     void aMemoryRunIsDeterministicByteForByte() throws Exception {
-        List<String> all = List.of("crash", "restart", "corrupt", "lease-loss");
+        List<String> all = List.of("all");
         TestRun.Result a = run("multi-writer", all, "memory", 4, 7, 700);
         TestRun.Result b = run("multi-writer", all, "memory", 4, 7, 700);
         TestRun.Result c = run("multi-writer", all, "memory", 4, 8, 700);

@@ -158,6 +158,21 @@ public final class DefaultLogIndex implements LogIndex {
 
     private final AtomicReference<LeaseView> leaseView = new AtomicReference<>();
 
+    /**
+     * Until when a lease holder of another process may still answer lease reads, as learned by a writer of this
+     * process that took the lease from it: every writer of this process waits that out before publishing, even one
+     * that re-acquires from a writer of this process (which inherited the wait) — say, after a crash.
+     */
+    private final java.util.concurrent.atomic.AtomicLong othersServeUntil = new java.util.concurrent.atomic.AtomicLong();
+
+    long othersServeUntil() {
+        return othersServeUntil.get();
+    }
+
+    void othersServeUntil(long until) {
+        othersServeUntil.accumulateAndGet(until, Math::max);
+    }
+
     /** The allowance for clock skew between processes: a quarter of the lease, at most one second. */
     long leaseMargin() {
         return Math.min(1_000, config.leaseDuration().toMillis() / 4);

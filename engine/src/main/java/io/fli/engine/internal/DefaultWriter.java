@@ -79,6 +79,7 @@ final class DefaultWriter implements Writer {
             long newEpoch;
             StateRecord written;
             if (cur.isEmpty()) {
+                publishNotBefore = idx.othersServeUntil();
                 expectedVersion = 0;
                 newEpoch = 1;
                 written = StateRecord.empty().withLease(me, until);
@@ -87,9 +88,10 @@ final class DefaultWriter implements Writer {
                 StateRecord st = cur.get().state();
                 MetaRecord rec = cur.get().record();
                 // Whoever held the lease before us may serve lease reads until it runs out: publish after that.
-                // (Not if that holder is a writer of this very process: its lease view is replaced by ours.)
-                publishNotBefore = st.holder() == null || st.holder().equals(holder) || idx.viewOf(rec.epoch()) ? 0
-                        : st.leaseUntil() + idx.leaseMargin();
+                // (If that holder is a writer of this very process, its lease view is replaced by ours — but any wait
+                // it inherited from another process's lease still holds.)
+                boolean ours = st.holder() == null || st.holder().equals(holder) || idx.viewOf(rec.epoch());
+                publishNotBefore = ours ? idx.othersServeUntil() : st.leaseUntil() + idx.leaseMargin();
                 if (!force && st.holder() != null && !id.equals(st.holderWriterId()) && st.leaseUntil() > now) {
                     throw new LeaseHeldException("the lease is held by writer '" + st.holderWriterId() + "' (epoch "
                             + rec.epoch() + ") for another " + (st.leaseUntil() - now) + " ms");
@@ -132,6 +134,7 @@ final class DefaultWriter implements Writer {
     }
 
     private long took(MetaRecord rec, StateRecord state, String me) {
+        idx.othersServeUntil(publishNotBefore);
         epoch = rec.epoch();
         holder = me;
         known = rec;

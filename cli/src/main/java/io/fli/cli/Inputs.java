@@ -1,0 +1,53 @@
+package io.fli.cli;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Checks of option values, each failing with one line that names the option, the value and what is expected. */
+final class Inputs {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+    private Inputs() {
+    }
+
+    static CommandLine.ParameterException bad(CommandSpec spec, String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /** {@code value} of option {@code name}, which must be at least {@code min}. */
+    static long atLeast(CommandSpec spec, String name, long value, long min) {
+        if (value < min) {
+            throw bad(spec, name + " must be at least " + min + ", got " + value);
+        }
+        return value;
+    }
+
+    /** A positive duration like {@code 30s}, {@code 500ms}, {@code 5m} or {@code 24h}. */
+    static Duration duration(CommandSpec spec, String name, String text) {
+        String t = text == null ? "" : text.trim().toLowerCase();
+        Matcher m = DURATION.matcher(t);
+        if (!m.matches()) {
+            throw bad(spec, name + " '" + text + "' is not a duration like 30s, 500ms, 5m or 24h"
+                    + (t.startsWith("-") ? " (it must be positive)" : ""));
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw bad(spec, name + " '" + text + "' is too large");
+        }
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+        if (d.isZero()) {
+            throw bad(spec, name + " must be positive, got " + text + " (a run that does nothing would report VALID)");
+        }
+        return d;
+    }
+}
