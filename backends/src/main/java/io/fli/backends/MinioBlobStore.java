@@ -36,16 +36,21 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
     private final String endpoint;
     private final Resilience resilience;
 
-    private MinioBlobStore(MinioClient client, OkHttpClient http, String bucket, String endpoint) {
+    private MinioBlobStore(MinioClient client, OkHttpClient http, String bucket, String endpoint, long jitterSeed) {
         this.client = client;
         this.http = http;
         this.bucket = bucket;
         this.endpoint = endpoint;
-        this.resilience = new Resilience("s3", 4, Duration.ofMillis(50), MinioBlobStore::transientError);
+        this.resilience = new Resilience("s3", 4, Duration.ofMillis(50), MinioBlobStore::transientError, jitterSeed);
     }
 
-    /** Connects and creates the bucket if it does not exist. */
+    /** Connects and creates the bucket if it does not exist; retry jitter differs per process. */
     public static MinioBlobStore connect(S3Config c) {
+        return connect(c, Resilience.processSeed());
+    }
+
+    /** As {@link #connect(S3Config)}, with the retry jitter drawn from {@code jitterSeed} (reproducible runs). */
+    public static MinioBlobStore connect(S3Config c, long jitterSeed) {
         OkHttpClient http = new OkHttpClient.Builder()
                 .connectTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -55,7 +60,7 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
                 .build();
         MinioClient client = MinioClient.builder().endpoint(c.endpoint()).credentials(c.accessKey(), c.secretKey())
                 .httpClient(http).build();
-        MinioBlobStore store = new MinioBlobStore(client, http, c.bucket(), c.endpoint());
+        MinioBlobStore store = new MinioBlobStore(client, http, c.bucket(), c.endpoint(), jitterSeed);
         try {
             store.call("bucket check", () -> {
                 if (!client.bucketExists(BucketExistsArgs.builder().bucket(c.bucket()).build())) {

@@ -30,7 +30,15 @@ public final class Resilience {
      * @param transientError which failures are worth retrying
      */
     public Resilience(String backend, int attempts, Duration firstBackoff, Predicate<Throwable> transientError) {
-        this(backend, attempts, firstBackoff, transientError, backend.hashCode());
+        this(backend, attempts, firstBackoff, transientError, processSeed());
+    }
+
+    /**
+     * A jitter seed that differs between processes (and between clients of one process), so that a fleet of
+     * processes that failed together does not retry in lockstep.
+     */
+    public static long processSeed() {
+        return ProcessHandle.current().pid() * 0x9E3779B97F4A7C15L ^ System.nanoTime();
     }
 
     /**
@@ -51,7 +59,7 @@ public final class Resilience {
                 .build());
         this.retry = Retry.of(backend, RetryConfig.custom()
                 .maxAttempts(attempts)
-                .intervalFunction(backoff(firstBackoff, jitterSeed))
+                .intervalFunction(backoff(firstBackoff, jitterSeed ^ backend.hashCode()))
                 .retryOnException(e -> transientError.test(e) && !(e instanceof CallNotPermittedException))
                 .build());
     }

@@ -53,10 +53,11 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
     private final PreparedStatement insert;
     private final PreparedStatement update;
 
-    private ScyllaMetaStore(CqlSession session, String keyspace) {
+    private ScyllaMetaStore(CqlSession session, String keyspace, long jitterSeed) {
         this.session = session;
         this.keyspace = keyspace;
-        this.resilience = new Resilience("cql", 4, Duration.ofMillis(50), ScyllaMetaStore::transientError);
+        this.resilience = new Resilience("cql", 4, Duration.ofMillis(50), ScyllaMetaStore::transientError,
+                jitterSeed);
         this.select = session.prepare(SimpleStatement.newInstance(
                 "SELECT version, epoch, value FROM " + keyspace + ".meta WHERE key = ?")
                 .setConsistencyLevel(ConsistencyLevel.SERIAL));
@@ -69,8 +70,13 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
                 .setConsistencyLevel(ConsistencyLevel.QUORUM).setSerialConsistencyLevel(ConsistencyLevel.SERIAL));
     }
 
-    /** Connects, runs the schema migrations, prepares the statements. */
+    /** Connects, runs the schema migrations, prepares the statements; retry jitter differs per process. */
     public static ScyllaMetaStore connect(CqlConfig c) {
+        return connect(c, Resilience.processSeed());
+    }
+
+    /** As {@link #connect(CqlConfig)}, with the retry jitter drawn from {@code jitterSeed} (reproducible runs). */
+    public static ScyllaMetaStore connect(CqlConfig c, long jitterSeed) {
         DriverConfigLoader loader = DriverConfigLoader.programmaticBuilder()
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, c.requestTimeout())
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
@@ -100,7 +106,7 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
         }
         try {
             migrate(session, c.keyspace(), c.replicationFactor());
-            return new ScyllaMetaStore(session, c.keyspace());
+            return new ScyllaMetaStore(session, c.keyspace(), jitterSeed);
         } catch (RuntimeException e) {
             session.close();
             throw e;

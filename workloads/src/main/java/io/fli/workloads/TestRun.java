@@ -110,8 +110,8 @@ public final class TestRun {
         return run.sim == null ? c : c.withClock(run.sim.clock()).withBackground(background);
     }
 
-    /** The stores of one index process, and how the faults reach them. */
-    private record Stores(Supplier<MetaStore> meta, Supplier<BlobStore> blobs) {
+    /** The stores of index process {@code i}, and how the faults reach them. */
+    private record Stores(java.util.function.IntFunction<MetaStore> meta, java.util.function.IntFunction<BlobStore> blobs) {
     }
 
     private Result go() throws IOException {
@@ -147,7 +147,7 @@ public final class TestRun {
                 MetaStore shared = hooks(base, crash, lost, stall);
                 BlobStore sharedBlobs = BlobStore.hooked(BlobStore.hooked(mem, crash), lost);
                 // Every meta call and blob write is a point where another activity may run.
-                stores = new Stores(() -> Yielding.meta(shared, sim), () -> Yielding.blobs(sharedBlobs, sim));
+                stores = new Stores(i -> Yielding.meta(shared, sim), i -> Yielding.blobs(sharedBlobs, sim));
             } else {
                 CqlConfig cql;
                 S3Config s3;
@@ -182,10 +182,11 @@ public final class TestRun {
                 }
                 CqlConfig cqlFinal = cql;
                 S3Config s3Final = s3;
-                // Each index process has its own sessions (and so its own retries and circuit breakers).
-                stores = new Stores(() -> hooks(closing(ScyllaMetaStore.connect(cqlFinal)), crash, lost, stall),
-                        () -> BlobStore.hooked(BlobStore.hooked(closing(MinioBlobStore.connect(s3Final)), crash),
-                                lost));
+                // Each index process has its own sessions (and so its own retries and circuit breakers), with retry
+                // jitter of its own, drawn from the run's seed and the process.
+                stores = new Stores(i -> hooks(closing(ScyllaMetaStore.connect(cqlFinal, jitter(i))), crash, lost,
+                        stall), i -> BlobStore.hooked(BlobStore.hooked(closing(MinioBlobStore.connect(s3Final,
+                        jitter(i))), crash), lost));
                 rawMeta = closing(ScyllaMetaStore.connect(cqlFinal));
                 if (servers != null) {
                     corruptor = CorruptNemesis.s3proxyFiles(servers.s3().dataDir(), s3.bucket());
@@ -291,6 +292,10 @@ public final class TestRun {
         return new Result(dir, r, run.interrupted.get());
     }
 
+    private long jitter(int process) {
+        return run.cfg.seed() * 1_000_003 + process;
+    }
+
     private <T extends AutoCloseable> T closing(T c) {
         synchronized (closeLast) {
             closeLast.add(c);
@@ -306,8 +311,8 @@ public final class TestRun {
     /** Index process {@code i}: its own stores (gated, so it can be paused), its own index and background work. */
     private Node node(int i, Stores stores) {
         Gate gate = new Gate(run::pause);
-        MetaStore meta = gate.meta(stores.meta().get());
-        BlobStore blobs = gate.blobs(stores.blobs().get());
+        MetaStore meta = gate.meta(stores.meta().apply(i));
+        BlobStore blobs = gate.blobs(stores.blobs().apply(i));
         SimBackground background = run.sim == null ? null : new SimBackground(run);
         if (background != null) {
             merges.add(background);
