@@ -108,9 +108,18 @@ class OutageTest {
         s3Outage(Intercept.When.BEFORE, true);
     }
 
+    @Test
+    void s3PausedAfterTheBlobWriteLeavesNothingVisibleAndIngestResumes() {
+        s3Outage(Intercept.When.AFTER, true);
+    }
+
     private void cqlOutageAtStateCas(boolean pause) {
-        try (ScyllaMetaStore real = ScyllaMetaStore.connect(b.cql(name("k")));
+        String ks = name("k");
+        try (ScyllaMetaStore real = ScyllaMetaStore.connect(b.cql(ks));
+             ScyllaMetaStore otherProcess = ScyllaMetaStore.connect(b.cql(ks));
              MinioBlobStore blobs = MinioBlobStore.connect(b.s3(name("cql-")))) {
+            // A second process that does not hold the lease: it reads meta/state (SERIAL) for every query.
+            LogIndex reader = LogIndex.open(otherProcess, blobs, IndexConfig.defaults());
             Intercept.Trigger t = new Intercept.Trigger(k -> k.equals("meta/state"), Intercept.When.BEFORE);
             LogIndex index = LogIndex.open(Intercept.meta(real, t), blobs, IndexConfig.defaults());
             Writer w = index.writer("w1");
@@ -130,19 +139,45 @@ class OutageTest {
             } else {
                 t.arm(b.cassandra()::kill);
             }
+            Long acked = null;
             try {
-                w.publish(chain.subList(10, 20));
+                acked = w.publish(chain.subList(10, 20)).head();
             } catch (BackendException | OutcomeUnknownException e) {
-                // Both are honest answers; which one depends on timing. The state must settle either way.
-                assertThat(e.getMessage()).isNotBlank();
+                // An honest failure (which one depends on timing) names what failed; the state settles either way.
+                assertThat(e.getMessage()).containsAnyOf("cql", "meta/state");
             }
             assertThat(t.fired()).isTrue();
+            if (acked != null) {
+                // Paused, not killed: the CAS went through once the server woke within the request timeout.
+                assertThat(pause).isTrue();
+                assertThat(acked).isEqualTo(20);
+            }
             if (!pause) {
+                // While CQL is down a process without the lease cannot read meta/state: its queries fail cleanly
+                // (a backend error, never degraded, never a stale answer) and its health turns THROTTLED once the
+                // CQL circuit breaker opens.
+                for (int i = 0; i < 3; i++) {
+                    assertThatThrownBy(() -> reader.query(ALL)).isInstanceOf(BackendException.class)
+                            .hasMessageContaining("cql");
+                }
+                assertThat(reader.health().status()).isEqualTo(Health.Status.THROTTLED);
+                assertThat(reader.health().reason()).contains("cql circuit breaker");
                 b.cassandra().start();
             }
             publishEventually(w, chain.subList(10, 20));
             w.publish(chain.subList(20, 40));
             assertExact(index, 40);
+            // The other process recovers by itself (the breaker half-opens and closes) and sees the same answer.
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (reader.health().status() != Health.Status.OK && System.nanoTime() < deadline) {
+                try {
+                    reader.query(ALL);
+                } catch (BackendException e) {
+                    LocalServer.sleep(500);
+                }
+            }
+            assertExact(reader, 40);
+            assertThat(reader.health().status()).isEqualTo(Health.Status.OK);
         }
     }
 
