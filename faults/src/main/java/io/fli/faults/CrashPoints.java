@@ -32,6 +32,11 @@ public final class CrashPoints implements WriteHook, Nemesis {
         return Map.of("target", "writer", "at", "next " + store + " write, " + phase + " it reaches the store");
     }
 
+    /** Arms a crash at the next write to {@code store} ({@code meta} or {@code blob}), {@code before} or {@code after} it. */
+    public void arm(String store, String phase) {
+        armed.set(store + " " + phase);
+    }
+
     private void maybeCrash(WritePoint point, String phase) {
         String a = armed.get();
         // compareAndSet compares references: pass the very instance read, after comparing its content.

@@ -33,6 +33,11 @@ public final class LostReplies implements WriteHook, Nemesis {
                 + " lost, " + (phase.equals("before") ? "before" : "after") + " the write applied");
     }
 
+    /** Arms a lost reply at the next write to {@code store} ({@code meta} or {@code blob}), {@code before} or {@code after} it applied. */
+    public void arm(String store, String phase) {
+        armed.set(store + " " + phase);
+    }
+
     private void maybeLose(WritePoint point, String phase) {
         if (point.op().equals("delete")) {
             return;

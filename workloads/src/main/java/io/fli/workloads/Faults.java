@@ -123,6 +123,30 @@ final class Faults {
         };
     }
 
+    /**
+     * Crash points or lost replies inside index processes in JVMs of their own: the fault is armed in one process
+     * (of the seed's choice) at its next write to one store, before or after the write applies.
+     */
+    Nemesis armedInProcess(String fault) {
+        return new Nemesis() {
+            @Override
+            public List<String> faults() {
+                return List.of(fault);
+            }
+
+            @Override
+            public Map<String, Object> invoke(String f, Random random) {
+                String store = random.nextBoolean() ? "meta" : "blob";
+                String phase = random.nextBoolean() ? "before" : "after";
+                RemoteNode n = (RemoteNode) nodes.get(random.nextInt(nodes.size()));
+                n.arm(fault, store, phase);
+                return Map.of("process", n.name(), "target", fault.equals("crash") ? "writer" : store, "at",
+                        (fault.equals("crash") ? "crash at the next " : "reply lost of the next ") + store
+                                + " write, " + phase + " it applies");
+            }
+        };
+    }
+
     /** Runs the nemesis: after half an interval, one fault per interval, every fault in turn (seeded shuffles). */
     void schedule(List<Nemesis> nemeses, List<String> faults) {
         Random r = new Random(run.cfg.seed() * 7919);

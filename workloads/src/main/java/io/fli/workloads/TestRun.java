@@ -103,9 +103,14 @@ public final class TestRun {
         }
     }
 
+    /** The index settings of a run's processes (also those in JVMs of their own). */
+    static IndexConfig harnessConfig(Duration lease, Duration gcGrace) {
+        return IndexConfig.defaults().withLeaseDuration(lease).withMaxResults(1_000_000).withGcGrace(gcGrace)
+                .withMergeFanout(4);
+    }
+
     private IndexConfig indexConfig(SimBackground background) {
-        IndexConfig c = IndexConfig.defaults().withLeaseDuration(LEASE).withMaxResults(1_000_000)
-                .withGcGrace(GC_GRACE).withMergeFanout(4);
+        IndexConfig c = harnessConfig(LEASE, GC_GRACE);
         // A simulation has one logical clock, and merges run on a fiber of its own (see SimBackground).
         return run.sim == null ? c : c.withClock(run.sim.clock()).withBackground(background);
     }
@@ -180,29 +185,31 @@ public final class TestRun {
                     cql = cql.withContactPoint(network.listen("meta"));
                     s3 = s3.withEndpoint("http://" + network.listen("blob"));
                 }
-                CqlConfig cqlFinal = cql;
-                S3Config s3Final = s3;
-                // Each index process has its own sessions (and so its own retries and circuit breakers), with retry
-                // jitter of its own, drawn from the run's seed and the process.
-                stores = new Stores(i -> hooks(closing(ScyllaMetaStore.connect(cqlFinal, jitter(i))), crash, lost,
-                        stall), i -> BlobStore.hooked(BlobStore.hooked(closing(MinioBlobStore.connect(s3Final,
-                        jitter(i))), crash), lost));
-                rawMeta = closing(ScyllaMetaStore.connect(cqlFinal));
+                // Each index process is a JVM of its own with its own sessions (and so its own retries and circuit
+                // breakers), with retry jitter drawn from the run's seed and the process.
+                stores = null;
+                Path logs = Files.createDirectories(dir.resolve("processes"));
+                for (int i = 0; i < PROCESSES; i++) {
+                    nodes.add(new RemoteNode("p" + i, cql, s3, LEASE, GC_GRACE, jitter(i), cfg.bug(),
+                            logs.resolve("p" + i + ".log")));
+                }
+                rawMeta = closing(ScyllaMetaStore.connect(cql));
                 if (servers != null) {
                     corruptor = CorruptNemesis.s3proxyFiles(servers.s3().dataDir(), s3.bucket());
                 }
             }
-            for (int i = 0; i < PROCESSES; i++) {
+            for (int i = 0; stores != null && i < PROCESSES; i++) {
                 nodes.add(node(i, stores));
             }
+            boolean ownJvms = stores == null;
             for (String n : cfg.nemeses()) {
                 switch (n) {
-                    case "crash" -> nemeses.add(crash);
-                    case "lost-reply" -> nemeses.add(lost);
+                    case "crash" -> nemeses.add(ownJvms ? faults.armedInProcess("crash") : crash);
+                    case "lost-reply" -> nemeses.add(ownJvms ? faults.armedInProcess("lost-reply") : lost);
                     case "restart" -> nemeses.add(faults.restart());
                     case "pause-process" -> nemeses.add(faults.pauseProcess(LEASE.toMillis()));
                     case "fork" -> nemeses.add(faults.fork(source));
-                    case "lease-loss" -> nemeses.add(leaseLoss(stall, clients));
+                    case "lease-loss" -> nemeses.add(ownJvms ? remoteLeaseLoss(clients) : leaseLoss(stall, clients));
                     case "corrupt" -> {
                         if (corruptor == null) {
                             throw new IllegalArgumentException("nemesis 'corrupt' damages stored objects directly: it "
@@ -358,6 +365,41 @@ public final class TestRun {
             @Override
             public void teardown() {
                 stall.disarm();
+            }
+        };
+    }
+
+    /** Lease loss in index processes of their own: the stall is armed in the lease holder's process. */
+    private Nemesis remoteLeaseLoss(Clients clients) {
+        return new Nemesis() {
+            @Override
+            public List<String> faults() {
+                return List.of("lease-loss");
+            }
+
+            @Override
+            public Map<String, Object> invoke(String fault, java.util.Random random) {
+                long stallMs = LEASE.toMillis() + 1_500;
+                RemoteNode holder = (RemoteNode) nodes.stream()
+                        .max(java.util.Comparator.comparingLong(Node::leaseEpoch)).orElseThrow();
+                holder.stall(stallMs);
+                for (int waited = 0; !holder.stalled() && waited < 5_000 && run.running.get(); waited += 10) {
+                    run.pause(10);
+                }
+                if (!holder.stalled()) {
+                    holder.unstall();
+                    return Map.of("skipped", "no writer of " + holder.name() + " reached a write of meta/state");
+                }
+                run.pause(LEASE.toMillis() + 200);
+                Node n = nodes.get(random.nextInt(nodes.size()));
+                clients.acquire(n, "standby", run.newProcess(), false);
+                return Map.of("target", "writer", "stalled", holder.name(), "stalled_ms", stallMs, "taken_over_by",
+                        "standby", "process", n.name(), "epoch", n.epoch("standby"));
+            }
+
+            @Override
+            public void teardown() {
+                nodes.forEach(n -> ((RemoteNode) n).unstall());
             }
         };
     }

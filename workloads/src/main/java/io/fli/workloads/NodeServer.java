@@ -1,0 +1,133 @@
+package io.fli.workloads;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fli.backends.CqlConfig;
+import io.fli.backends.MinioBlobStore;
+import io.fli.backends.S3Config;
+import io.fli.backends.ScyllaMetaStore;
+import io.fli.engine.BlobStore;
+import io.fli.engine.Block;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.LogIndex;
+import io.fli.engine.LogQuery;
+import io.fli.engine.MetaStore;
+import io.fli.engine.internal.BrokenEngines;
+import io.fli.faults.CrashPoints;
+import io.fli.faults.LostReplies;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An index process in a JVM of its own, for runs on real servers: it opens its own CQL session and S3 client (its
+ * own retries and breakers), its own {@link LogIndex}, and serves the harness's calls ({@link NodeProtocol}) on a
+ * loopback port, which it prints as its first line. Crash points, lost replies and lease-loss stalls live here, armed
+ * by the harness. It exits when the harness closes its standard input (or dies).
+ *
+ * <p>Arguments: {@code name cqlContactPoint datacenter keyspace s3Endpoint accessKey secretKey bucket leaseMs
+ * gcGraceMs jitterSeed [bug]}.
+ */
+public final class NodeServer {
+    private final InProcessNode node;
+    private final CrashPoints crash = new CrashPoints();
+    private final LostReplies lost = new LostReplies();
+    private final Stall stall = new Stall();
+
+    private NodeServer(String[] a) {
+        CqlConfig cql = CqlConfig.local(0, a[2], a[3]).withContactPoint(a[1]);
+        S3Config s3 = new S3Config(a[4], a[5], a[6], a[7], Duration.ofSeconds(5));
+        long jitter = Long.parseLong(a[10]);
+        MetaStore meta = MetaStore.hooked(MetaStore.hooked(MetaStore.hooked(ScyllaMetaStore.connect(cql, jitter),
+                crash), lost), stall);
+        BlobStore blobs = BlobStore.hooked(BlobStore.hooked(MinioBlobStore.connect(s3, jitter), crash), lost);
+        IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[8])),
+                Duration.ofMillis(Long.parseLong(a[9])));
+        String bug = a.length > 11 ? a[11] : null;
+        this.node = new InProcessNode(a[0], () -> {
+            LogIndex broken = bug == null ? null : BrokenEngines.open(bug, meta, blobs, config);
+            return broken != null ? broken : LogIndex.open(meta, blobs, config);
+        }, new Gate(Run::sleep));
+    }
+
+    public static void main(String[] args) throws Exception {
+        NodeServer server = new NodeServer(args);
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread watchdog = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // the harness keeps standard input open for as long as it wants this process
+                }
+            } catch (java.io.IOException e) {
+                // the harness is gone
+            }
+            Runtime.getRuntime().halt(0);
+        }, "stdin-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        System.out.println("port " + socket.getLocalPort());
+        System.out.flush();
+        while (true) {
+            Socket s = socket.accept();
+            Thread t = new Thread(() -> server.serve(s), "client-" + s.getPort());
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s; BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                StandardCharsets.UTF_8)); BufferedWriter out = new BufferedWriter(new OutputStreamWriter(
+                s.getOutputStream(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                ObjectNode reply;
+                try {
+                    reply = handle(NodeProtocol.JSON.readTree(line));
+                } catch (RuntimeException | Error e) {
+                    reply = NodeProtocol.error(e);
+                }
+                out.write(NodeProtocol.JSON.writeValueAsString(reply));
+                out.write('\n');
+                out.flush();
+            }
+        } catch (java.io.IOException e) {
+            // the harness closed the connection
+        }
+    }
+
+    private ObjectNode handle(JsonNode r) throws java.io.IOException {
+        ObjectNode ok = NodeProtocol.JSON.createObjectNode();
+        String writer = r.path("writer").asText(null);
+        switch (r.path("op").asText()) {
+            case "acquire" -> ok.put("result", node.acquire(writer, r.path("takeOver").asBoolean()));
+            case "epoch" -> ok.put("result", node.epoch(writer));
+            case "leaseEpoch" -> ok.put("result", node.leaseEpoch());
+            case "publish" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.publish(writer,
+                    NodeProtocol.JSON.convertValue(r.get("blocks"), new TypeReference<List<Block>>() { }))));
+            case "gc" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.gc(writer)));
+            case "forget" -> node.forget(writer);
+            case "query" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.query(
+                    NodeProtocol.JSON.treeToValue(r.get("query"), LogQuery.class))));
+            case "head" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.head()));
+            case "health" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.health()));
+            case "restart" -> node.restart();
+            case "dropCaches" -> node.dropCaches();
+            case "crash" -> crash.arm(r.path("store").asText(), r.path("phase").asText());
+            case "lost-reply" -> lost.arm(r.path("store").asText(), r.path("phase").asText());
+            case "stall" -> stall.arm(r.path("ms").asLong(), Run::sleep);
+            case "stalled" -> ok.put("result", stall.stalled());
+            case "unstall" -> stall.disarm();
+            case "hello" -> Thread.currentThread().setName("client-" + r.path("client").asText()); // lease-loss stalls writers
+            default -> throw new IllegalArgumentException("unknown request " + r);
+        }
+        return ok;
+    }
+}
