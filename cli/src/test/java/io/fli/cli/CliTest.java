@@ -102,4 +102,42 @@ class CliTest {
         Run r = fli("check", f.toString());
         assertThat(r.code()).as(r.out()).isZero();
     }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "test --time -5s|--time '-5s' is not a duration like 30s, 500ms, 5m or 24h (it must be positive)",
+            "test --time 0s|--time must be positive, got 0s",
+            "test --time abc|--time 'abc' is not a duration like 30s, 500ms, 5m or 24h",
+            "bench --logs 0|--logs must be at least 1000, got 0",
+            "demo --blocks 0|--blocks must be at least 1, got 0",
+            "bug-zoo --seeds 0|--seeds must be at least 1, got 0",
+            "bug-zoo --bug nosuch|--bug 'nosuch' is not in the zoo",
+            "test --nemesis nosuch|unknown nemesis 'nosuch'"})
+    void aBadOptionGetsOneLineNamingItAndExitTwo(String args, String message) {
+        Run r = fli(args.split(" "));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(message);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void theHelpOfTestAndBugZooNamesEveryBug() {
+        for (String cmd : new String[]{"test", "bug-zoo"}) {
+            Run r = fli(cmd, "--help");
+            for (io.fli.workloads.Bugs.Bug b : io.fli.workloads.Bugs.ZOO) {
+                assertThat(r.out().replaceAll("\\s+", " ")).contains(b.name());
+            }
+        }
+    }
+
+    @Test
+    void aHistoryStartingWithAByteOrderMarkIsRefusedNamingIt() throws Exception {
+        Path f = Files.createTempFile("bom", ".jsonl");
+        Files.write(f, ("\uFEFF{\"format\":\"finalized-log-index-history\",\"version\":1}\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Run r = fli("check", f.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("byte order mark (BOM");
+    }
 }

@@ -156,17 +156,16 @@ class TestRunTest {
     }
 
     /**
-     * Gate evidence: each workload on the local servers with every nemesis — engine faults (crash points, restarts,
-     * corruption, lease loss), process faults (kill, pause) and network faults — each fault taking its turn at least
-     * once; the verdict must be valid.
+     * Gate evidence: each workload on the local servers with every nemesis — engine faults (crash points, lost
+     * replies, restarts, corruption, lease loss, paused processes, forks), process faults (kill, pause) and network
+     * faults — each fault taking its turn at least once, against index processes in JVMs of their own; the verdict
+     * must be valid.
      */
     @ParameterizedTest(name = "{0} with every nemesis on local servers")
     @CsvSource({"ingest-query", "multi-writer", "restart"})
     void aRunWithEveryNemesisOnLocalServersIsValid(String workload) throws Exception {
-        List<String> every = new java.util.ArrayList<>(List.of("crash", "restart", "corrupt", "lease-loss", "kill",
-                "pause"));
-        every.addAll(io.fli.faults.NetworkNemesis.FAULTS);
-        TestRun.Result r = run(workload, every, "local", 45, 3, 800);
+        List<String> every = TestConfig.allFaults("local");
+        TestRun.Result r = run(workload, List.of("all"), "local", 60, 3, 800);
         assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
         assertThat(count(r, "publish", "ok")).isPositive();
         assertThat(count(r, "query", "ok")).isPositive();
@@ -174,5 +173,10 @@ class TestRunTest {
             assertThat(count(r, f, "info")).as("nemesis %s took its turn", f).isPositive();
         }
         assertThat(r.dir().resolve("servers").resolve("cassandra").resolve("logs")).exists();
+        // The index processes were JVMs of their own, and final reads followed the faults.
+        for (int i = 0; i < TestRun.PROCESSES; i++) {
+            assertThat(r.dir().resolve("processes").resolve("p" + i + ".log")).exists();
+        }
+        assertThat(historyHas(r, "\"final\":true")).isTrue();
     }
 }
