@@ -93,15 +93,20 @@ public final class CorruptNemesis implements Nemesis {
         store.write(key, damaged);
         done.put("object", key);
         done.put("offset", at);
+        hold(() -> store.write(key, original));
+        done.put("restored", true);
+        return done;
+    }
+
+    /** Keeps the damage in place for a while (the index must fail closed meanwhile), then undoes it and repairs. */
+    private void hold(Runnable undo) {
         try {
             afterDamage.run();
             sleeper.accept(holdMillis);
         } finally {
-            store.write(key, original);
+            undo.run();
             afterRepair.run();
         }
-        done.put("restored", true);
-        return done;
     }
 
     /**
@@ -127,16 +132,9 @@ public final class CorruptNemesis implements Nemesis {
         }
         done.put("object", key);
         done.put("offset", at);
-        try {
-            afterDamage.run();
-            sleeper.accept(holdMillis);
-        } finally {
-            // Only our damage is undone: a record that moved on since is left as it is.
-            io.fli.engine.CasResult back = meta.compareAndSet(key, rec.version() + 1, rec.epoch(), rec.epoch(),
-                    rec.value());
-            done.put("restored", back instanceof io.fli.engine.CasResult.Applied);
-            afterRepair.run();
-        }
+        // Only our damage is undone: a record that moved on since is left as it is.
+        hold(() -> done.put("restored", meta.compareAndSet(key, rec.version() + 1, rec.epoch(), rec.epoch(),
+                rec.value()) instanceof io.fli.engine.CasResult.Applied));
         return done;
     }
 

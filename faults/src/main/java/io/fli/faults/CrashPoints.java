@@ -3,7 +3,6 @@ package io.fli.faults;
 import io.fli.engine.WriteHook;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Crash points: a {@link WriteHook} for the in-memory stores (or a store wrapper on real ones) that, when armed,
@@ -11,9 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * effect — by throwing {@link WriteHook.SimulatedCrash} out of the writer's call. The writer's process is then gone:
  * the harness retires its client and restarts the writer from the stores.
  */
-public final class CrashPoints implements WriteHook, Nemesis {
-    private final AtomicReference<String> armed = new AtomicReference<>();
-    private final AtomicReference<String> fired = new AtomicReference<>();
+public final class CrashPoints extends ArmedWrite implements Nemesis {
 
     @Override
     public java.util.List<String> faults() {
@@ -28,42 +25,13 @@ public final class CrashPoints implements WriteHook, Nemesis {
     public Map<String, Object> invoke(String fault, Random random) {
         String store = random.nextBoolean() ? "meta" : "blob";
         String phase = random.nextBoolean() ? "before" : "after";
-        armed.set(store + " " + phase);
+        arm(store, phase);
         return Map.of("target", "writer", "at", "next " + store + " write, " + phase + " it reaches the store");
     }
 
-    /** Arms a crash at the next write to {@code store} ({@code meta} or {@code blob}), {@code before} or {@code after} it. */
-    public void arm(String store, String phase) {
-        armed.set(store + " " + phase);
-    }
-
-    private void maybeCrash(WritePoint point, String phase) {
-        String a = armed.get();
-        // compareAndSet compares references: pass the very instance read, after comparing its content.
-        if (a != null && a.equals(point.store() + " " + phase) && armed.compareAndSet(a, null)) {
-            fired.set(phase + " " + point);
-            throw new SimulatedCrash("crash point " + phase + " " + point);
-        }
-    }
-
     @Override
-    public void beforeWrite(WritePoint point) {
-        maybeCrash(point, "before");
-    }
-
-    @Override
-    public void afterWrite(WritePoint point) {
-        maybeCrash(point, "after");
-    }
-
-    /** Where the last armed crash fired, if it did. */
-    public String lastFired() {
-        return fired.get();
-    }
-
-    @Override
-    public void teardown() {
-        armed.set(null);
+    RuntimeException fire(WritePoint point, String phase) {
+        return new SimulatedCrash("crash point " + phase + " " + point);
     }
 
     /** A meta store whose writes pass through this hook (for real stores; the in-memory ones take the hook directly). */
