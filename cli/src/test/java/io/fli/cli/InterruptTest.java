@@ -1,0 +1,69 @@
+package io.fli.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ctrl-C on {@code fli test} loses nothing: the partial history is checked, written and linked as store/latest. */
+class InterruptTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void ctrlCChecksThePartialHistoryWritesResultsAndPointsLatestAtIt() throws Exception {
+        Path store = dir.resolve("store");
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "test", "--backend", "memory",
+                "--time", "10m", "--store", store.toString()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        try {
+            // Wait (generously) until the run is under way: its history has a good number of lines.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline && historyLines(store) < 2_000) {
+                Thread.sleep(200);
+            }
+            assertThat(historyLines(store)).as("the run got going").isGreaterThanOrEqualTo(2_000);
+            // SIGINT to the process this test started, by its PID: what Ctrl-C sends.
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start().waitFor();
+            assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("fli test exits after Ctrl-C").isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).isEqualTo(130);
+        String printed = Files.readString(out, StandardCharsets.UTF_8);
+        assertThat(printed).contains("interrupted: the run was stopped early", "run folder:");
+        assertThat(printed).containsPattern("(VALID|INVALID|UNKNOWN): \\d+ operations");
+        Path latest = store.resolve("latest");
+        assertThat(latest).exists();
+        assertThat(latest.resolve("results.json")).exists();
+        assertThat(latest.resolve("timeline.html")).exists();
+        assertThat(Files.readString(latest.resolve("results.json"))).contains("\"valid\"");
+    }
+
+    private static long historyLines(Path store) throws Exception {
+        Path runs = store.resolve("ingest-query");
+        if (!Files.isDirectory(runs)) {
+            return 0;
+        }
+        try (var ds = Files.list(runs)) {
+            List<Path> all = ds.toList();
+            long n = 0;
+            for (Path r : all) {
+                Path h = r.resolve("history.jsonl");
+                if (Files.exists(h)) {
+                    try (var lines = Files.lines(h)) {
+                        n = Math.max(n, lines.count());
+                    }
+                }
+            }
+            return n;
+        }
+    }
+}
