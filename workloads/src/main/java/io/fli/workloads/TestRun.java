@@ -209,8 +209,8 @@ public final class TestRun {
                     case "restart" -> nemeses.add(faults.restart());
                     case "pause-process" -> nemeses.add(faults.pauseProcess(LEASE.toMillis()));
                     case "fork" -> nemeses.add(faults.fork(source));
-                    case "lease-loss" -> nemeses.add(leaseLoss(ownJvms ? this::holderProcess : () -> inProcess(stall),
-                            clients));
+                    case "lease-loss" -> nemeses.add(faults.leaseLoss(ownJvms ? faults::holderProcess
+                            : () -> faults.inProcess(stall), clients, LEASE.toMillis()));
                     case "corrupt" -> {
                         if (corruptor == null) {
                             throw new IllegalArgumentException("nemesis 'corrupt' damages stored objects directly: it "
@@ -331,102 +331,6 @@ public final class TestRun {
             return broken != null ? broken : LogIndex.open(meta, blobs, config);
         };
         return new InProcessNode("p" + i, open, gate);
-    }
-
-    /** Where a lease-loss stall is armed: the shared stores' hook in one JVM, or the lease holder's own JVM. */
-    private interface StallSite {
-        String where();
-
-        void arm(long ms);
-
-        boolean stalled();
-
-        void disarm();
-    }
-
-    private StallSite inProcess(Stall stall) {
-        return new StallSite() {
-            public String where() {
-                return "any process";
-            }
-
-            public void arm(long ms) {
-                stall.arm(ms, run::pause);
-            }
-
-            public boolean stalled() {
-                return stall.stalled();
-            }
-
-            public void disarm() {
-                stall.disarm();
-            }
-        };
-    }
-
-    /** The lease holder's process (the one whose writer has the highest epoch), in a JVM of its own. */
-    private StallSite holderProcess() {
-        RemoteNode n = (RemoteNode) nodes.stream().max(java.util.Comparator.comparingLong(Node::leaseEpoch))
-                .orElseThrow();
-        return new StallSite() {
-            public String where() {
-                return n.name();
-            }
-
-            public void arm(long ms) {
-                n.stall(ms);
-            }
-
-            public boolean stalled() {
-                return n.stalled();
-            }
-
-            public void disarm() {
-                n.unstall();
-            }
-        };
-    }
-
-    /**
-     * Lease loss: the writer that next reaches a write of meta/state stalls there past its lease; meanwhile a standby
-     * writer in a process of the seed's choice asks for the lease (the other process's writer may get it first).
-     * When the stalled writer wakes, its write must be fenced.
-     */
-    private Nemesis leaseLoss(java.util.function.Supplier<StallSite> sites, Clients clients) {
-        return new Nemesis() {
-            private StallSite site;
-
-            @Override
-            public List<String> faults() {
-                return List.of("lease-loss");
-            }
-
-            @Override
-            public Map<String, Object> invoke(String fault, java.util.Random random) {
-                long stallMs = LEASE.toMillis() + 1_500;
-                site = sites.get();
-                site.arm(stallMs);
-                for (int waited = 0; !site.stalled() && waited < 5_000 && run.running.get(); waited += 10) {
-                    run.pause(10);
-                }
-                if (!site.stalled()) {
-                    site.disarm();
-                    return Map.of("skipped", "no writer of " + site.where() + " reached a write of meta/state");
-                }
-                run.pause(LEASE.toMillis() + 200); // the stalled writer's lease runs out
-                Node n = nodes.get(random.nextInt(nodes.size()));
-                clients.acquire(n, "standby", run.newProcess(), false);
-                return Map.of("target", "writer", "stalled_ms", stallMs, "taken_over_by", "standby", "process",
-                        n.name(), "epoch", n.epoch("standby"));
-            }
-
-            @Override
-            public void teardown() {
-                if (site != null) {
-                    site.disarm();
-                }
-            }
-        };
     }
 
     private void runClients(Clients clients, Faults faults, List<Nemesis> nemeses) {
