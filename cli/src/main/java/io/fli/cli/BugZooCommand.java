@@ -49,17 +49,22 @@ final class BugZooCommand implements Callable<Integer> {
         // The control (the correct engine, every memory fault) depends only on the workload and the seed.
         java.util.Map<String, Boolean> controls = new java.util.HashMap<>();
         Path store = Files.createTempDirectory("fli-bug-zoo");
-        out.println("| bug | breaks | workload / nemesis | flagged (right invariant) | correct engine valid (every nemesis) |");
-        out.println("|---|---|---|---:|---:|");
+        out.println("| bug | breaks | workload / nemesis | flagged (right invariant) | flagged at all | correct engine "
+                + "valid (every nemesis) |");
+        out.println("|---|---|---|---:|---:|---:|");
         boolean ok = true;
         for (Bugs.Bug b : Bugs.ZOO) {
             if (only != null && !only.contains(b.name())) {
                 continue;
             }
             int flagged = 0;
+            int invalid = 0;
             int valid = 0;
             for (long seed = 1; seed <= seeds; seed++) {
                 TestRun.Result bad = TestRun.run(config(b, seed, b.name(), store), new PrintWriter(new StringWriter()));
+                if (bad.check().valid() != Validity.VALID) {
+                    invalid++;
+                }
                 if (bad.check().anomalies().stream().map(Anomaly::invariant).anyMatch(i -> i == b.breaks())) {
                     flagged++;
                     delete(bad.dir()); // kept only when the bug went unnoticed, for inspection
@@ -85,8 +90,9 @@ final class BugZooCommand implements Callable<Integer> {
             if (flagged < seeds || valid < seeds) {
                 out.println("  (run folders of the misses are kept under " + store + ")");
             }
-            out.printf("| %s | %s | %s / %s | %d/%d (%.0f%%) | %d/%d |%n", b.name(), b.breaks().wire(), b.workload(),
-                    String.join(",", b.nemesis()), flagged, seeds, 100.0 * flagged / seeds, valid, seeds);
+            out.printf("| %s | %s | %s / %s | %d/%d (%.0f%%) | %d/%d | %d/%d |%n", b.name(), b.breaks().wire(),
+                    b.workload(), String.join(",", b.nemesis()), flagged, seeds, 100.0 * flagged / seeds, invalid,
+                    seeds, valid, seeds);
             out.flush();
         }
         return ok ? 0 : 1;
