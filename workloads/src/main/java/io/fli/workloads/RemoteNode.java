@@ -50,7 +50,7 @@ final class RemoteNode implements Node {
         this.name = name;
         InetSocketAddress cp = cql.contactPoints().get(0);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 NodeServer.class.getName(), name, cp.getHostString() + ":" + cp.getPort(), cql.localDatacenter(),
                 cql.keyspace(), s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.bucket(),
                 Long.toString(lease.toMillis()), Long.toString(gcGrace.toMillis()), Long.toString(jitterSeed)));
