@@ -84,6 +84,11 @@ public final class NodeServer {
     }
 
     private void serve(Socket s) {
+        try {
+            s.setTcpNoDelay(true); // small request-response exchanges: no Nagle delay on replies
+        } catch (java.io.IOException e) {
+            return;
+        }
         try (s; BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
                 StandardCharsets.UTF_8)); BufferedWriter out = new BufferedWriter(new OutputStreamWriter(
                 s.getOutputStream(), StandardCharsets.UTF_8))) {
