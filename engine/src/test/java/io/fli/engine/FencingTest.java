@@ -107,6 +107,58 @@ class FencingTest {
         assertThatThrownBy(() -> old.publish(chain.subList(6, 8))).isInstanceOf(FencedException.class);
     }
 
+    @Test
+    void aWriterReacquiringFromItsOwnProcessKeepsTheWaitItInheritedFromAnotherProcess() {
+        // Process A holds the lease (and may serve lease reads until it runs out); process B takes it over, so B must
+        // not publish before then — nor may B's next writer object (say, after a crash) that re-acquires from B's own.
+        LogIndex a = LogIndex.open(meta, blobs, config);
+        LogIndex b = LogIndex.open(meta, blobs, config);
+        Writer wa = a.writer("a");
+        wa.acquire();
+        wa.publish(chain.subList(0, 3));
+        b.writer("b").takeOver();
+        Writer again = b.writer("b"); // a fresh writer object in process B, as after a crash
+        again.acquire();
+        assertThatThrownBy(() -> again.publish(chain.subList(3, 6))).isInstanceOf(LeaseHeldException.class)
+                .hasMessageContaining("previous holder may answer queries from its lease");
+        // Meanwhile A still answers from its lease, consistently with what was acknowledged.
+        assertThat(a.head()).isEqualTo(2);
+        clock.advance(Duration.ofSeconds(7)); // A's lease (5 s) and the skew allowance have run out
+        assertThat(again.publish(chain.subList(3, 6)).head()).isEqualTo(5);
+        assertThat(a.head()).isEqualTo(5);
+    }
+
+    @Test
+    void theLeaseHoldersProcessNeverAnswersAnOlderHeadThanAnotherProcessAlreadyReadDuringItsCas() {
+        // The moment A's CAS has applied in the store (before A hears the reply), process B reads the new head; a
+        // query in A after that must not return the older head from A's lease view.
+        LogQuery all = LogQuery.range(null, null, null, null);
+        java.util.concurrent.atomic.AtomicReference<Runnable> duringCas = new java.util.concurrent.atomic.AtomicReference<>();
+        MetaStore hooked = MetaStore.hooked(meta, new WriteHook() {
+            @Override
+            public void afterWrite(WritePoint point) {
+                Runnable r = duringCas.getAndSet(null);
+                if (r != null && point.op().equals("cas")) {
+                    r.run();
+                }
+            }
+        });
+        LogIndex a = LogIndex.open(hooked, blobs, config);
+        LogIndex b = LogIndex.open(meta, blobs, config);
+        Writer w = a.writer("a");
+        w.acquire();
+        w.publish(chain.subList(0, 3));
+        assertThat(a.query(all).head()).isEqualTo(2); // answered from A's lease view
+        Long[] seen = new Long[2];
+        duringCas.set(() -> {
+            seen[0] = b.query(all).head(); // the store already says 5
+            seen[1] = a.query(all).head(); // A must not say 2 any more
+        });
+        w.publish(chain.subList(3, 6));
+        assertThat(seen[0]).isEqualTo(5);
+        assertThat(seen[1]).as("A answered after B had read head 5").isEqualTo(5);
+    }
+
     /** A meta store that counts reads. */
     private static final class CountingMeta implements MetaStore {
         final MetaStore d;
