@@ -21,10 +21,13 @@ import java.time.Duration;
  *                          same order (deterministic simulation, crash matrices)
  * @param clock             the clock for leases and GC ages
  * @param background        where background merges run, or {@code null} for a daemon thread of the index's own
+ * @param random            where writer incarnation ids come from (unique across processes: a secure random source by
+ *                          default; a seeded one makes a simulation replay byte for byte)
  */
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
-                          int casRetries, boolean backgroundMerges, Clock clock, Background background) {
+                          int casRetries, boolean backgroundMerges, Clock clock, Background background,
+                          java.util.random.RandomGenerator random) {
     public IndexConfig {
         require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
         require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
@@ -36,6 +39,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
         require(maxSegmentLogs >= 1 && maxSegmentLogs <= Integer.MAX_VALUE,
                 "maxSegmentLogs must be in [1, 2^31-1], got " + maxSegmentLogs);
         require(casRetries >= 0, "casRetries must be >= 0");
+        require(random != null, "random must not be null");
     }
 
     private static void require(boolean ok, String message) {
@@ -47,52 +51,58 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
     /** 128 OR terms, 1,000,000-block ranges, 100,000 results, 10 s leases, 10 min GC grace, fan-out 8. */
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
-                1L << 30, 8, true, Clock.systemUTC(), null);
+                1L << 30, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom());
     }
 
     public IndexConfig withMaxOrTerms(int v) {
         return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
     }
 
     public IndexConfig withMaxBlockRange(long v) {
         return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
     }
 
     public IndexConfig withMaxResults(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
     }
 
     public IndexConfig withLeaseDuration(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
     }
 
     public IndexConfig withGcGrace(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
     }
 
     public IndexConfig withMergeFanout(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
     }
 
     public IndexConfig withBackgroundMerges(boolean v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, v, clock, background);
+                mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random);
     }
 
     public IndexConfig withClock(Clock v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background, random);
+    }
+
+    /** Writer incarnation ids drawn from {@code v} (a seeded source in a deterministic simulation). */
+    public IndexConfig withRandom(java.util.random.RandomGenerator v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, v);
     }
 
     /** Background merges run on {@code v} (a simulation's scheduler) instead of a thread of the index's own. */
     public IndexConfig withBackground(Background v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random);
     }
 }

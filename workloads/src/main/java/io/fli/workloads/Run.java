@@ -28,6 +28,13 @@ final class Run {
     final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final AtomicInteger nextProcess = new AtomicInteger();
     volatile HistoryWriter history;
+    /** The faults the schedule will inject; a run goes on past its time until each has had its turn. */
+    volatile java.util.List<String> faults = java.util.List.of();
+
+    /** Whether every fault of the schedule has been injected at least once. */
+    boolean everyFaultHadItsTurn() {
+        return faults.stream().allMatch(f -> counts.containsKey("nemesis " + f));
+    }
 
     Run(TestConfig cfg) {
         this.cfg = cfg;

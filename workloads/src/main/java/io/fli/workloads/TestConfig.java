@@ -18,7 +18,8 @@ import java.util.List;
  *                         {@code all} stands for every fault the backend supports ({@link #allFaults})
  * @param backend          {@code memory}, {@code local} (Cassandra + S3Proxy started by the run) or {@code remote}
  *                         (endpoints from the {@code FLI_CQL_*} and {@code FLI_S3_*} environment variables)
- * @param time             how long clients run
+ * @param time             how long clients run; longer (up to three times) until every fault asked for has had its
+ *                         turn
  * @param seed             the seed of the chain, the queries and the fault schedule
  * @param concurrency      client threads (writers + readers)
  * @param batchBlocks      blocks per publish

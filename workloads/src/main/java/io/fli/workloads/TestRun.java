@@ -111,8 +111,10 @@ public final class TestRun {
 
     private IndexConfig indexConfig(SimBackground background) {
         IndexConfig c = harnessConfig(LEASE, GC_GRACE);
-        // A simulation has one logical clock, and merges run on a fiber of its own (see SimBackground).
-        return run.sim == null ? c : c.withClock(run.sim.clock()).withBackground(background);
+        // A simulation has one logical clock, merges run on a fiber of its own (see SimBackground), and writer
+        // incarnation ids come from the seed, so that a replay is the same byte for byte.
+        return run.sim == null ? c : c.withClock(run.sim.clock()).withBackground(background)
+                .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + merges.size()));
     }
 
     /** The stores of index process {@code i}, and how the faults reach them. */
@@ -358,6 +360,7 @@ public final class TestRun {
         nemeses.forEach(n -> n.faults().stream().filter(f -> cfg.nemeses().contains(f)
                 || (f.equals("restart") && cfg.workload().equals("restart"))).forEach(asked::add));
         names.add("nemesis");
+        run.faults = List.copyOf(asked);
         bodies.add(() -> run.guarded(() -> faults.schedule(nemeses, asked)));
         if ("gc-no-grace".equals(cfg.bug())) {
             // The old design's separate GC process, on a token that bypasses the fence.
@@ -373,7 +376,17 @@ public final class TestRun {
             for (int i = 0; i < names.size(); i++) {
                 sim.spawn(names.get(i), bodies.get(i));
             }
-            sim.deadline(cfg.time().toNanos(), () -> run.running.set(false));
+            // The run lasts its time, and longer (up to three times) until every fault has had its turn.
+            long hard = 3 * cfg.time().toNanos();
+            Runnable[] atDeadline = new Runnable[1];
+            atDeadline[0] = () -> {
+                if (run.everyFaultHadItsTurn() || sim.nanos() >= hard) {
+                    run.running.set(false);
+                } else {
+                    sim.deadline(sim.nanos() + 100_000_000L, atDeadline[0]);
+                }
+            };
+            sim.deadline(cfg.time().toNanos(), atDeadline[0]);
             Thread controller = new Thread(() -> {
                 try {
                     sim.run();
@@ -396,9 +409,13 @@ public final class TestRun {
             threads.add(new Thread(bodies.get(i), names.get(i)));
         }
         long deadline = System.nanoTime() + cfg.time().toNanos();
+        long hard = System.nanoTime() + 3 * cfg.time().toNanos();
         threads.forEach(Thread::start);
         long lastPrint = 0;
-        while (System.nanoTime() < deadline && run.running.get()) {
+        // The run lasts its time, and longer (up to three times) until every fault has had its turn: a fault that
+        // takes long on a slow machine (a server restart) must not leave another fault out.
+        while (run.running.get() && (System.nanoTime() < deadline
+                || (!run.everyFaultHadItsTurn() && System.nanoTime() < hard))) {
             Run.sleep(200);
             long now = System.nanoTime();
             if (now - lastPrint > 2_000_000_000L) {

@@ -68,7 +68,11 @@ final class DefaultWriter implements Writer {
     }
 
     private long acquire(boolean force) {
-        String me = id + "#" + UUID.randomUUID();
+        java.util.random.RandomGenerator random = idx.config.random();
+        String me;
+        synchronized (random) { // a seeded source is not thread-safe
+            me = id + "#" + new UUID(random.nextLong(), random.nextLong());
+        }
         boolean lastUnknown = false;
         for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
             Optional<DefaultLogIndex.Snapshot> cur = idx.readState();
