@@ -101,6 +101,7 @@ class ContentionTest {
             AtomicInteger fenced = new AtomicInteger();
             AtomicInteger leaseRefused = new AtomicInteger();
             AtomicInteger unknown = new AtomicInteger();
+            AtomicInteger takeovers = new AtomicInteger();
             List<String> rejected = java.util.Collections.synchronizedList(new ArrayList<>());
             List<long[]> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Future<?>> fs = new ArrayList<>();
@@ -128,11 +129,13 @@ class ContentionTest {
                             acknowledged.add(new long[]{epoch, r.head()});
                         } catch (LeaseHeldException e) {
                             leaseRefused.incrementAndGet();
-                            // Now and then an operator takes the lease over (the holder is fenced at once). Each
-                            // new holder waits out the lease it broke before publishing (lease reads), so
-                            // takeovers much more frequent than a lease would stop all progress — as they would in
-                            // production.
-                            if (rnd.nextDouble() < 0.02) {
+                            // An operator takes the lease over about once per 20 blocks indexed (the holder is
+                            // fenced at once). Tied to progress, not to chance or time: each new holder waits out the
+                            // lease it broke before publishing (lease reads), so takeovers much more frequent than a
+                            // lease would stop all progress — as they would in production — and too few would test
+                            // nothing.
+                            int due = 1 + (int) (next / 20);
+                            if (takeovers.get() < due && takeovers.incrementAndGet() <= due) {
                                 try {
                                     writer.takeOver(); // an operator takeover: the holder is now fenced
                                 } catch (LeaseHeldException | OutcomeUnknownException again) {
@@ -158,8 +161,9 @@ class ContentionTest {
                 f.get();
             }
             pool.shutdown();
-            System.out.printf("racing writers: %d acknowledged publishes, %d fenced, %d lease refusals, %d unknown%n",
-                    acknowledged.size(), fenced.get(), leaseRefused.get(), unknown.get());
+            System.out.printf("racing writers: %d acknowledged publishes, %d takeovers, %d fenced, %d lease refusals, "
+                    + "%d unknown%n", acknowledged.size(), takeovers.get(), fenced.get(), leaseRefused.get(),
+                    unknown.get());
             LogIndex reader = LogIndex.open(meta, blobs, cfg);
             assertThat(reader.head()).isEqualTo(120);
             LogQuery all = LogQuery.range(null, null, null, null);
