@@ -17,10 +17,6 @@ final class BlockSource {
         this.gen = gen;
     }
 
-    ChainGenerator chain() {
-        return gen;
-    }
-
     /** The next batch for a writer that sees {@code head} (null: nothing indexed yet). */
     List<Block> next(Long head, int count) {
         long[] armed = fork.get();

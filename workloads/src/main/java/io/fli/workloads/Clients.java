@@ -8,7 +8,6 @@ import io.fli.engine.Block;
 import io.fli.engine.DegradedException;
 import io.fli.engine.FencedException;
 import io.fli.engine.GcReport;
-import io.fli.engine.Health;
 import io.fli.engine.InvalidBlockException;
 import io.fli.engine.InvalidQueryException;
 import io.fli.engine.LeaseHeldException;
@@ -338,10 +337,5 @@ final class Clients {
         } else {
             n.put(field, value);
         }
-    }
-
-    /** Whether every node is healthy (not failed closed). */
-    static boolean healthy(List<Node> nodes) {
-        return nodes.stream().allMatch(n -> n.health().status() != Health.Status.DEGRADED);
     }
 }

@@ -65,12 +65,9 @@ final class Faults {
             public Map<String, Object> invoke(String fault, Random random) {
                 // Mostly the lease holder's process (the one whose lease must run out for another to take over),
                 // sometimes any process.
-                Node n = nodes.get(random.nextInt(nodes.size()));
-                if (random.nextInt(4) != 0) {
-                    n = nodes.stream().max(java.util.Comparator.comparingLong(Node::leaseEpoch)).orElse(n);
-                }
+                Node any = nodes.get(random.nextInt(nodes.size()));
+                Node paused = random.nextInt(4) != 0 ? holder() : any;
                 long ms = 3 * leaseMillis + 800;
-                Node paused = n;
                 paused.pause();
                 try {
                     run.pause(ms);
@@ -180,8 +177,7 @@ final class Faults {
 
     /** The lease holder's process (the one whose writer has the highest epoch), in a JVM of its own. */
     StallSite holderProcess() {
-        RemoteNode n = (RemoteNode) nodes.stream().max(java.util.Comparator.comparingLong(Node::leaseEpoch))
-                .orElseThrow();
+        RemoteNode n = (RemoteNode) holder();
         return new StallSite() {
             public String where() {
                 return n.name();
@@ -241,6 +237,11 @@ final class Faults {
                 }
             }
         };
+    }
+
+    /** The lease holder's process: the one whose writer holds the highest epoch. */
+    private Node holder() {
+        return nodes.stream().max(java.util.Comparator.comparingLong(Node::leaseEpoch)).orElseThrow();
     }
 
     /** Runs the nemesis: after half an interval, one fault per interval, every fault in turn (seeded shuffles). */

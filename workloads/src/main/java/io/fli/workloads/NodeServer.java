@@ -13,7 +13,6 @@ import io.fli.engine.IndexConfig;
 import io.fli.engine.LogIndex;
 import io.fli.engine.LogQuery;
 import io.fli.engine.MetaStore;
-import io.fli.engine.internal.BrokenEngines;
 import io.fli.faults.CrashPoints;
 import io.fli.faults.LostReplies;
 import java.io.BufferedReader;
@@ -46,16 +45,12 @@ public final class NodeServer {
         CqlConfig cql = CqlConfig.local(0, a[2], a[3]).withContactPoint(a[1]);
         S3Config s3 = new S3Config(a[4], a[5], a[6], a[7], Duration.ofSeconds(5));
         long jitter = Long.parseLong(a[10]);
-        MetaStore meta = MetaStore.hooked(MetaStore.hooked(MetaStore.hooked(ScyllaMetaStore.connect(cql, jitter),
-                crash), lost), stall);
-        BlobStore blobs = BlobStore.hooked(BlobStore.hooked(MinioBlobStore.connect(s3, jitter), crash), lost);
+        MetaStore meta = TestRun.hooks(ScyllaMetaStore.connect(cql, jitter), crash, lost, stall);
+        BlobStore blobs = TestRun.hooks(MinioBlobStore.connect(s3, jitter), crash, lost);
         IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[8])),
                 Duration.ofMillis(Long.parseLong(a[9])));
         String bug = a.length > 11 ? a[11] : null;
-        this.node = new InProcessNode(a[0], () -> {
-            LogIndex broken = bug == null ? null : BrokenEngines.open(bug, meta, blobs, config);
-            return broken != null ? broken : LogIndex.open(meta, blobs, config);
-        }, new Gate(Run::sleep));
+        this.node = new InProcessNode(a[0], () -> TestRun.openIndex(bug, meta, blobs, config), new Gate(Run::sleep));
     }
 
     public static void main(String[] args) throws Exception {

@@ -68,11 +68,6 @@ final class RemoteNode implements Node {
         this.port = Integer.parseInt(line.substring(5).trim());
     }
 
-    /** The process's id, for signals. */
-    long pid() {
-        return process.pid();
-    }
-
     private Connection connection() {
         return connections.computeIfAbsent(Thread.currentThread(), t -> {
             try {

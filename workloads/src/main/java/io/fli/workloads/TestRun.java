@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import io.fli.backends.CqlConfig;
 import io.fli.backends.LocalBackends;
-import io.fli.backends.MinioBlobStore;
 import io.fli.backends.S3Config;
 import io.fli.backends.ScyllaMetaStore;
 import io.fli.checker.CheckResult;
@@ -41,7 +40,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * One Jepsen-style run: several index processes over the same stores, clients (writers and readers in each) and a
@@ -56,9 +54,6 @@ import java.util.function.Supplier;
 public final class TestRun {
     /** What a run produced; {@code interrupted} when it was stopped from outside and its partial history checked. */
     public record Result(Path dir, CheckResult check, boolean interrupted) {
-        public Result(Path dir, CheckResult check) {
-            this(dir, check, false);
-        }
     }
 
     /** Index processes in every run. */
@@ -75,7 +70,8 @@ public final class TestRun {
     private final BlockSource source;
     private final QueryMix mix;
     private final List<Node> nodes = new ArrayList<>();
-    private final List<AutoCloseable> closeLast = new ArrayList<>();
+    /** The harness's own CQL client on real servers (it damages meta/state for the corrupt fault), or null. */
+    private MetaStore rawMetaClient;
     private final List<SimBackground> merges = new ArrayList<>();
 
     private TestRun(TestConfig cfg, PrintWriter progress) {
@@ -109,17 +105,6 @@ public final class TestRun {
                 .withMergeFanout(4);
     }
 
-    private IndexConfig indexConfig(SimBackground background) {
-        IndexConfig c = harnessConfig(LEASE, GC_GRACE);
-        // A simulation has one logical clock, merges run on a fiber of its own (see SimBackground), and writer
-        // incarnation ids come from the seed, so that a replay is the same byte for byte.
-        return run.sim == null ? c : c.withClock(run.sim.clock()).withBackground(background)
-                .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + merges.size()));
-    }
-
-    /** The stores of index process {@code i}, and how the faults reach them. */
-    private record Stores(java.util.function.IntFunction<MetaStore> meta, java.util.function.IntFunction<BlobStore> blobs) {
-    }
 
     private Result go() throws IOException {
         TestConfig cfg = run.cfg;
@@ -143,18 +128,20 @@ public final class TestRun {
         try {
             CorruptNemesis.Corruptor corruptor = null;
             MetaStore rawMeta;
-            Stores stores;
-            if (cfg.backend().equals("memory")) {
+            boolean ownJvms = !cfg.backend().equals("memory");
+            if (!ownJvms) {
                 Sim sim = run.sim;
                 MetaStore base = "cas-read-then-write".equals(cfg.bug())
                         ? BrokenStores.readThenWrite(sim::yieldNow) : new InMemoryMetaStore(WriteHook.NONE);
                 InMemoryBlobStore mem = new InMemoryBlobStore(WriteHook.NONE, sim.clock());
                 rawMeta = base;
                 corruptor = CorruptNemesis.inMemory(mem);
-                MetaStore shared = hooks(base, crash, lost, stall);
-                BlobStore sharedBlobs = BlobStore.hooked(BlobStore.hooked(mem, crash), lost);
                 // Every meta call and blob write is a point where another activity may run.
-                stores = new Stores(i -> Yielding.meta(shared, sim), i -> Yielding.blobs(sharedBlobs, sim));
+                MetaStore shared = Yielding.meta(hooks(base, crash, lost, stall), sim);
+                BlobStore sharedBlobs = Yielding.blobs(hooks(mem, crash, lost), sim);
+                for (int i = 0; i < PROCESSES; i++) {
+                    nodes.add(simulatedNode(i, shared, sharedBlobs));
+                }
             } else {
                 CqlConfig cql;
                 S3Config s3;
@@ -189,21 +176,17 @@ public final class TestRun {
                 }
                 // Each index process is a JVM of its own with its own sessions (and so its own retries and circuit
                 // breakers), with retry jitter drawn from the run's seed and the process.
-                stores = null;
                 Path logs = Files.createDirectories(dir.resolve("processes"));
                 for (int i = 0; i < PROCESSES; i++) {
                     nodes.add(new RemoteNode("p" + i, cql, s3, LEASE, GC_GRACE, jitter(i), cfg.bug(),
                             logs.resolve("p" + i + ".log")));
                 }
-                rawMeta = closing(ScyllaMetaStore.connect(cql));
+                rawMeta = ScyllaMetaStore.connect(cql);
+                rawMetaClient = rawMeta;
                 if (servers != null) {
                     corruptor = CorruptNemesis.s3proxyFiles(servers.s3().dataDir(), s3.bucket());
                 }
             }
-            for (int i = 0; stores != null && i < PROCESSES; i++) {
-                nodes.add(node(i, stores));
-            }
-            boolean ownJvms = stores == null;
             for (String n : cfg.nemeses()) {
                 switch (n) {
                     case "crash" -> nemeses.add(ownJvms ? faults.armedInProcess("crash") : crash);
@@ -266,10 +249,10 @@ public final class TestRun {
             for (Node n : nodes) {
                 n.close();
             }
-            for (AutoCloseable c : closeLast) {
+            if (rawMetaClient != null) {
                 try {
-                    c.close();
-                } catch (Exception e) {
+                    rawMetaClient.close();
+                } catch (RuntimeException e) {
                     // closing a client of a server that is going away
                 }
             }
@@ -306,33 +289,36 @@ public final class TestRun {
         return run.cfg.seed() * 1_000_003 + process;
     }
 
-    private <T extends AutoCloseable> T closing(T c) {
-        synchronized (closeLast) {
-            closeLast.add(c);
-        }
-        return c;
-    }
-
     /** The meta store as the faults reach it: crash points, lost replies, lease-loss stalls. */
-    private static MetaStore hooks(MetaStore base, CrashPoints crash, LostReplies lost, Stall stall) {
+    static MetaStore hooks(MetaStore base, CrashPoints crash, LostReplies lost, Stall stall) {
         return MetaStore.hooked(MetaStore.hooked(MetaStore.hooked(base, crash), lost), stall);
     }
 
-    /** Index process {@code i}: its own stores (gated, so it can be paused), its own index and background work. */
-    private Node node(int i, Stores stores) {
+    /** The blob store as the faults reach it: crash points and lost replies. */
+    static BlobStore hooks(BlobStore base, CrashPoints crash, LostReplies lost) {
+        return BlobStore.hooked(BlobStore.hooked(base, crash), lost);
+    }
+
+    /**
+     * Index process {@code i} of a simulation: the shared stores behind a gate of its own (so it can be paused), its
+     * own index, and its merge work on a fiber of its own. Its clock is the simulation's, and its writer incarnation
+     * ids come from the seed, so that a replay is the same byte for byte.
+     */
+    private Node simulatedNode(int i, MetaStore shared, BlobStore sharedBlobs) {
         Gate gate = new Gate(run::pause);
-        MetaStore meta = gate.meta(stores.meta().apply(i));
-        BlobStore blobs = gate.blobs(stores.blobs().apply(i));
-        SimBackground background = run.sim == null ? null : new SimBackground(run);
-        if (background != null) {
-            merges.add(background);
-        }
-        IndexConfig config = indexConfig(background);
-        Supplier<LogIndex> open = () -> {
-            LogIndex broken = run.cfg.bug() == null ? null : BrokenEngines.open(run.cfg.bug(), meta, blobs, config);
-            return broken != null ? broken : LogIndex.open(meta, blobs, config);
-        };
-        return new InProcessNode("p" + i, open, gate);
+        MetaStore meta = gate.meta(shared);
+        BlobStore blobs = gate.blobs(sharedBlobs);
+        SimBackground background = new SimBackground(run);
+        merges.add(background);
+        IndexConfig config = harnessConfig(LEASE, GC_GRACE).withClock(run.sim.clock()).withBackground(background)
+                .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + i + 1));
+        return new InProcessNode("p" + i, () -> openIndex(run.cfg.bug(), meta, blobs, config), gate);
+    }
+
+    /** The correct engine, or the bug zoo's variant {@code bug} when it is an engine-level one. */
+    static LogIndex openIndex(String bug, MetaStore meta, BlobStore blobs, IndexConfig config) {
+        LogIndex broken = bug == null ? null : BrokenEngines.open(bug, meta, blobs, config);
+        return broken != null ? broken : LogIndex.open(meta, blobs, config);
     }
 
     private void runClients(Clients clients, Faults faults, List<Nemesis> nemeses) {

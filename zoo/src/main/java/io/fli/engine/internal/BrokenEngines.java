@@ -100,11 +100,6 @@ public final class BrokenEngines {
                 }
             }));
 
-    /** The names of the engine-level variants. */
-    public static java.util.Set<String> names() {
-        return VARIANTS.keySet();
-    }
-
     /** An index over the stores with the named variant's broken seam; null for a name that is not engine-level. */
     public static LogIndex open(String variant, MetaStore meta, BlobStore blobs, IndexConfig config) {
         Supplier<Seams> s = VARIANTS.get(variant);
