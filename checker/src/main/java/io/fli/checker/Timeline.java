@@ -66,7 +66,15 @@ public final class Timeline {
             case VALID -> "valid";
             case INVALID -> "INVALID";
             default -> "unknown";
-        }).append(" — ").append(ops.size()).append(" operations</h1>");
+        }).append(" — ").append(ops.size()).append(" operations");
+        long total = Reports.total(r);
+        if (total > 0) {
+            sb.append(", ").append(total).append(total == 1 ? " anomaly" : " anomalies");
+            if (total > r.anomalies().size()) {
+                sb.append(" (the first ").append(r.anomalies().size()).append(" listed)");
+            }
+        }
+        sb.append("</h1>");
         if (!r.anomalies().isEmpty()) {
             sb.append("<ol>");
             for (int i = 0; i < r.anomalies().size(); i++) {
@@ -79,7 +87,6 @@ public final class Timeline {
                 sb.append(esc(a.explanation())).append("</li>");
             }
             sb.append("</ol>");
-            long total = Reports.total(r);
             if (total > r.anomalies().size()) {
                 sb.append("<p>... and ").append(total - r.anomalies().size()).append(" more anomalies (")
                         .append(total).append(" in all; at most ").append(Checker.MAX_ANOMALIES_PER_INVARIANT)
