@@ -159,6 +159,28 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
         });
     }
 
+    /** A ranged GET ({@code Range: bytes=offset-(offset+length-1)}); a range past the end gives no bytes. */
+    @Override
+    public Optional<byte[]> getRange(String key, long offset, int length) {
+        if (length <= 0) {
+            return get(key).map(b -> new byte[0]);
+        }
+        return call("ranged get of " + key, () -> {
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).offset(offset)
+                    .length((long) length).build())) {
+                return Optional.of(in.readAllBytes());
+            } catch (ErrorResponseException e) {
+                if ("NoSuchKey".equals(e.errorResponse().code())) {
+                    return Optional.empty();
+                }
+                if ("InvalidRange".equals(e.errorResponse().code()) || e.response().code() == 416) {
+                    return Optional.of(new byte[0]); // the blob ends before offset
+                }
+                throw e;
+            }
+        });
+    }
+
     @Override
     public void delete(String key) {
         call("delete of " + key, () -> {

@@ -35,6 +35,15 @@ public interface BlobStore extends AutoCloseable {
     /** The blob's bytes; empty when there is no such key. */
     Optional<byte[]> get(String key);
 
+    /**
+     * Bytes {@code [offset, offset + length)} of the blob — fewer when it ends sooner, none when it ends before
+     * {@code offset}; empty when there is no such key. An S3 ranged GET. The default reads the whole blob.
+     */
+    default Optional<byte[]> getRange(String key, long offset, int length) {
+        return get(key).map(b -> java.util.Arrays.copyOfRange(b, (int) Math.min(offset, b.length),
+                (int) Math.min(b.length, offset + length)));
+    }
+
     /** Deletes {@code key}; deleting a missing key is not an error. */
     void delete(String key);
 

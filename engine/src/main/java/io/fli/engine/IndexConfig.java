@@ -27,7 +27,7 @@ import java.time.Duration;
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
                           int casRetries, boolean backgroundMerges, Clock clock, Background background,
-                          java.util.random.RandomGenerator random) {
+                          java.util.random.RandomGenerator random, long cacheBytes) {
     public IndexConfig {
         require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
         require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
@@ -40,6 +40,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
                 "maxSegmentLogs must be in [1, 2^31-1], got " + maxSegmentLogs);
         require(casRetries >= 0, "casRetries must be >= 0");
         require(random != null, "random must not be null");
+        require(cacheBytes >= 0, "cacheBytes must be >= 0, got " + cacheBytes);
     }
 
     private static void require(boolean ok, String message) {
@@ -48,61 +49,76 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
         }
     }
 
-    /** 128 OR terms, 1,000,000-block ranges, 100,000 results, 10 s leases, 10 min GC grace, fan-out 8. */
+    /**
+     * 128 OR terms, 1,000,000-block ranges, 100,000 results, 10 s leases, 10 min GC grace, fan-out 8, segments of at
+     * most 4,194,304 logs (a merge holds fan-out such segments in memory), a 256 MiB cache.
+     */
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
-                1L << 30, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom());
+                1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), 256L << 20);
     }
 
     public IndexConfig withMaxOrTerms(int v) {
         return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
     }
 
     public IndexConfig withMaxBlockRange(long v) {
         return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
     }
 
     public IndexConfig withMaxResults(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
     }
 
     public IndexConfig withLeaseDuration(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
     }
 
     public IndexConfig withGcGrace(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
     }
 
     public IndexConfig withMergeFanout(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
     }
 
     public IndexConfig withBackgroundMerges(boolean v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random);
+                mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random, cacheBytes);
     }
 
     public IndexConfig withClock(Clock v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background, random);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background, random, cacheBytes);
     }
 
     /** Writer incarnation ids drawn from {@code v} (a seeded source in a deterministic simulation). */
     public IndexConfig withRandom(java.util.random.RandomGenerator v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, v);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, v, cacheBytes);
     }
 
     /** Background merges run on {@code v} (a simulation's scheduler) instead of a thread of the index's own. */
     public IndexConfig withBackground(Background v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random, cacheBytes);
+    }
+
+    /** A cache of at most {@code v} bytes of decoded heads, pages and chunks. */
+    public IndexConfig withCacheBytes(long v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, v);
+    }
+
+    /** Merges never produce a segment of more than {@code v} logs. */
+    public IndexConfig withMaxSegmentLogs(long v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, v, casRetries, backgroundMerges, clock, background, random, cacheBytes);
     }
 }

@@ -36,6 +36,9 @@ public interface LogIndex extends AutoCloseable {
     /** Drops all cached blobs (as a restart would); the next reads go to the stores and verify checksums again. */
     void dropCaches();
 
+    /** Cache and read-path counters since the index was opened. */
+    IndexStats stats();
+
     @Override
     default void close() {
     }

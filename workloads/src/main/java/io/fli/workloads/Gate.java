@@ -89,6 +89,12 @@ final class Gate {
             }
 
             @Override
+            public Optional<byte[]> getRange(String key, long offset, int length) {
+                pass();
+                return d.getRange(key, offset, length);
+            }
+
+            @Override
             public void delete(String key) {
                 pass();
                 d.delete(key);

@@ -60,6 +60,11 @@ final class Yielding {
             }
 
             @Override
+            public Optional<byte[]> getRange(String key, long offset, int length) {
+                return d.getRange(key, offset, length);
+            }
+
+            @Override
             public void delete(String key) {
                 around(sim, () -> {
                     d.delete(key);

@@ -59,37 +59,69 @@ public final class BatchEncoder {
         }
     }
 
+    /**
+     * The pack in format 3: the logs in chunks of {@link Pack#CHUNK} (by log id), each a page with a dictionary of
+     * its own, so a query that needs one log fetches and decodes one chunk.
+     */
     private static byte[] pack(long firstLogId, List<Block> blocks, int n, int[] address, int[] topicStart,
                                int[] topic, byte[][] dict) {
-        int dictBytes = 0;
-        for (byte[] d : dict) {
-            dictBytes += d.length + 3;
-        }
-        ByteWriter w = new ByteWriter(dictBytes + n * 24 + 64);
-        w.varLong(firstLogId).varInt(n).varInt(dict.length);
-        for (byte[] d : dict) {
-            w.varLong(d.length + 1L).bytes(d);
-        }
-        long prevBlock = blocks.isEmpty() ? 0 : blocks.get(0).number();
-        w.varLong(prevBlock);
+        long[] blockOf = new long[n];
+        Log[] logOf = new Log[n];
         int i = 0;
         for (Block b : blocks) {
             for (Log l : b.logs()) {
-                w.varLong(b.number() - prevBlock);
-                prevBlock = b.number();
-                w.varInt(l.index()).varInt(l.tx() == null ? 0 : l.tx() + 1).varInt(address[i]);
-                int ts = topicStart[i];
-                int te = topicStart[i + 1];
-                w.varInt(te - ts);
-                for (int k = ts; k < te; k++) {
-                    w.varInt(topic[k]);
+                blockOf[i] = b.number();
+                logOf[i++] = l;
+            }
+        }
+        int chunks = (n + Pack.CHUNK - 1) / Pack.CHUNK;
+        ByteWriter head = new ByteWriter(32 + chunks * 12);
+        head.varLong(firstLogId).varInt(n).varInt(Pack.CHUNK).varInt(chunks);
+        Paged.Body body = new Paged.Body(n * 100 + 64);
+        int[] local = new int[dict.length];
+        java.util.Arrays.fill(local, -1);
+        int[] used = new int[Math.min(dict.length, Pack.CHUNK * 5)];
+        for (int c = 0; c < chunks; c++) {
+            int from = c * Pack.CHUNK;
+            int to = Math.min(n, from + Pack.CHUNK);
+            int d = 0;
+            for (int j = from; j < to; j++) {
+                if (local[address[j]] < 0) {
+                    local[address[j]] = d;
+                    used[d++] = address[j];
+                }
+                for (int k = topicStart[j]; k < topicStart[j + 1]; k++) {
+                    if (local[topic[k]] < 0) {
+                        local[topic[k]] = d;
+                        used[d++] = topic[k];
+                    }
+                }
+            }
+            ByteWriter w = new ByteWriter((to - from) * 110 + d * 70);
+            w.varInt(to - from).varInt(d);
+            for (int k = 0; k < d; k++) {
+                w.varLong(dict[used[k]].length + 1L).bytes(dict[used[k]]);
+            }
+            long prevBlock = blockOf[from];
+            w.varLong(prevBlock);
+            for (int j = from; j < to; j++) {
+                Log l = logOf[j];
+                w.varLong(blockOf[j] - prevBlock);
+                prevBlock = blockOf[j];
+                w.varInt(l.index()).varInt(l.tx() == null ? 0 : l.tx() + 1).varInt(local[address[j]]);
+                w.varInt(topicStart[j + 1] - topicStart[j]);
+                for (int k = topicStart[j]; k < topicStart[j + 1]; k++) {
+                    w.varInt(local[topic[k]]);
                 }
                 writeString(w, l.data());
                 writeString(w, l.txHash());
-                i++;
             }
+            for (int k = 0; k < d; k++) {
+                local[used[k]] = -1;
+            }
+            body.add(w).write(head);
         }
-        return Frame.wrap(Frame.PACK, Pack.VERSION, w);
+        return Paged.frame(Frame.PACK, Pack.VERSION, head, body);
     }
 
     /** {@link ByteWriter#string} without the per-string allocation for ASCII, which hex data always is. */
@@ -141,32 +173,18 @@ public final class BatchEncoder {
             parents[b] = blocks.get(b).parentHash();
             counts[b] = blocks.get(b).logs().size();
         }
-        long dictBytes = 0;
-        for (byte[] v : dict) {
-            dictBytes += v.length + 12;
-        }
-        ByteWriter dir = new ByteWriter((int) Math.min(Integer.MAX_VALUE / 2, blocks.size() * 150L + dictBytes * 2));
-        IndexSegment.writeHeader(dir, 0, blocks.get(0).number(), blocks.get(blocks.size() - 1).number(), firstLogId,
-                n, hashes, parents, counts, new String[]{packKey}, new long[]{firstLogId});
-        ByteWriter region = new ByteWriter(postings.length * 2 + 64);
+        SegmentWriter out = new SegmentWriter(0, blocks.get(0).number(), firstLogId, n, hashes, parents, counts,
+                new String[]{packKey}, new long[]{firstLogId}, postings.length * 2 + 64);
         for (int p = 0; p < positions; p++) {
-            int streams = 0;
-            for (int id = 0; id < d; id++) {
-                streams += count[p * d + id] > 0 ? 1 : 0;
-            }
-            dir.varInt(streams);
+            out.position(p);
             for (int id : order) {
                 int s = p * d + id;
-                int card = count[s];
-                if (card == 0) {
-                    continue;
+                if (count[s] > 0) {
+                    out.entry(hash[id], dict[id], 0, dict[id].length, postings, start[s], count[s]);
                 }
-                int before = region.length();
-                IndexSegment.writePostings(region, postings, start[s], card);
-                IndexSegment.writeEntry(dir, hash[id], dict[id], 0, dict[id].length, card, region.length() - before);
             }
         }
-        return IndexSegment.frame(dir, region);
+        return out.finish();
     }
 
     /** Dictionary ids in directory order: by hash (a primitive sort), ties by value bytes. */

@@ -42,8 +42,23 @@ public final class DefaultLogIndex implements LogIndex {
         this.blobs = blobs;
         this.config = config;
         this.health = new AtomicReference<>(Health.ok(config.clock().millis()));
-        this.cache = Caffeine.newBuilder().maximumWeight(512L << 20)
-                .weigher((String k, Object v) -> v instanceof Weighted w ? w.weight : 1024).build();
+        this.cache = Caffeine.newBuilder().maximumWeight(config.cacheBytes())
+                .weigher((String k, Object v) -> v instanceof Weighted w ? w.weight : 1024).recordStats().build();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong blobReads = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong blobBytesRead = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong stateReads = new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public io.fli.engine.IndexStats stats() {
+        var cs = cache.stats();
+        long weight = cache.policy().eviction().flatMap(e -> {
+            java.util.OptionalLong w = e.weightedSize();
+            return w.isPresent() ? Optional.of(w.getAsLong()) : Optional.empty();
+        }).orElse(0L);
+        return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
+                cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get());
     }
 
     /** A decoded blob with its encoded size, the cache's weight. */
@@ -212,6 +227,7 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** A linearizable read of meta/state; empty before the first lease. Corruption fails closed. */
     Optional<Snapshot> readState() {
+        stateReads.incrementAndGet();
         Optional<MetaRecord> rec = meta.get(StateRecord.KEY);
         if (rec.isEmpty()) {
             return Optional.empty();
@@ -223,38 +239,123 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
-    IndexSegment segment(SegmentRef ref) {
-        IndexSegment s = (IndexSegment) load(ref.key(), true);
-        if (s.firstBlock != ref.firstBlock() || s.lastBlock != ref.lastBlock() || s.firstLogId != ref.firstLogId()
-                || s.logCount != ref.logCount()) {
-            throw new CorruptionException(ref.key() + ": segment covers blocks " + s.firstBlock + ".." + s.lastBlock
-                    + " and " + s.logCount + " logs from id " + s.firstLogId + ", but meta/state lists " + ref);
+    /** The segment {@code ref} names, read lazily (format 2) or whole (format 1), checked against {@code ref}. */
+    SegmentReader segment(SegmentRef ref) {
+        Object o = head(ref.key(), Frame.SEGMENT);
+        if (o instanceof IndexSegment s) {
+            return checked(ref, s, s.firstBlock, s.lastBlock, s.firstLogId, s.logCount);
+        }
+        PagedSegment p = (PagedSegment) o;
+        return checked(ref, p, p.head.firstBlock, p.head.lastBlock, p.head.firstLogId, p.head.logCount);
+    }
+
+    /** The whole decoded segment, for a merge: the cached one this process wrote, else read and decoded whole. */
+    IndexSegment fullSegment(SegmentRef ref) {
+        Weighted w = (Weighted) cache.getIfPresent(ref.key());
+        IndexSegment s;
+        if (w != null && w.value instanceof IndexSegment cached) {
+            s = cached;
+        } else {
+            byte[] bytes = seams.beforeDecode(fetch(ref.key(), 0, -1));
+            s = IndexSegment.decode(bytes, ref.key(), seams.verifyPageChecksums());
+        }
+        return checked(ref, s, s.firstBlock, s.lastBlock, s.firstLogId, s.logCount);
+    }
+
+    private static <T> T checked(SegmentRef ref, T s, long firstBlock, long lastBlock, long firstLogId, long logs) {
+        if (firstBlock != ref.firstBlock() || lastBlock != ref.lastBlock() || firstLogId != ref.firstLogId()
+                || logs != ref.logCount()) {
+            throw new CorruptionException(ref.key() + ": segment covers blocks " + firstBlock + ".." + lastBlock
+                    + " and " + logs + " logs from id " + firstLogId + ", but meta/state lists " + ref);
         }
         return s;
     }
 
-    Pack pack(String key) {
-        return (Pack) load(key, false);
+    /** The pack, or the chunk of a format-3 pack, that holds {@code logId}. */
+    Pack packHolding(String key, long logId) {
+        Object o = head(key, Frame.PACK);
+        if (o instanceof Pack p) {
+            return p;
+        }
+        Pack.Head h = (Pack.Head) o;
+        if (!h.contains(logId)) {
+            return null;
+        }
+        int c = h.chunkOf(logId);
+        return page(key, "c" + c, h.headBytes(), h.chunks()[c], (r, end) -> h.chunk(c, r, key));
     }
 
-    private Object load(String key, boolean segment) {
+    /** {@code length < 0}: the whole blob. Counts every GET. A blob the store does not have is a {@link MissingBlob}. */
+    private byte[] fetch(String key, long offset, int length) {
+        byte[] b = (length < 0 ? blobs.get(key) : blobs.getRange(key, offset, length))
+                .orElseThrow(() -> new MissingBlob(key));
+        blobReads.incrementAndGet();
+        blobBytesRead.addAndGet(b.length);
+        return b;
+    }
+
+    /**
+     * What a query starts from for blob {@code key}: the head of a paged blob (one ranged GET of
+     * {@link Paged#PREFIX} bytes, rarely two), or a whole older-format blob, decoded. Cached.
+     */
+    private Object head(String key, byte kind) {
         Weighted w = (Weighted) cache.getIfPresent(key);
-        if (w == null) {
-            byte[] bytes = blobs.get(key).orElseThrow(() -> new MissingBlob(key));
-            w = decoded(key, bytes, segment);
-            cache.put(key, w);
+        if (w != null) {
+            return w.value;
         }
+        byte[] prefix = fetch(key, 0, Paged.PREFIX);
+        if (Frame.isPaged(prefix)) {
+            int end = Paged.bodyStart(prefix, key);
+            if (end > prefix.length) {
+                byte[] rest = fetch(key, prefix.length, end - prefix.length);
+                byte[] all = java.util.Arrays.copyOf(prefix, prefix.length + rest.length);
+                System.arraycopy(rest, 0, all, prefix.length, rest.length);
+                prefix = all;
+            }
+            prefix = seams.beforeDecode(prefix);
+            if (kind == Frame.SEGMENT) {
+                ByteReader r = Paged.head(prefix, kind, SegmentWriter.VERSION, key);
+                PagedSegment s = new PagedSegment(key, PagedSegment.Head.read(r, end, Long.MAX_VALUE, key), this::page);
+                w = new Weighted(s, s.weight());
+            } else {
+                ByteReader r = Paged.head(prefix, kind, Pack.VERSION, key);
+                w = new Weighted(Pack.Head.read(r, Long.MAX_VALUE, end, key), end * 2 + 256);
+            }
+        } else {
+            byte[] whole = prefix.length < Paged.PREFIX ? prefix : fetch(key, 0, -1);
+            w = decoded(key, seams.beforeDecode(whole), kind == Frame.SEGMENT);
+        }
+        cache.put(key, w);
         return w.value;
     }
 
-    /** Caches a segment this process just wrote, so merging does not read it back. */
+    /** One page of a paged blob: fetched by a ranged GET, verified, decoded, cached. */
+    @SuppressWarnings("unchecked")
+    <T> T page(String key, String part, int bodyStart, Paged.Ref ref, PagedSegment.PageDecoder<T> decoder) {
+        String ck = key + "#" + part;
+        Weighted w = (Weighted) cache.getIfPresent(ck);
+        if (w == null) {
+            byte[] b = fetch(key, bodyStart + ref.offset(), ref.length());
+            T v = decoder.decode(Paged.page(b, 0, ref, seams.verifyPageChecksums(), key), ref.length());
+            w = new Weighted(v, v instanceof Pack p ? p.weight() : b.length * 3 + 256);
+            cache.put(ck, w);
+        }
+        return (T) w.value;
+    }
+
+    /** Caches a segment this process just wrote (whole: merging reads it back), unless it is large. */
     void remember(String key, byte[] bytes, boolean segment) {
-        cache.put(key, decoded(key, bytes, segment));
+        if (bytes.length <= config.cacheBytes() / 16) {
+            cache.put(key, decoded(key, bytes, segment));
+        }
     }
 
     private Weighted decoded(String key, byte[] bytes, boolean segment) {
-        bytes = seams.beforeDecode(bytes);
-        return new Weighted(segment ? IndexSegment.decode(bytes, key) : Pack.decode(bytes, key), bytes.length * 2);
+        if (segment) {
+            return new Weighted(IndexSegment.decode(bytes, key, seams.verifyPageChecksums()), bytes.length * 2 + 256);
+        }
+        Pack p = Pack.decode(bytes, key, seams.verifyPageChecksums());
+        return new Weighted(p, p.weight());
     }
 
     /** The hash indexed at {@code block} under {@code st}, which must cover it. */
@@ -386,7 +487,7 @@ public final class DefaultLogIndex implements LogIndex {
             if (!ref.overlaps(from, to)) {
                 continue;
             }
-            IndexSegment seg;
+            SegmentReader seg;
             try {
                 seg = segment(ref);
             } catch (MissingBlob e) {
@@ -420,14 +521,14 @@ public final class DefaultLogIndex implements LogIndex {
                 long logId = ref.firstLogId() + local;
                 Pack p;
                 try {
-                    p = pack(seg.packKeys[seg.packOf(logId)]);
+                    p = packHolding(seg.packKeyOf(logId), logId);
                 } catch (MissingBlob e) {
                     if (seams.missingBlobIsEmpty()) {
                         continue;
                     }
                     throw e;
                 }
-                if (!p.contains(logId)) {
+                if (p == null || !p.contains(logId)) {
                     throw new CorruptionException(ref.key() + ": log id " + logId + " is not in the pack it names");
                 }
                 long block = p.blockOf(logId);
@@ -447,7 +548,7 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /** Intersects the clauses smallest-estimate first; null when the segment has no match. */
-    private static PeekableIntIterator plan(IndexSegment seg, List<Clause> clauses) {
+    private static PeekableIntIterator plan(SegmentReader seg, List<Clause> clauses) {
         List<Clause> ordered = new ArrayList<>(clauses);
         long[] est = new long[5];
         for (Clause c : ordered) {

@@ -445,7 +445,7 @@ final class DefaultWriter implements Writer {
     private Merge merge(List<SegmentRef> run, long mergeEpoch) {
         List<IndexSegment> parts = new ArrayList<>(run.size());
         for (SegmentRef s : run) {
-            parts.add(idx.segment(s));
+            parts.add(idx.fullSegment(s));
         }
         int tier = run.get(0).tier() + 1;
         byte[] merged = IndexSegment.merge(tier, parts);

@@ -38,22 +38,7 @@ public final class Frame {
 
     /** Verifies the envelope and returns a reader positioned at the payload. */
     public static ByteReader open(byte[] data, byte kind, int maxVersion, String what) {
-        if (data == null || data.length < HEADER) {
-            throw new CorruptionException(what + ": " + (data == null ? 0 : data.length)
-                    + " bytes is shorter than the " + HEADER + "-byte header");
-        }
-        if (data[0] != 'F' || data[1] != 'L' || data[2] != 'I') {
-            throw new CorruptionException(what + ": bad magic, not an fli object");
-        }
-        if (data[3] != kind) {
-            throw new CorruptionException(what + ": kind '" + (char) data[3] + "' where '" + (char) kind
-                    + "' was expected");
-        }
-        int version = data[4] & 0xFF;
-        if (version < 1 || version > maxVersion) {
-            throw new CorruptionException(what + ": format version " + version + " is not supported (this build reads 1.."
-                    + maxVersion + ")");
-        }
+        checkKindAndVersion(data, kind, 1, maxVersion, what);
         ByteReader header = new ByteReader(data, 5, HEADER, what);
         int len = header.i32();
         int crc = header.i32();
@@ -68,6 +53,33 @@ public final class Frame {
                     + ", computed " + Integer.toHexString((int) c.getValue()) + ")");
         }
         return new ByteReader(data, HEADER, data.length, what);
+    }
+
+    /** Checks length, magic, kind and that the format version is in {@code [minVersion, maxVersion]}. */
+    public static void checkKindAndVersion(byte[] data, byte kind, int minVersion, int maxVersion, String what) {
+        if (data == null || data.length < HEADER) {
+            throw new CorruptionException(what + ": " + (data == null ? 0 : data.length)
+                    + " bytes is shorter than the " + HEADER + "-byte header");
+        }
+        if (data[0] != 'F' || data[1] != 'L' || data[2] != 'I') {
+            throw new CorruptionException(what + ": bad magic, not an fli object");
+        }
+        if (data[3] != kind) {
+            throw new CorruptionException(what + ": kind '" + (char) data[3] + "' where '" + (char) kind
+                    + "' was expected");
+        }
+        int version = data[4] & 0xFF;
+        if (version < minVersion || version > maxVersion) {
+            throw new CorruptionException(what + ": format version " + version + " is not supported (this build reads "
+                    + minVersion + ".." + maxVersion + ")");
+        }
+    }
+
+    /** Whether {@code data} starts a paged blob (segment format 2, pack format 3): its header covers only the head. */
+    public static boolean isPaged(byte[] data) {
+        return data != null && data.length >= HEADER && data[0] == 'F' && data[1] == 'L' && data[2] == 'I'
+                && ((data[3] == SEGMENT && version(data) == SegmentWriter.VERSION)
+                || (data[3] == PACK && version(data) == Pack.VERSION));
     }
 
     public static int version(byte[] data) {

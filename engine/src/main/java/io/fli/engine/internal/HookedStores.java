@@ -89,6 +89,11 @@ public final class HookedStores {
             }
 
             @Override
+            public Optional<byte[]> getRange(String key, long offset, int length) {
+                return d.getRange(key, offset, length);
+            }
+
+            @Override
             public void delete(String key) {
                 WriteHook.WritePoint p = new WriteHook.WritePoint("blob", "delete", key);
                 hook.beforeWrite(p);

@@ -44,6 +44,16 @@ public final class InMemoryBlobStore implements BlobStore {
     }
 
     @Override
+    public Optional<byte[]> getRange(String key, long offset, int length) {
+        Stored s = blobs.get(key);
+        if (s == null) {
+            return Optional.empty();
+        }
+        int from = (int) Math.min(offset, s.data.length);
+        return Optional.of(java.util.Arrays.copyOfRange(s.data, from, (int) Math.min(s.data.length, offset + length)));
+    }
+
+    @Override
     public void delete(String key) {
         WriteHook.WritePoint p = new WriteHook.WritePoint("blob", "delete", key);
         try {

@@ -23,7 +23,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * never builds strings or hash maps. Short posting lists are stored inline as delta varints; longer ones as
  * serialized roaring bitmaps that queries map without copying.
  */
-public final class IndexSegment {
+public final class IndexSegment implements SegmentReader {
+    /** Format 1: one framed payload, decoded whole. Format 2 is paged ({@link SegmentWriter}); both are read. */
     static final int VERSION = 1;
     /** Number of stream positions: the address and four topics. */
     public static final int POSITIONS = 5;
@@ -60,6 +61,10 @@ public final class IndexSegment {
         final int[] card;
         final int[] postOff;
         final int[] postLen;
+        /** Format 2: the CRC32C of each bitmap posting list (inline lists are covered by their page's CRC). */
+        final int[] crc;
+        /** The bytes the offsets point into (a directory page's own bytes, or the whole blob). */
+        byte[] bytes;
 
         Dir(int n) {
             this.n = n;
@@ -69,7 +74,61 @@ public final class IndexSegment {
             card = new int[n];
             postOff = new int[n];
             postLen = new int[n];
+            crc = new int[n];
         }
+
+        /** The first {@code n} entries (a page's directory is sized before its entry count is known). */
+        Dir trim(int count) {
+            Dir d = new Dir(count);
+            System.arraycopy(hash, 0, d.hash, 0, count);
+            System.arraycopy(valueOff, 0, d.valueOff, 0, count);
+            System.arraycopy(valueLen, 0, d.valueLen, 0, count);
+            System.arraycopy(card, 0, d.card, 0, count);
+            System.arraycopy(postOff, 0, d.postOff, 0, count);
+            System.arraycopy(postLen, 0, d.postLen, 0, count);
+            System.arraycopy(crc, 0, d.crc, 0, count);
+            d.bytes = bytes;
+            return d;
+        }
+    }
+
+    /**
+     * Reads one format-2 directory page ({@code r} positioned at its start, ending at its end). Inline posting
+     * offsets are positions in {@code r}'s array; bitmap offsets are {@code bodyBase} plus their body offset.
+     */
+    static Dir readDirPage(ByteReader r, int end, int bodyBase, long bodyLength, long logCount, String what) {
+        Dir dir = new Dir(SegmentWriter.ENTRIES_PER_PAGE);
+        byte[] bytes = r.array();
+        dir.bytes = bytes;
+        int e = 0;
+        while (r.position() < end) {
+            if (e == dir.n) {
+                throw new CorruptionException(what + ": a directory page holds more than "
+                        + SegmentWriter.ENTRIES_PER_PAGE + " entries");
+            }
+            dir.hash[e] = r.i32();
+            int len = r.count(1);
+            dir.valueOff[e] = r.position();
+            dir.valueLen[e] = len;
+            r.skip(len);
+            dir.card[e] = r.varInt((int) Math.min(Integer.MAX_VALUE, logCount));
+            if (dir.card[e] <= INLINE_MAX) {
+                dir.postLen[e] = r.count(1);
+                dir.postOff[e] = r.position();
+                r.skip(dir.postLen[e]);
+            } else {
+                Paged.Ref ref = Paged.Ref.read(r, bodyLength);
+                dir.postOff[e] = bodyBase + (int) ref.offset();
+                dir.postLen[e] = ref.length();
+                dir.crc[e] = ref.crc();
+            }
+            if (e > 0 && compare(dir.hash[e - 1], bytes, dir.valueOff[e - 1], dir.valueLen[e - 1], dir.hash[e],
+                    bytes, dir.valueOff[e], len) >= 0) {
+                throw new CorruptionException(what + ": directory page is not sorted at entry " + e);
+            }
+            e++;
+        }
+        return dir.trim(e);
     }
 
     final int tier;
@@ -103,11 +162,22 @@ public final class IndexSegment {
         this.bytes = bytes;
     }
 
+    @Override
+    public String packKeyOf(long logId) {
+        return packKeys[packOf(logId)];
+    }
+
+    @Override
+    public List<String> packKeys() {
+        return Arrays.asList(packKeys);
+    }
+
+    @Override
     public String hashOf(long block) {
         return blockHash[(int) (block - firstBlock)];
     }
 
-    /** The block number with this hash, or -1. */
+    @Override
     public long blockWithHash(String hash) {
         Map<String, Integer> m = byHash;
         if (m == null) {
@@ -121,7 +191,7 @@ public final class IndexSegment {
         return i == null ? -1 : firstBlock + i;
     }
 
-    /** Segment-local id of the first log of {@code block} (for {@code lastBlock + 1}: the log count). */
+    @Override
     public int localStart(long block) {
         return blockStart[(int) (block - firstBlock)];
     }
@@ -147,7 +217,7 @@ public final class IndexSegment {
         return -1;
     }
 
-    /** Sum of the posting-list lengths of {@code terms} at {@code position}: the clause's cardinality estimate. */
+    @Override
     public long estimate(int position, List<Term> terms) {
         long sum = 0;
         for (Term t : terms) {
@@ -159,7 +229,7 @@ public final class IndexSegment {
         return sum;
     }
 
-    /** The union of the posting lists of {@code terms} at {@code position}. */
+    @Override
     public MutableRoaringBitmap union(int position, List<Term> terms) {
         MutableRoaringBitmap out = new MutableRoaringBitmap();
         for (Term t : terms) {
@@ -202,6 +272,8 @@ public final class IndexSegment {
     }
 
     // ---------------------------------------------------------------- writing
+
+    // Format 1 writing is kept only so that compatibility tests can build a format-1 blob; the engine writes format 2.
 
     /** Short lists as delta varints, longer ones as a serialized roaring bitmap. Ids must ascend. */
     static void writePostings(ByteWriter region, int[] ids, int from, int card) {
@@ -285,17 +357,14 @@ public final class IndexSegment {
                 packFirst[pi] = seg.packFirstLogId[i];
             }
         }
-        ByteWriter dir = new ByteWriter(blocks * 80 + 1024);
-        writeHeader(dir, tier, head.firstBlock, parts.get(parts.size() - 1).lastBlock, firstLogId, logs, hashes,
-                parents, counts, packKeys, packFirst);
-        ByteWriter region = new ByteWriter((int) Math.min(Integer.MAX_VALUE / 2, logs * 6 + 64));
+        SegmentWriter out = new SegmentWriter(tier, head.firstBlock, firstLogId, logs, hashes, parents, counts,
+                packKeys, packFirst, (int) Math.min(Integer.MAX_VALUE / 2, logs * 6 + 64));
         int k = parts.size();
         int[] cur = new int[k];
         boolean[] take = new boolean[k];
         int[] inline = new int[INLINE_MAX];
         for (int p = 0; p < POSITIONS; p++) {
-            ByteWriter entries = new ByteWriter(1024);
-            int count = 0;
+            out.position(p);
             Arrays.fill(cur, 0);
             while (true) {
                 int min = -1;
@@ -330,7 +399,6 @@ public final class IndexSegment {
                         card += d.card[cur[s]];
                     }
                 }
-                int before = region.length();
                 if (card <= INLINE_MAX) {
                     int[] n = {0};
                     for (int s = 0; s < k; s++) {
@@ -338,7 +406,7 @@ public final class IndexSegment {
                             parts.get(s).forEachPosting(parts.get(s).dirs[p], cur[s], shift[s], id -> inline[n[0]++] = id);
                         }
                     }
-                    writePostings(region, inline, 0, card);
+                    out.entry(m.hash[me], ms.bytes, m.valueOff[me], m.valueLen[me], inline, 0, card);
                 } else {
                     RoaringBitmapWriter<RoaringBitmap> w = RoaringBitmapWriter.writer().get();
                     for (int s = 0; s < k; s++) {
@@ -346,26 +414,31 @@ public final class IndexSegment {
                             parts.get(s).forEachPosting(parts.get(s).dirs[p], cur[s], shift[s], w::add);
                         }
                     }
-                    writeBitmap(region, w.get());
+                    out.entry(m.hash[me], ms.bytes, m.valueOff[me], m.valueLen[me], w.get());
                 }
-                writeEntry(entries, m.hash[me], ms.bytes, m.valueOff[me], m.valueLen[me], card,
-                        region.length() - before);
-                count++;
                 for (int s = 0; s < k; s++) {
                     if (take[s]) {
                         cur[s]++;
                     }
                 }
             }
-            dir.varInt(count);
-            dir.bytes(entries.toByteArray());
         }
-        return frame(dir, region);
+        return out.finish();
     }
 
     // ---------------------------------------------------------------- reading
 
+    /** Decodes a whole segment blob of either format (every page and bitmap of format 2 checked). */
     public static IndexSegment decode(byte[] bytes, String key) {
+        return decode(bytes, key, true);
+    }
+
+    /** As {@link #decode(byte[], String)}; {@code checkPages} is false only in the bug zoo's no-checksum variant. */
+    static IndexSegment decode(byte[] bytes, String key, boolean checkPages) {
+        if (bytes != null && bytes.length >= Frame.HEADER && bytes[3] == Frame.SEGMENT
+                && Frame.version(bytes) == SegmentWriter.VERSION) {
+            return decodePaged(bytes, key, checkPages);
+        }
         ByteReader r = Frame.open(bytes, Frame.SEGMENT, VERSION, key);
         int dirLen = r.count(1);
         int regionStart = r.position() + dirLen;
@@ -428,6 +501,96 @@ public final class IndexSegment {
         }
         return new IndexSegment(tier, firstBlock, lastBlock, firstLogId, logCount, hashes, parents, starts, packKeys,
                 packFirst, dirs, bytes);
+    }
+
+    /** A whole format-2 blob: every page read and checked, directories joined into one per position. */
+    private static IndexSegment decodePaged(byte[] bytes, String key, boolean checkPages) {
+        int bodyStart = Paged.bodyStart(bytes, key);
+        long bodyLength = bytes.length - (long) bodyStart;
+        PagedSegment.Head h = PagedSegment.Head.read(Paged.head(bytes, Frame.SEGMENT, SegmentWriter.VERSION, key),
+                bodyStart, bodyLength, key);
+        int nb = (int) (h.lastBlock - h.firstBlock + 1);
+        String[] hashes = new String[nb];
+        String[] parents = new String[nb];
+        int[] starts = new int[nb + 1];
+        for (int pg = 0; pg < h.blockPages.length; pg++) {
+            Paged.Ref ref = h.blockPages[pg];
+            ByteReader r = Paged.page(bytes, bodyStart + (int) ref.offset(), ref, checkPages, key);
+            if (starts[pg * h.blocksPerPage] != h.blockPageStart[pg]) {
+                throw new CorruptionException(key + ": block page " + pg + " starts at log " + h.blockPageStart[pg]
+                        + " but the blocks before it hold " + starts[pg * h.blocksPerPage]);
+            }
+            for (int b = pg * h.blocksPerPage; b < Math.min(nb, (pg + 1) * h.blocksPerPage); b++) {
+                hashes[b] = r.string();
+                parents[b] = r.string();
+                starts[b + 1] = starts[b] + r.varInt(Integer.MAX_VALUE);
+            }
+            r.expectEnd();
+        }
+        if (starts[nb] != h.logCount) {
+            throw new CorruptionException(key + ": block table counts " + starts[nb] + " logs, header says "
+                    + h.logCount);
+        }
+        int listed = 0;
+        for (int pg = 0; pg < h.hashPages.length; pg++) {
+            Paged.Ref ref = h.hashPages[pg];
+            int at = bodyStart + (int) ref.offset();
+            ByteReader r = Paged.page(bytes, at, ref, checkPages, key);
+            while (r.position() < at + ref.length()) {
+                int hash = r.i32();
+                int b = r.varInt(nb - 1);
+                if (hash != hash(hashes[b])) {
+                    throw new CorruptionException(key + ": block-hash page " + pg + " lists block " + b
+                            + " under the wrong hash");
+                }
+                listed++;
+            }
+        }
+        if (listed != nb) {
+            throw new CorruptionException(key + ": block-hash pages list " + listed + " of " + nb + " blocks");
+        }
+        Dir[] dirs = new Dir[POSITIONS];
+        for (int p = 0; p < POSITIONS; p++) {
+            Dir all = new Dir(h.entries[p]);
+            int e = 0;
+            for (int pg = 0; pg < h.dirPages[p].length; pg++) {
+                Paged.Ref ref = h.dirPages[p][pg];
+                int at = bodyStart + (int) ref.offset();
+                Dir d = readDirPage(Paged.page(bytes, at, ref, checkPages, key), at + ref.length(), bodyStart,
+                        bodyLength, h.logCount, key);
+                if (e + d.n > all.n) {
+                    throw new CorruptionException(key + ": position " + p + " has more entries than its "
+                            + all.n);
+                }
+                for (int k = 0; k < d.n; k++, e++) {
+                    all.hash[e] = d.hash[k];
+                    all.valueOff[e] = d.valueOff[k];
+                    all.valueLen[e] = d.valueLen[k];
+                    all.card[e] = d.card[k];
+                    all.postOff[e] = d.postOff[k];
+                    all.postLen[e] = d.postLen[k];
+                    all.crc[e] = d.crc[k];
+                    if (d.card[k] > INLINE_MAX && checkPages && Paged.crc(bytes, d.postOff[k], d.postLen[k])
+                            != d.crc[k]) {
+                        throw new CorruptionException(key + ": posting bitmap at " + d.postOff[k]
+                                + " checksum mismatch");
+                    }
+                    if (e > 0 && compare(all.hash[e - 1], bytes, all.valueOff[e - 1], all.valueLen[e - 1],
+                            all.hash[e], bytes, all.valueOff[e], all.valueLen[e]) >= 0) {
+                        throw new CorruptionException(key + ": directory of position " + p
+                                + " is not sorted at entry " + e);
+                    }
+                }
+            }
+            if (e != all.n) {
+                throw new CorruptionException(key + ": position " + p + " lists " + all.n + " entries, its pages "
+                        + e);
+            }
+            all.bytes = bytes;
+            dirs[p] = all;
+        }
+        return new IndexSegment(h.tier, h.firstBlock, h.lastBlock, h.firstLogId, h.logCount, hashes, parents, starts,
+                h.packKeys, h.packFirst, dirs, bytes);
     }
 
     /** Index (into {@link #packKeys}) of the pack holding {@code logId}. */

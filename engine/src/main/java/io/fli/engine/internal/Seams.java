@@ -35,13 +35,18 @@ class Seams {
         return stored;
     }
 
+    /** Whether each page of a paged blob is checked against the CRC its head records. */
+    boolean verifyPageChecksums() {
+        return true;
+    }
+
     /** Whether a query may skip a blob that meta/state names but the store does not have. */
     boolean missingBlobIsEmpty() {
         return false;
     }
 
     /** The hash a returned log reports for its block. */
-    String blockHash(IndexSegment seg, SegmentRef ref, long block) {
+    String blockHash(SegmentReader seg, SegmentRef ref, long block) {
         return seg.hashOf(block);
     }
 
@@ -81,7 +86,7 @@ class Seams {
     }
 
     /** The pack keys GC counts as referenced by one live segment. */
-    List<String> packsReferencedBy(SegmentRef ref, IndexSegment seg) {
-        return Arrays.asList(seg.packKeys);
+    List<String> packsReferencedBy(SegmentRef ref, SegmentReader seg) {
+        return seg.packKeys();
     }
 }

@@ -61,6 +61,11 @@ public final class BrokenEngines {
                 byte[] beforeDecode(byte[] stored) {
                     return resealed(stored);
                 }
+
+                @Override
+                boolean verifyPageChecksums() {
+                    return false;
+                }
             }),
             Map.entry("unknown-as-applied", () -> new Seams() {
                 @Override
@@ -76,7 +81,7 @@ public final class BrokenEngines {
             }),
             Map.entry("block-hash-of-segment-start", () -> new Seams() {
                 @Override
-                String blockHash(IndexSegment seg, SegmentRef ref, long block) {
+                String blockHash(SegmentReader seg, SegmentRef ref, long block) {
                     return seg.hashOf(ref.firstBlock());
                 }
             }),
@@ -88,7 +93,7 @@ public final class BrokenEngines {
             }),
             Map.entry("gc-forgets-merged-packs", () -> new Seams() {
                 @Override
-                List<String> packsReferencedBy(SegmentRef ref, IndexSegment seg) {
+                List<String> packsReferencedBy(SegmentRef ref, SegmentReader seg) {
                     // Only a tier-0 segment's packs are counted: those a merged segment names are "garbage".
                     return ref.tier() == 0 ? super.packsReferencedBy(ref, seg) : List.of();
                 }
@@ -128,8 +133,9 @@ public final class BrokenEngines {
             return data;
         }
         byte[] out = data.clone();
+        int end = Frame.isPaged(out) ? Math.min(out.length, Paged.bodyStart(out, "resealed")) : out.length;
         CRC32C c = new CRC32C();
-        c.update(out, Frame.HEADER, out.length - Frame.HEADER);
+        c.update(out, Frame.HEADER, end - Frame.HEADER);
         int crc = (int) c.getValue();
         out[9] = (byte) (crc >>> 24);
         out[10] = (byte) (crc >>> 16);

@@ -1,0 +1,17 @@
+package io.fli.engine;
+
+/**
+ * Counters of one index instance's read path, for metrics and benchmarks.
+ *
+ * @param cacheWeightBytes  the estimated heap the cache holds now
+ * @param cacheLimitBytes   the configured bound ({@link IndexConfig#cacheBytes()})
+ * @param cacheHits         lookups answered from the cache
+ * @param cacheMisses       lookups that had to read the blob store
+ * @param cacheEvictions    entries evicted to stay within the bound
+ * @param blobReads         GETs sent to the blob store (ranged or whole)
+ * @param blobBytesRead     bytes those GETs returned
+ * @param stateReads        reads of meta/state sent to the meta store by queries
+ */
+public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                         long cacheEvictions, long blobReads, long blobBytesRead, long stateReads) {
+}

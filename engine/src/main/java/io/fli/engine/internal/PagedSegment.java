@@ -1,0 +1,321 @@
+package io.fli.engine.internal;
+
+import io.fli.engine.CorruptionException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * A format-2 segment read page by page: its head (fetched once, cached) says where each block page, block-hash page
+ * and directory page lies; a query fetches only the pages its terms and blocks fall in, and the bitmaps of the
+ * streams it unions. Pages and bitmaps go through the index's bounded cache.
+ */
+final class PagedSegment implements SegmentReader {
+    /** Fetches (or finds cached) one decoded page of this segment. */
+    interface Pages {
+        <T> T page(String blobKey, String part, int bodyStart, Paged.Ref ref, PageDecoder<T> decoder);
+    }
+
+    /** Decodes a verified page; returns the value and the heap bytes it holds (its cache weight). */
+    interface PageDecoder<T> {
+        T decode(ByteReader r, int end);
+    }
+
+    /** The parsed head of a format-2 segment. */
+    static final class Head {
+        int tier;
+        long firstBlock;
+        long lastBlock;
+        long firstLogId;
+        long logCount;
+        String[] packKeys;
+        long[] packFirst;
+        int blocksPerPage;
+        int[] blockPageStart;
+        Paged.Ref[] blockPages;
+        int hashesPerPage;
+        int[] hashFirst;
+        int[] hashLast;
+        Paged.Ref[] hashPages;
+        final int[] entries = new int[IndexSegment.POSITIONS];
+        final int[][] dirFirst = new int[IndexSegment.POSITIONS][];
+        final int[][] dirLast = new int[IndexSegment.POSITIONS][];
+        final Paged.Ref[][] dirPages = new Paged.Ref[IndexSegment.POSITIONS][];
+        int bodyStart;
+        int headBytes;
+
+        static Head read(ByteReader r, int bodyStart, long bodyLength, String key) {
+            Head h = new Head();
+            h.bodyStart = bodyStart;
+            h.headBytes = bodyStart;
+            h.tier = r.varInt(1000);
+            h.firstBlock = r.varLong();
+            h.lastBlock = r.varLong();
+            h.firstLogId = r.varLong();
+            h.logCount = r.varLong();
+            if (h.lastBlock < h.firstBlock || h.lastBlock - h.firstBlock >= Integer.MAX_VALUE
+                    || h.logCount > Integer.MAX_VALUE) {
+                throw new CorruptionException(key + ": impossible segment bounds " + h.firstBlock + ".."
+                        + h.lastBlock + " with " + h.logCount + " logs");
+            }
+            int np = r.count(2);
+            h.packKeys = new String[np];
+            h.packFirst = new long[np];
+            for (int i = 0; i < np; i++) {
+                h.packKeys[i] = r.string();
+                h.packFirst[i] = r.varLong();
+            }
+            if (np == 0) {
+                throw new CorruptionException(key + ": the segment names no pack");
+            }
+            long nb = h.lastBlock - h.firstBlock + 1;
+            h.blocksPerPage = r.varInt(1 << 20);
+            int nbp = r.count(6);
+            if (h.blocksPerPage < 1 || nbp != (nb + h.blocksPerPage - 1) / h.blocksPerPage) {
+                throw new CorruptionException(key + ": " + nbp + " block pages of " + h.blocksPerPage
+                        + " cannot cover " + nb + " blocks");
+            }
+            h.blockPageStart = new int[nbp];
+            h.blockPages = new Paged.Ref[nbp];
+            for (int i = 0; i < nbp; i++) {
+                h.blockPageStart[i] = r.varInt((int) h.logCount);
+                h.blockPages[i] = Paged.Ref.read(r, bodyLength);
+            }
+            h.hashesPerPage = r.varInt(1 << 20);
+            int nhp = r.count(14);
+            if (h.hashesPerPage < 1 || nhp != (nb + h.hashesPerPage - 1) / h.hashesPerPage) {
+                throw new CorruptionException(key + ": " + nhp + " block-hash pages cannot cover " + nb + " blocks");
+            }
+            h.hashFirst = new int[nhp];
+            h.hashLast = new int[nhp];
+            h.hashPages = new Paged.Ref[nhp];
+            for (int i = 0; i < nhp; i++) {
+                h.hashFirst[i] = r.i32();
+                h.hashLast[i] = r.i32();
+                h.hashPages[i] = Paged.Ref.read(r, bodyLength);
+            }
+            for (int p = 0; p < IndexSegment.POSITIONS; p++) {
+                h.entries[p] = r.varInt(Integer.MAX_VALUE);
+                int n = r.count(14);
+                h.dirFirst[p] = new int[n];
+                h.dirLast[p] = new int[n];
+                h.dirPages[p] = new Paged.Ref[n];
+                for (int i = 0; i < n; i++) {
+                    h.dirFirst[p][i] = r.i32();
+                    h.dirLast[p][i] = r.i32();
+                    h.dirPages[p][i] = Paged.Ref.read(r, bodyLength);
+                    if (i > 0 && h.dirFirst[p][i] < h.dirLast[p][i - 1]) {
+                        throw new CorruptionException(key + ": directory pages of position " + p
+                                + " are not in hash order at page " + i);
+                    }
+                }
+            }
+            r.expectEnd();
+            return h;
+        }
+
+        /** The pack index holding {@code logId}. */
+        int packOf(long logId) {
+            int lo = 0;
+            int hi = packFirst.length - 1;
+            while (lo < hi) {
+                int mid = (lo + hi + 1) >>> 1;
+                if (packFirst[mid] <= logId) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            return lo;
+        }
+    }
+
+    /** One decoded block page: hashes, parent hashes, and each block's first log relative to the page. */
+    record BlockPage(String[] hash, String[] parent, int[] start) {
+    }
+
+    /** One decoded block-hash page: (hash of the block hash, block index) in hash order. */
+    record HashPage(int[] hash, int[] block) {
+    }
+
+    final String key;
+    final Head head;
+    private final Pages pages;
+
+    PagedSegment(String key, Head head, Pages pages) {
+        this.key = key;
+        this.head = head;
+        this.pages = pages;
+    }
+
+    /** Heap bytes the head holds (its cache weight). */
+    int weight() {
+        return head.headBytes * 3 + 512;
+    }
+
+    private BlockPage blockPage(int i) {
+        int expected = (int) Math.min(head.blocksPerPage, head.lastBlock - head.firstBlock + 1
+                - (long) i * head.blocksPerPage);
+        return pages.page(key, "b" + i, head.bodyStart, head.blockPages[i], (r, end) -> {
+            String[] h = new String[expected];
+            String[] p = new String[expected];
+            int[] start = new int[expected + 1];
+            for (int b = 0; b < expected; b++) {
+                h[b] = r.string();
+                p[b] = r.string();
+                start[b + 1] = start[b] + r.varInt(Integer.MAX_VALUE);
+            }
+            r.expectEnd();
+            return new BlockPage(h, p, start);
+        });
+    }
+
+    @Override
+    public int localStart(long block) {
+        if (block == head.firstBlock) {
+            return 0;
+        }
+        if (block == head.lastBlock + 1) {
+            return (int) head.logCount;
+        }
+        long i = block - head.firstBlock;
+        int pg = (int) (i / head.blocksPerPage);
+        int within = (int) (i % head.blocksPerPage);
+        return head.blockPageStart[pg] + (within == 0 ? 0 : blockPage(pg).start()[within]);
+    }
+
+    @Override
+    public String hashOf(long block) {
+        long i = block - head.firstBlock;
+        return blockPage((int) (i / head.blocksPerPage)).hash()[(int) (i % head.blocksPerPage)];
+    }
+
+    @Override
+    public long blockWithHash(String hash) {
+        int h = IndexSegment.hash(hash);
+        for (int pg = 0; pg < head.hashPages.length; pg++) {
+            if (head.hashFirst[pg] > h || head.hashLast[pg] < h) {
+                continue;
+            }
+            HashPage page = pages.page(key, "h" + pg, head.bodyStart, head.hashPages[pg], (r, end) -> {
+                int n = (int) Math.min(head.hashesPerPage, head.lastBlock - head.firstBlock + 1);
+                int[] hs = new int[n];
+                int[] bs = new int[n];
+                int k = 0;
+                while (r.position() < end && k < n) {
+                    hs[k] = r.i32();
+                    bs[k] = r.varInt((int) (head.lastBlock - head.firstBlock));
+                    k++;
+                }
+                r.expectEnd();
+                return new HashPage(Arrays.copyOf(hs, k), Arrays.copyOf(bs, k));
+            });
+            for (int k = 0; k < page.hash().length; k++) {
+                if (page.hash()[k] == h && hash.equals(hashOf(head.firstBlock + page.block()[k]))) {
+                    return head.firstBlock + page.block()[k];
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** A directory page of {@code position}, decoded over its own bytes (bitmap offsets are body offsets). */
+    private IndexSegment.Dir dirPage(int position, int pg) {
+        return pages.page(key, "d" + position + "." + pg, head.bodyStart, head.dirPages[position][pg],
+                (r, end) -> IndexSegment.readDirPage(r, end, 0, Long.MAX_VALUE, head.logCount, key));
+    }
+
+    /** Calls {@code f} with the page and entry of {@code t} at {@code position}, if the segment has it. */
+    private <T> T lookup(int position, IndexSegment.Term t, EntryFn<T> f, T absent) {
+        int[] first = head.dirFirst[position];
+        int[] last = head.dirLast[position];
+        // Pages whose hash span holds t.hash: binary search for the first whose last hash is >= t.hash.
+        int lo = 0;
+        int hi = first.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (last[mid] < t.hash()) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (int pg = lo; pg < first.length && first[pg] <= t.hash(); pg++) {
+            IndexSegment.Dir d = dirPage(position, pg);
+            byte[] bytes = pageBytes(d);
+            for (int e = 0; e < d.n; e++) {
+                if (d.hash[e] == t.hash() && Arrays.equals(bytes, d.valueOff[e], d.valueOff[e] + d.valueLen[e],
+                        t.utf8(), 0, t.utf8().length)) {
+                    return f.apply(d, e);
+                }
+            }
+        }
+        return absent;
+    }
+
+    private interface EntryFn<T> {
+        T apply(IndexSegment.Dir d, int e);
+    }
+
+    private static byte[] pageBytes(IndexSegment.Dir d) {
+        return d.bytes;
+    }
+    @Override
+    public long estimate(int position, List<IndexSegment.Term> terms) {
+        long sum = 0;
+        for (IndexSegment.Term t : terms) {
+            sum += lookup(position, t, (d, e) -> (long) d.card[e], 0L);
+        }
+        return sum;
+    }
+
+    @Override
+    public MutableRoaringBitmap union(int position, List<IndexSegment.Term> terms) {
+        MutableRoaringBitmap out = new MutableRoaringBitmap();
+        for (IndexSegment.Term t : terms) {
+            lookup(position, t, (d, e) -> {
+                if (d.card[e] <= IndexSegment.INLINE_MAX) {
+                    ByteReader r = new ByteReader(d.bytes, d.postOff[e], d.postOff[e] + d.postLen[e], key);
+                    int id = 0;
+                    for (int k = 0; k < d.card[e]; k++) {
+                        id += r.varInt(Integer.MAX_VALUE);
+                        out.add(id);
+                    }
+                } else {
+                    Paged.Ref ref = new Paged.Ref(d.postOff[e], d.postLen[e], d.crc[e]);
+                    ImmutableRoaringBitmap bm = pages.page(key, "p" + ref.offset(), head.bodyStart, ref,
+                            (r, end) -> bitmap(r, end, d.card[e]));
+                    out.or(bm);
+                }
+                return Boolean.TRUE;
+            }, Boolean.FALSE);
+        }
+        return out;
+    }
+
+    private ImmutableRoaringBitmap bitmap(ByteReader r, int end, int card) {
+        ImmutableRoaringBitmap bm;
+        try {
+            bm = new ImmutableRoaringBitmap(ByteBuffer.wrap(r.array(), r.position(), end - r.position()).slice());
+        } catch (RuntimeException e) {
+            throw new CorruptionException(key + ": undecodable posting bitmap (" + e + ")");
+        }
+        if (bm.getCardinality() != card || (card > 0 && bm.last() >= head.logCount)) {
+            throw new CorruptionException(key + ": a posting bitmap holds " + bm.getCardinality()
+                    + " ids where the directory says " + card);
+        }
+        return bm;
+    }
+
+    @Override
+    public String packKeyOf(long logId) {
+        return head.packKeys[head.packOf(logId)];
+    }
+
+    @Override
+    public List<String> packKeys() {
+        return Arrays.asList(head.packKeys);
+    }
+}

@@ -1,0 +1,31 @@
+package io.fli.engine.internal;
+
+import java.util.List;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * What a query needs of an index segment. {@link IndexSegment} answers from a whole decoded blob (format 1, and
+ * segments this process holds for merging); {@link PagedSegment} answers from the pages it fetches (format 2).
+ */
+interface SegmentReader {
+    /** Segment-local id of the first log of {@code block} (for {@code lastBlock + 1}: the log count). */
+    int localStart(long block);
+
+    /** The hash of {@code block}, which the segment covers. */
+    String hashOf(long block);
+
+    /** The block number with this hash, or -1. */
+    long blockWithHash(String hash);
+
+    /** Sum of the posting-list lengths of {@code terms} at {@code position}: the clause's cardinality estimate. */
+    long estimate(int position, List<IndexSegment.Term> terms);
+
+    /** The union of the posting lists of {@code terms} at {@code position}. */
+    MutableRoaringBitmap union(int position, List<IndexSegment.Term> terms);
+
+    /** The key of the pack that holds {@code logId}. */
+    String packKeyOf(long logId);
+
+    /** Every pack key the segment names. */
+    List<String> packKeys();
+}

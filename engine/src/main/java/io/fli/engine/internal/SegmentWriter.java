@@ -1,0 +1,168 @@
+package io.fli.engine.internal;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Writes an index segment in the paged layout (format 2, see {@link Paged}):
+ *
+ * <pre>
+ * head:  tier, firstBlock, lastBlock, firstLogId, logCount
+ *        pack table: (key, first log id)*
+ *        block pages: blocks per page, (local start of the page's first block, ref)*
+ *        hash pages:  entries per page, (first hash, last hash, ref)*      block hash -> block, sorted by hash
+ *        per position 0..4: entries, (first hash, last hash, ref)*          the stream directory's pages
+ * body:  block page = (hash, parent hash, log count)*
+ *        hash page  = (i32 hash of the block hash, block index)*
+ *        dir page   = (i32 hash, value, card, inline postings | ref of a roaring bitmap)*
+ *        bitmaps
+ * </pre>
+ *
+ * Entries must be added position by position, each position sorted by (hash, value bytes). A query reads the head,
+ * then the directory page(s) whose hash span holds a term, then the postings; nothing else.
+ */
+public final class SegmentWriter {
+    static final int VERSION = 2;
+    static final int BLOCKS_PER_PAGE = 256;
+    static final int HASHES_PER_PAGE = 512;
+    static final int ENTRIES_PER_PAGE = 128;
+
+    /** A directory page as listed in the head. */
+    record PageInfo(int firstHash, int lastHash, Paged.Ref ref) {
+    }
+
+    private final ByteWriter head = new ByteWriter(4096);
+    private final Paged.Body body;
+    private final List<List<PageInfo>> dirPages = new ArrayList<>();
+    private final int[] entries = new int[IndexSegment.POSITIONS];
+    private int position = -1;
+    private ByteWriter page;
+    private int pageCount;
+    private int pageFirstHash;
+    private int pageLastHash;
+
+    SegmentWriter(int tier, long firstBlock, long firstLogId, long logCount, String[] hashes, String[] parents,
+                  int[] counts, String[] packKeys, long[] packFirst, int bodyCapacity) {
+        body = new Paged.Body(bodyCapacity);
+        head.varInt(tier).varLong(firstBlock).varLong(firstBlock + hashes.length - 1).varLong(firstLogId)
+                .varLong(logCount);
+        head.varInt(packKeys.length);
+        for (int i = 0; i < packKeys.length; i++) {
+            head.string(packKeys[i]).varLong(packFirst[i]);
+        }
+        // Block pages.
+        int nb = hashes.length;
+        int pages = (nb + BLOCKS_PER_PAGE - 1) / BLOCKS_PER_PAGE;
+        head.varInt(BLOCKS_PER_PAGE).varInt(pages);
+        int start = 0;
+        for (int pg = 0; pg < pages; pg++) {
+            ByteWriter w = new ByteWriter(BLOCKS_PER_PAGE * 140);
+            int pageStart = start;
+            for (int b = pg * BLOCKS_PER_PAGE; b < Math.min(nb, (pg + 1) * BLOCKS_PER_PAGE); b++) {
+                w.string(hashes[b]).string(parents[b]).varInt(counts[b]);
+                start += counts[b];
+            }
+            head.varInt(pageStart);
+            body.add(w).write(head);
+        }
+        // Block-hash pages: (hash, block index) sorted.
+        long[] keyed = new long[nb];
+        for (int b = 0; b < nb; b++) {
+            keyed[b] = ((long) IndexSegment.hash(hashes[b]) << 32) | b;
+        }
+        java.util.Arrays.sort(keyed);
+        int hp = (nb + HASHES_PER_PAGE - 1) / HASHES_PER_PAGE;
+        head.varInt(HASHES_PER_PAGE).varInt(hp);
+        for (int pg = 0; pg < hp; pg++) {
+            int from = pg * HASHES_PER_PAGE;
+            int to = Math.min(nb, from + HASHES_PER_PAGE);
+            ByteWriter w = new ByteWriter((to - from) * 8);
+            for (int i = from; i < to; i++) {
+                w.i32((int) (keyed[i] >> 32)).varInt((int) keyed[i]);
+            }
+            head.i32((int) (keyed[from] >> 32)).i32((int) (keyed[to - 1] >> 32));
+            body.add(w).write(head);
+        }
+    }
+
+    /** Starts the next stream position (0 = address, 1..4 = topics); positions come in order. */
+    void position(int p) {
+        if (p != position + 1) {
+            throw new IllegalStateException("position " + p + " after " + position);
+        }
+        flushPage();
+        position = p;
+        dirPages.add(new ArrayList<>());
+    }
+
+    private ByteWriter entryStart(int hash, byte[] value, int off, int len, int card) {
+        if (page == null) {
+            page = new ByteWriter(ENTRIES_PER_PAGE * 64);
+            pageFirstHash = hash;
+        }
+        pageLastHash = hash;
+        entries[position]++;
+        pageCount++;
+        return page.i32(hash).varInt(len).bytes(value, off, len).varInt(card);
+    }
+
+    private void entryEnd() {
+        if (pageCount == ENTRIES_PER_PAGE) {
+            flushPage();
+        }
+    }
+
+    /** A stream with {@code card} ascending ids {@code ids[from..]}: inline when short, else a roaring bitmap. */
+    void entry(int hash, byte[] value, int off, int len, int[] ids, int from, int card) {
+        if (card > IndexSegment.INLINE_MAX) {
+            RoaringBitmap bm = new RoaringBitmap();
+            bm.addN(ids, from, card);
+            entry(hash, value, off, len, bm);
+            return;
+        }
+        ByteWriter w = entryStart(hash, value, off, len, card);
+        ByteWriter inline = new ByteWriter(card * 3);
+        int prev = 0;
+        for (int k = from; k < from + card; k++) {
+            inline.varInt(ids[k] - prev);
+            prev = ids[k];
+        }
+        w.varInt(inline.length()).bytes(inline.toByteArray());
+        entryEnd();
+    }
+
+    /** A stream whose postings are {@code bm} (more than {@link IndexSegment#INLINE_MAX} ids). */
+    void entry(int hash, byte[] value, int off, int len, RoaringBitmap bm) {
+        ByteWriter w = entryStart(hash, value, off, len, bm.getCardinality());
+        bm.runOptimize();
+        byte[] ser = new byte[bm.serializedSizeInBytes()];
+        bm.serialize(ByteBuffer.wrap(ser));
+        body.add(ser, 0, ser.length).write(w);
+        entryEnd();
+    }
+
+    private void flushPage() {
+        if (page != null) {
+            dirPages.get(position).add(new PageInfo(pageFirstHash, pageLastHash, body.add(page)));
+            page = null;
+            pageCount = 0;
+        }
+    }
+
+    byte[] finish() {
+        flushPage();
+        while (dirPages.size() < IndexSegment.POSITIONS) {
+            position(dirPages.size());
+        }
+        for (int p = 0; p < IndexSegment.POSITIONS; p++) {
+            head.varInt(entries[p]).varInt(dirPages.get(p).size());
+            for (PageInfo pi : dirPages.get(p)) {
+                head.i32(pi.firstHash()).i32(pi.lastHash());
+                pi.ref().write(head);
+            }
+        }
+        return Paged.frame(Frame.SEGMENT, VERSION, head, body);
+    }
+}
