@@ -50,6 +50,7 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
     private final String keyspace;
     private final Resilience resilience;
     private final PreparedStatement select;
+    private final PreparedStatement selectCommitted;
     private final PreparedStatement insert;
     private final PreparedStatement update;
 
@@ -61,6 +62,10 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
         this.select = session.prepare(SimpleStatement.newInstance(
                 "SELECT version, epoch, value FROM " + keyspace + ".meta WHERE key = ?")
                 .setConsistencyLevel(ConsistencyLevel.SERIAL));
+        // The LWTs below commit at QUORUM before they return, so a QUORUM read sees every one that completed.
+        this.selectCommitted = session.prepare(SimpleStatement.newInstance(
+                "SELECT version, epoch, value FROM " + keyspace + ".meta WHERE key = ?")
+                .setConsistencyLevel(ConsistencyLevel.QUORUM));
         this.insert = session.prepare(SimpleStatement.newInstance(
                 "INSERT INTO " + keyspace + ".meta (key, version, epoch, value) VALUES (?, 1, ?, ?) IF NOT EXISTS")
                 .setConsistencyLevel(ConsistencyLevel.QUORUM).setSerialConsistencyLevel(ConsistencyLevel.SERIAL));
@@ -156,6 +161,19 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
         try {
             return resilience.idempotent("read of " + key, () -> {
                 Row r = session.execute(select.bind(key)).one();
+                return Optional.ofNullable(r == null ? null : record(key, r));
+            });
+        } catch (DriverException e) {
+            throw new BackendException("cql read of " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A QUORUM read: sees every LWT that returned (their commit is written at QUORUM first); no Paxos round. */
+    @Override
+    public Optional<MetaRecord> getCommitted(String key) {
+        try {
+            return resilience.idempotent("committed read of " + key, () -> {
+                Row r = session.execute(selectCommitted.bind(key)).one();
                 return Optional.ofNullable(r == null ? null : record(key, r));
             });
         } catch (DriverException e) {

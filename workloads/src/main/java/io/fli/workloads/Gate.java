@@ -55,6 +55,12 @@ final class Gate {
             }
 
             @Override
+            public Optional<MetaRecord> getCommitted(String key) {
+                pass();
+                return d.getCommitted(key);
+            }
+
+            @Override
             public CasResult putIfAbsent(String key, long epoch, byte[] value) {
                 pass();
                 return d.putIfAbsent(key, epoch, value);

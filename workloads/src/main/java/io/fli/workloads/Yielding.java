@@ -35,6 +35,11 @@ final class Yielding {
             }
 
             @Override
+            public Optional<MetaRecord> getCommitted(String key) {
+                return around(sim, () -> d.getCommitted(key));
+            }
+
+            @Override
             public CasResult putIfAbsent(String key, long epoch, byte[] value) {
                 return around(sim, () -> d.putIfAbsent(key, epoch, value));
             }

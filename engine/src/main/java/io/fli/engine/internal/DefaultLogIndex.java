@@ -218,7 +218,7 @@ public final class DefaultLogIndex implements LogIndex {
         if (v != null && config.clock().millis() < v.validUntil()) {
             return Optional.of(v.snapshot());
         }
-        Optional<Snapshot> s = readState();
+        Optional<Snapshot> s = readState(false);
         if (v != null) {
             leaseView.compareAndSet(v, null);
         }
@@ -227,8 +227,17 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** A linearizable read of meta/state; empty before the first lease. Corruption fails closed. */
     Optional<Snapshot> readState() {
+        return readState(true);
+    }
+
+    /**
+     * meta/state as a query needs it ({@code settle} false): every publish that completed before the read started
+     * is in it ({@link MetaStore#getCommitted}, a QUORUM read in CQL). Writers and outcome resolution settle
+     * in-flight CASes with a linearizable {@link MetaStore#get} ({@code settle} true, a SERIAL read).
+     */
+    Optional<Snapshot> readState(boolean settle) {
         stateReads.incrementAndGet();
-        Optional<MetaRecord> rec = meta.get(StateRecord.KEY);
+        Optional<MetaRecord> rec = settle ? meta.get(StateRecord.KEY) : meta.getCommitted(StateRecord.KEY);
         if (rec.isEmpty()) {
             return Optional.empty();
         }

@@ -32,6 +32,11 @@ public final class HookedStores {
             }
 
             @Override
+            public Optional<MetaRecord> getCommitted(String key) {
+                return d.getCommitted(key);
+            }
+
+            @Override
             public CasResult putIfAbsent(String key, long epoch, byte[] value) {
                 return conditional(hook, new WriteHook.WritePoint("meta", "putIfAbsent", key),
                         () -> d.putIfAbsent(key, epoch, value));

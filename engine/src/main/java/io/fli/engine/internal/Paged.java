@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
  */
 public final class Paged {
     /** How many leading bytes a reader fetches first: the frame header and, for almost every blob, the whole head. */
-    public static final int PREFIX = 64 * 1024;
+    public static final int PREFIX = 16 * 1024;
 
     private Paged() {
     }
