@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "fli", mixinStandardHelpOptions = true, version = "fli 0.1.0",
         description = "A finalized log index and the Jepsen-style harness that proves it safe.",
         subcommands = {CheckCommand.class, DemoCommand.class, BenchCommand.class, BenchCheckerCommand.class,
-                BackendsCommand.class, BenchBackendsCommand.class, TestCommand.class, BugZooCommand.class,
+                BackendsCommand.class, BenchBackendsCommand.class, TestCommand.class, BugZooCommand.class, SloCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -81,6 +81,7 @@ public final class BatchEncoder {
         int[] local = new int[dict.length];
         java.util.Arrays.fill(local, -1);
         int[] used = new int[Math.min(dict.length, Pack.CHUNK * 5)];
+        ByteWriter w = new ByteWriter(Pack.CHUNK * 120);
         for (int c = 0; c < chunks; c++) {
             int from = c * Pack.CHUNK;
             int to = Math.min(n, from + Pack.CHUNK);
@@ -97,7 +98,7 @@ public final class BatchEncoder {
                     }
                 }
             }
-            ByteWriter w = new ByteWriter((to - from) * 110 + d * 70);
+            w.reset();
             w.varInt(to - from).varInt(d);
             for (int k = 0; k < d; k++) {
                 w.varLong(dict[used[k]].length + 1L).bytes(dict[used[k]]);

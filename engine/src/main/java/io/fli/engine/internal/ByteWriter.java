@@ -101,6 +101,21 @@ public final class ByteWriter {
         return at + len;
     }
 
+    /** Appends what {@code other} holds. */
+    public ByteWriter bytes(ByteWriter other) {
+        return bytes(other.buf, 0, other.len);
+    }
+
+    /** Forgets what was written, keeping the buffer. */
+    public void reset() {
+        len = 0;
+    }
+
+    /** The backing array (valid up to {@link #length()}), for checksums over what was written. */
+    byte[] buffer() {
+        return buf;
+    }
+
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, len);
     }

@@ -44,14 +44,13 @@ public final class Paged {
         }
 
         public Ref add(ByteWriter page) {
-            byte[] b = page.toByteArray();
-            return add(b, 0, b.length);
+            return add(page.buffer(), 0, page.length());
         }
 
         public Ref add(byte[] b, int off, int len) {
-            long at = w.length();
+            int at = w.length();
             w.bytes(b, off, len);
-            return new Ref(at, len, crc(b, off, len));
+            return new Ref(at, len, crc(w.buffer(), at, len));
         }
 
         public int length() {

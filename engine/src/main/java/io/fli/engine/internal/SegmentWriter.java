@@ -100,6 +100,8 @@ public final class SegmentWriter {
     private ByteWriter entryStart(int hash, byte[] value, int off, int len, int card) {
         if (page == null) {
             page = new ByteWriter(ENTRIES_PER_PAGE * 64);
+        }
+        if (pageCount == 0) {
             pageFirstHash = hash;
         }
         pageLastHash = hash;
@@ -123,14 +125,23 @@ public final class SegmentWriter {
             return;
         }
         ByteWriter w = entryStart(hash, value, off, len, card);
-        ByteWriter inline = new ByteWriter(card * 3);
+        int bytes = 0;
         int prev = 0;
         for (int k = from; k < from + card; k++) {
-            inline.varInt(ids[k] - prev);
+            bytes += varIntSize(ids[k] - prev);
             prev = ids[k];
         }
-        w.varInt(inline.length()).bytes(inline.toByteArray());
+        w.varInt(bytes);
+        prev = 0;
+        for (int k = from; k < from + card; k++) {
+            w.varInt(ids[k] - prev);
+            prev = ids[k];
+        }
         entryEnd();
+    }
+
+    private static int varIntSize(int v) {
+        return v < 0 ? 10 : v < (1 << 7) ? 1 : v < (1 << 14) ? 2 : v < (1 << 21) ? 3 : v < (1 << 28) ? 4 : 5;
     }
 
     /** A stream whose postings are {@code bm} (more than {@link IndexSegment#INLINE_MAX} ids). */
@@ -144,9 +155,9 @@ public final class SegmentWriter {
     }
 
     private void flushPage() {
-        if (page != null) {
+        if (pageCount > 0) {
             dirPages.get(position).add(new PageInfo(pageFirstHash, pageLastHash, body.add(page)));
-            page = null;
+            page.reset();
             pageCount = 0;
         }
     }

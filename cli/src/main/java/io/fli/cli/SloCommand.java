@@ -1,0 +1,482 @@
+package io.fli.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fli.backends.CqlConfig;
+import io.fli.backends.LocalBackends;
+import io.fli.backends.MinioBlobStore;
+import io.fli.backends.S3Config;
+import io.fli.backends.ScyllaMetaStore;
+import io.fli.engine.BlobStore;
+import io.fli.engine.Block;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.LogIndex;
+import io.fli.engine.LogQuery;
+import io.fli.engine.MetaStore;
+import io.fli.engine.Writer;
+import io.fli.workloads.ChainGenerator;
+import io.fli.workloads.QueryMix;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The SLO suite: builds (or extends) a production-shape index, then measures every target of {@code slo.json} with
+ * ingest running — from the lease holder and from a second process, warm and cold — and prints each figure next to
+ * its target and margin. Exit 0 only when every figure meets its target with the margin.
+ */
+@Command(name = "slo", mixinStandardHelpOptions = true,
+        description = "Run the SLO suite: build a production-shape index (Zipf addresses and topics), measure query "
+                + "p50/p95/p99 per class from the lease holder and from a second process (warm and cold) while ingest "
+                + "runs, ingest rate, cold start and warm-up; compare with slo.json. Exit 0 only if every figure "
+                + "meets its target with the stated margin.")
+final class SloCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--backend", description = "memory, local (starts Cassandra and S3Proxy) or remote "
+            + "(FLI_CQL_* / FLI_S3_*) (default: ${DEFAULT-VALUE}).")
+    String backend = "local";
+
+    @Option(names = "--logs", description = "Logs in the index before measuring (default: ${DEFAULT-VALUE}).")
+    long logs = 1_000_000;
+
+    @Option(names = "--slo", description = "The targets (default: slo.json of the fli checkout).")
+    Path sloFile;
+
+    @Option(names = "--queries", description = "Measured warm queries per class and process (default: ${DEFAULT-VALUE}).")
+    int queries = 1_000;
+
+    @Option(names = "--cold-queries", description = "Measured cold queries (caches dropped before each) per class and "
+            + "process (default: ${DEFAULT-VALUE}).")
+    int coldQueries = 50;
+
+    @Option(names = "--ingest-rate", description = "Logs/s ingested while queries are measured (default: ${DEFAULT-VALUE}).")
+    long ingestRate = 20_000;
+
+    @Option(names = "--batch-blocks", description = "Blocks per publish (default: ${DEFAULT-VALUE}).")
+    int batchBlocks = 1_000;
+
+    @Option(names = "--seed", description = "Seed of data and queries (default: ${DEFAULT-VALUE}).")
+    long seed = 7;
+
+    @Option(names = "--out", description = "Where results.json and the HDR histograms go (default: store/slo/<time>).")
+    Path out;
+
+    private PrintWriter w;
+
+    /** The query classes of slo.json and the workload kind each measures. */
+    static final Map<String, QueryMix.Kind> CLASSES = new LinkedHashMap<>();
+
+    static {
+        CLASSES.put("selective-address", QueryMix.Kind.SELECTIVE_ADDRESS);
+        CLASSES.put("address-and-topic0", QueryMix.Kind.ADDRESS_AND_TOPIC);
+        CLASSES.put("topic-only", QueryMix.Kind.TOPIC_ONLY);
+        CLASSES.put("or-4", QueryMix.Kind.ADDRESS_OR4);
+        CLASSES.put("or-256", QueryMix.Kind.BROAD_OR);
+        CLASSES.put("wide-range", QueryMix.Kind.WIDE_RANGE);
+        CLASSES.put("block-hash", QueryMix.Kind.BLOCK_HASH);
+    }
+
+    /** One compared figure. */
+    record Figure(String name, double measured, double target, boolean lowerIsBetter, String unit) {
+        boolean passes(double margin) {
+            return lowerIsBetter ? measured <= target * (1 - margin) : measured >= target * (1 + margin);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        w = spec.commandLine().getOut();
+        Inputs.atLeast(spec, "--logs", logs, 1_000);
+        Inputs.atLeast(spec, "--queries", queries, 10);
+        Inputs.atLeast(spec, "--cold-queries", coldQueries, 1);
+        Inputs.atLeast(spec, "--batch-blocks", batchBlocks, 1);
+        Inputs.atLeast(spec, "--ingest-rate", ingestRate, 0);
+        if (!List.of("memory", "local", "remote").contains(backend)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--backend must be memory, local or remote, got '" + backend + "'");
+        }
+        Path sloPath = sloFile != null ? sloFile : Path.of(System.getProperty("fli.home", "."), "slo.json");
+        if (!Files.isRegularFile(sloPath)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--slo: no SLO file at " + sloPath.toAbsolutePath());
+        }
+        JsonNode slo = new ObjectMapper().readTree(sloPath.toFile());
+        double margin = slo.path("margin").asDouble(0.2);
+        Path dir = out != null ? out : Path.of("store", "slo",
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")));
+        Files.createDirectories(dir);
+
+        ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(seed)
+                .withCardinality(1_000_000, 20_000, 2_000_000));
+        IndexConfig config = IndexConfig.defaults().withMaxOrTerms(256).withMaxResults(1_000_000)
+                .withMaxBlockRange(Long.MAX_VALUE / 4);
+        w.printf("fli slo: backend %s, %,d logs, seed %d, margin %.0f%%, %d cores, max heap %,d MB%n", backend, logs,
+                seed, margin * 100, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+        w.flush();
+
+        LocalBackends local = null;
+        List<AutoCloseable> closing = new ArrayList<>();
+        try {
+            Stores first;
+            java.util.function.Supplier<Stores> another;
+            if (backend.equals("memory")) {
+                Stores s = new Stores(MetaStore.inMemory(), BlobStore.inMemory());
+                first = s;
+                another = () -> s;
+            } else {
+                CqlConfig cql;
+                S3Config s3;
+                if (backend.equals("local")) {
+                    local = new LocalBackends(Files.createTempDirectory("fli-slo")).start();
+                    cql = local.cql("slo");
+                    s3 = local.s3("slo");
+                } else {
+                    cql = CqlConfig.fromEnvironment(System.getenv());
+                    s3 = S3Config.fromEnvironment(System.getenv());
+                }
+                CqlConfig c = cql;
+                S3Config b = s3;
+                another = () -> {
+                    ScyllaMetaStore m = ScyllaMetaStore.connect(c);
+                    MinioBlobStore bl = MinioBlobStore.connect(b);
+                    closing.add(m);
+                    closing.add(bl);
+                    return new Stores(m, bl);
+                };
+                first = another.get();
+            }
+            return run(slo, margin, dir, gen, config, first, another);
+        } finally {
+            for (AutoCloseable c : closing) {
+                c.close();
+            }
+            if (local != null) {
+                local.close();
+            }
+        }
+    }
+
+    record Stores(MetaStore meta, BlobStore blobs) {
+    }
+
+    private int run(JsonNode slo, double margin, Path dir, ChainGenerator gen, IndexConfig config, Stores first,
+                    java.util.function.Supplier<Stores> another) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode results = json.createObjectNode();
+        List<Figure> figures = new ArrayList<>();
+        LogIndex holder = LogIndex.open(first.meta(), first.blobs(), config);
+        Writer writer = holder.writer("slo-holder");
+        writer.acquire();
+        Long head = holder.head();
+        long next = head == null ? 0 : head + 1;
+        long have = 0;
+        // Build (or extend) the index to --logs, generation on its own thread, publishes on this one.
+        java.util.concurrent.ScheduledExecutorService renewals = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor();
+        renewals.scheduleAtFixedRate(() -> {
+            try {
+                writer.renew();
+            } catch (RuntimeException e) {
+                // a failed renewal shows up as a failed publish below
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        long already = countLogs(gen, next);
+        long startBlock = next;
+        long t0 = System.nanoTime();
+        long ingested = 0;
+        long blocks = 0;
+        if (already < logs) {
+            BlockingQueue<List<Block>> q = new ArrayBlockingQueue<>(4);
+            long target = logs - already;
+            long from = next;
+            Thread producer = new Thread(() -> {
+                long n = from;
+                long made = 0;
+                try {
+                    while (made < target) {
+                        List<Block> batch = gen.blocks(n, batchBlocks);
+                        n += batch.size();
+                        for (Block b : batch) {
+                            made += b.logs().size();
+                        }
+                        q.put(batch);
+                    }
+                    q.put(List.of());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "slo-generator");
+            producer.setDaemon(true);
+            producer.start();
+            long lastReport = System.nanoTime();
+            while (true) {
+                List<Block> batch = q.take();
+                if (batch.isEmpty()) {
+                    break;
+                }
+                writer.publish(batch);
+                blocks += batch.size();
+                for (Block b : batch) {
+                    ingested += b.logs().size();
+                }
+                next = batch.get(batch.size() - 1).number() + 1;
+                if (System.nanoTime() - lastReport > 10_000_000_000L) {
+                    lastReport = System.nanoTime();
+                    w.printf("  ingest: %,d logs, %,.0f logs/s%n", already + ingested,
+                            ingested / ((System.nanoTime() - t0) / 1e9));
+                    w.flush();
+                }
+            }
+        }
+        double ingestS = (System.nanoTime() - t0) / 1e9;
+        writer.compact();
+        have = already + ingested;
+        long headBlock = next - 1;
+        if (ingested > 0) {
+            w.printf("ingest: %,d logs in %,d blocks in %.1f s: %,.0f logs/s, %,.0f blocks/s (blocks %,d..%,d)%n",
+                    ingested, blocks, ingestS, ingested / ingestS, blocks / ingestS, startBlock, headBlock);
+            figures.add(new Figure("ingest logs/s", ingested / ingestS, slo.path("ingest").path("logs_per_s")
+                    .asDouble(), false, "logs/s"));
+            figures.add(new Figure("ingest blocks/s", blocks / ingestS, slo.path("ingest").path("blocks_per_s")
+                    .asDouble(), false, "blocks/s"));
+        } else {
+            w.printf("ingest: the index already holds %,d logs (blocks 0..%,d): reused, ingest rate not measured%n",
+                    have, headBlock);
+        }
+        results.put("logs", have).put("head", headBlock);
+        storage(first.blobs(), have, headBlock + 1, results);
+
+        // Cold start of a second process: open -> first answered query.
+        QueryMix mix = new QueryMix(gen, 256, 10_000);
+        SplittableRandom r = new SplittableRandom(seed * 17 + 3);
+        long c0 = System.nanoTime();
+        Stores second = another.get();
+        LogIndex other = LogIndex.open(second.meta(), second.blobs(), config);
+        other.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, r, 0, headBlock));
+        double coldStartMs = (System.nanoTime() - c0) / 1e6;
+        w.printf("cold start (open -> first answer, second process): %.0f ms%n", coldStartMs);
+        figures.add(new Figure("cold start ms", coldStartMs, slo.path("cold_start_ms").path("target").asDouble(),
+                true, "ms"));
+
+        // Ingest keeps running while queries are measured.
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong live = new AtomicLong(headBlock);
+        AtomicLong ingestErrors = new AtomicLong();
+        long nextBlock = next;
+        Thread ingest = new Thread(() -> {
+            long n = nextBlock;
+            while (!stop.get()) {
+                long s = System.nanoTime();
+                List<Block> batch = gen.blocks(n, Math.max(1, batchBlocks / 10));
+                try {
+                    writer.publish(batch);
+                    n += batch.size();
+                    live.set(n - 1);
+                } catch (RuntimeException e) {
+                    ingestErrors.incrementAndGet();
+                }
+                long logsIn = batch.stream().mapToLong(b -> b.logs().size()).sum();
+                long pace = ingestRate == 0 ? 1_000_000_000L : (long) (logsIn * 1e9 / ingestRate);
+                long sleep = pace - (System.nanoTime() - s);
+                if (sleep > 0) {
+                    try {
+                        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }, "slo-ingest");
+        ingest.setDaemon(true);
+        if (ingestRate > 0) {
+            ingest.start();
+        }
+        long total = 0;
+        long errors = 0;
+        w.println();
+        w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | mean results |");
+        w.println("|---|---|---:|---:|---:|---:|---:|---:|");
+        ObjectNode qres = results.putObject("queries");
+        for (String who : List.of("lease-holder", "other-process")) {
+            LogIndex idx = who.equals("lease-holder") ? holder : other;
+            for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
+                Histogram warm = new Histogram(3);
+                Histogram cold = new Histogram(3);
+                long results0 = 0;
+                SplittableRandom qr = new SplittableRandom(seed * 1_000 + c.getKey().hashCode());
+                for (int i = 0; i < Math.min(200, queries) + queries; i++) {
+                    LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
+                    long a = System.nanoTime();
+                    try {
+                        int n = idx.query(q).logs().size();
+                        if (i >= Math.min(200, queries)) {
+                            warm.recordValue(System.nanoTime() - a);
+                            results0 += n;
+                        }
+                    } catch (RuntimeException e) {
+                        errors++;
+                    }
+                    total++;
+                }
+                for (int i = 0; i < coldQueries; i++) {
+                    LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
+                    idx.dropCaches();
+                    long a = System.nanoTime();
+                    try {
+                        idx.query(q);
+                        cold.recordValue(System.nanoTime() - a);
+                    } catch (RuntimeException e) {
+                        errors++;
+                    }
+                    total++;
+                }
+                w.printf("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f |%n", who, c.getKey(), ms(warm, 50),
+                        ms(warm, 95), ms(warm, 99), ms(cold, 50), ms(cold, 99), results0 / (double) queries);
+                w.flush();
+                JsonNode t = slo.path("queries").path(c.getKey());
+                for (String p : List.of("p50", "p95", "p99")) {
+                    double pct = Double.parseDouble(p.substring(1));
+                    figures.add(new Figure(who + " " + c.getKey() + " " + p, ms(warm, pct), t.path(p + "_ms")
+                            .asDouble(), true, "ms"));
+                }
+                ObjectNode o = qres.putObject(who + "/" + c.getKey());
+                o.put("warm_p50_ms", ms(warm, 50)).put("warm_p95_ms", ms(warm, 95)).put("warm_p99_ms", ms(warm, 99))
+                        .put("cold_p50_ms", ms(cold, 50)).put("cold_p99_ms", ms(cold, 99))
+                        .put("mean_results", results0 / (double) queries);
+                hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
+                hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
+            }
+        }
+
+        // Warm-up: a restarted process, until the p99 of a window of selective queries is within target again.
+        double target99 = slo.path("queries").path("selective-address").path("p99_ms").asDouble();
+        long u0 = System.nanoTime();
+        Stores third = another.get();
+        LogIndex restarted = LogIndex.open(third.meta(), third.blobs(), config);
+        double warmUpS = Double.NaN;
+        SplittableRandom ur = new SplittableRandom(seed + 99);
+        for (int window = 0; window < 100 && System.nanoTime() - u0 < 120_000_000_000L; window++) {
+            Histogram h = new Histogram(3);
+            for (int i = 0; i < 200; i++) {
+                long a = System.nanoTime();
+                try {
+                    restarted.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, ur, 0, live.get()));
+                } catch (RuntimeException e) {
+                    errors++;
+                }
+                total++;
+                h.recordValue(System.nanoTime() - a);
+            }
+            if (ms(h, 99) <= target99) {
+                warmUpS = (System.nanoTime() - u0) / 1e9;
+                break;
+            }
+        }
+        stop.set(true);
+        ingest.join(60_000);
+        renewals.shutdownNow();
+        w.printf("%nwarm-up after restart (selective p99 back within %.0f ms, windows of 200): %s%n", target99,
+                Double.isNaN(warmUpS) ? "not within 120 s" : String.format("%.2f s", warmUpS));
+        figures.add(new Figure("warm-up s", Double.isNaN(warmUpS) ? Double.MAX_VALUE : warmUpS,
+                slo.path("warm_up_s").path("target").asDouble(), true, "s"));
+        double errorRatio = errors / (double) Math.max(1, total);
+        w.printf("query errors: %d of %,d (%.4f%%); ingest errors while measuring: %d; blocks ingested while "
+                + "measuring: %,d%n", errors, total, errorRatio * 100, ingestErrors.get(), live.get() - headBlock);
+        figures.add(new Figure("query error ratio", errorRatio, slo.path("error_budget").path("query_error_ratio")
+                .asDouble(), true, "ratio"));
+        var st = other.stats();
+        w.printf("second process cache: %,d of %,d bytes, %,d hits, %,d misses, %,d evictions, %,d blob GETs "
+                        + "(%,d bytes), %,d state reads%n", st.cacheWeightBytes(), st.cacheLimitBytes(),
+                st.cacheHits(), st.cacheMisses(), st.cacheEvictions(), st.blobReads(), st.blobBytesRead(),
+                st.stateReads());
+
+        // The verdict.
+        w.println();
+        w.println("| figure | measured | target | must be | margin | verdict |");
+        w.println("|---|---:|---:|---:|---:|---|");
+        boolean all = true;
+        com.fasterxml.jackson.databind.node.ArrayNode fs = results.putArray("figures");
+        for (Figure f : figures) {
+            boolean ok = f.passes(margin);
+            all &= ok;
+            double limit = f.lowerIsBetter() ? f.target() * (1 - margin) : f.target() * (1 + margin);
+            double m = f.lowerIsBetter() ? 1 - f.measured() / f.target() : f.measured() / f.target() - 1;
+            w.printf("| %s | %s | %s | %s %s | %+.0f%% | %s |%n", f.name(), num(f.measured()), num(f.target()),
+                    f.lowerIsBetter() ? "<=" : ">=", num(limit), m * 100, ok ? "pass" : "FAIL");
+            fs.addObject().put("name", f.name()).put("measured", f.measured()).put("target", f.target())
+                    .put("unit", f.unit()).put("pass", ok);
+        }
+        results.put("pass", all).put("margin", margin);
+        json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("results.json").toFile(), results);
+        w.printf("%n%s: %d figures, %d within target with the %.0f%% margin; results in %s%n", all ? "PASS" : "FAIL",
+                figures.size(), figures.stream().filter(f -> f.passes(margin)).count(), margin * 100, dir);
+        w.flush();
+        holder.close();
+        other.close();
+        restarted.close();
+        return all ? 0 : 1;
+    }
+
+    private static String num(double v) {
+        return v >= 1000 ? String.format("%,.0f", v) : v >= 1 ? String.format("%.2f", v) : String.format("%.4f", v);
+    }
+
+    /** Logs in blocks {@code 0..next-1} of the generated chain (0 when starting afresh). */
+    private static long countLogs(ChainGenerator gen, long next) {
+        long n = 0;
+        for (long b = 0; b < next; b++) {
+            n += gen.block(b).logs().size();
+        }
+        return n;
+    }
+
+    /** Stored bytes per object kind, per log and per block: the capacity model's input. */
+    private void storage(BlobStore blobs, long logs, long blocks, ObjectNode results) {
+        ObjectNode s = results.putObject("storage");
+        for (String prefix : List.of("packs/", "index/")) {
+            long bytes = 0;
+            long count = 0;
+            for (BlobStore.BlobInfo b : blobs.list(prefix)) {
+                bytes += b.size();
+                count++;
+            }
+            w.printf("storage %-7s %,d objects, %,d bytes: %.1f bytes per log, %.0f bytes per block%n", prefix, count,
+                    bytes, bytes / (double) logs, bytes / (double) blocks);
+            s.putObject(prefix).put("objects", count).put("bytes", bytes).put("bytes_per_log", bytes / (double) logs)
+                    .put("bytes_per_block", bytes / (double) blocks);
+        }
+        w.flush();
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1e6;
+    }
+
+    private static void hgrm(Path file, Histogram h) throws java.io.IOException {
+        try (PrintStream p = new PrintStream(Files.newOutputStream(file))) {
+            h.outputPercentileDistribution(p, 1_000_000.0);
+        }
+    }
+}
