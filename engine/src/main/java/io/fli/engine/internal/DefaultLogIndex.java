@@ -29,7 +29,7 @@ public final class DefaultLogIndex implements LogIndex {
     final BlobStore blobs;
     final IndexConfig config;
     private final AtomicReference<Health> health;
-    private final Cache<String, Object> cache;
+    private final Cache<Object, Object> cache;
 
     public DefaultLogIndex(MetaStore meta, BlobStore blobs, IndexConfig config) {
         this(meta, blobs, config, Seams.CORRECT);
@@ -43,7 +43,7 @@ public final class DefaultLogIndex implements LogIndex {
         this.config = config;
         this.health = new AtomicReference<>(Health.ok(config.clock().millis()));
         this.cache = Caffeine.newBuilder().maximumWeight(config.cacheBytes())
-                .weigher((String k, Object v) -> v instanceof Weighted w ? w.weight : 1024).recordStats().build();
+                .weigher((Object k, Object v) -> v instanceof Weighted w ? w.weight : 1024).recordStats().build();
     }
 
     private final java.util.concurrent.atomic.AtomicLong blobReads = new java.util.concurrent.atomic.AtomicLong();
@@ -291,7 +291,7 @@ public final class DefaultLogIndex implements LogIndex {
             return null;
         }
         int c = h.chunkOf(logId);
-        return page(key, "c" + c, h.headBytes(), h.chunks()[c], (r, end) -> h.chunk(c, r, key));
+        return page(key, "c", h.headBytes(), h.chunks()[c], (r, end) -> h.chunk(c, r, key));
     }
 
     /** {@code length < 0}: the whole blob. Counts every GET. A blob the store does not have is a {@link MissingBlob}. */
@@ -338,10 +338,14 @@ public final class DefaultLogIndex implements LogIndex {
         return w.value;
     }
 
+    /** A page's cache key: the blob's key (its hash is cached by the JVM) and the page's name, no string built. */
+    record PageKey(String blob, String part, long at) {
+    }
+
     /** One page of a paged blob: fetched by a ranged GET, verified, decoded, cached. */
     @SuppressWarnings("unchecked")
     <T> T page(String key, String part, int bodyStart, Paged.Ref ref, PagedSegment.PageDecoder<T> decoder) {
-        String ck = key + "#" + part;
+        PageKey ck = new PageKey(key, part, ref.offset());
         Weighted w = (Weighted) cache.getIfPresent(ck);
         if (w == null) {
             byte[] b = fetch(key, bodyStart + ref.offset(), ref.length());
@@ -492,6 +496,7 @@ public final class DefaultLogIndex implements LogIndex {
             }
         }
         List<MatchedLog> out = new ArrayList<>();
+        Pack lastPack = null; // consecutive matches mostly share a chunk
         for (SegmentRef ref : st.segments()) {
             if (!ref.overlaps(from, to)) {
                 continue;
@@ -528,9 +533,12 @@ public final class DefaultLogIndex implements LogIndex {
                     break;
                 }
                 long logId = ref.firstLogId() + local;
-                Pack p;
+                Pack p = lastPack;
                 try {
-                    p = packHolding(seg.packKeyOf(logId), logId);
+                    if (p == null || !p.contains(logId)) {
+                        p = packHolding(seg.packKeyOf(logId), logId);
+                        lastPack = p;
+                    }
                 } catch (MissingBlob e) {
                     if (seams.missingBlobIsEmpty()) {
                         continue;
