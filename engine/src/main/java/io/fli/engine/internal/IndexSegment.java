@@ -595,11 +595,16 @@ public final class IndexSegment implements SegmentReader {
 
     /** Index (into {@link #packKeys}) of the pack holding {@code logId}. */
     public int packOf(long logId) {
+        return packOf(packFirstLogId, logId);
+    }
+
+    /** The last index whose first log id is at or below {@code logId} (first ids ascend). */
+    static int packOf(long[] packFirst, long logId) {
         int lo = 0;
-        int hi = packFirstLogId.length - 1;
+        int hi = packFirst.length - 1;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (packFirstLogId[mid] <= logId) {
+            if (packFirst[mid] <= logId) {
                 lo = mid;
             } else {
                 hi = mid - 1;

@@ -43,13 +43,11 @@ final class PagedSegment implements SegmentReader {
         final int[][] dirFirst = new int[IndexSegment.POSITIONS][];
         final int[][] dirLast = new int[IndexSegment.POSITIONS][];
         final Paged.Ref[][] dirPages = new Paged.Ref[IndexSegment.POSITIONS][];
-        int bodyStart;
-        int headBytes;
+        int bodyStart; // also the head's size in bytes, frame header included
 
         static Head read(ByteReader r, int bodyStart, long bodyLength, String key) {
             Head h = new Head();
             h.bodyStart = bodyStart;
-            h.headBytes = bodyStart;
             h.tier = r.varInt(1000);
             h.firstBlock = r.varLong();
             h.lastBlock = r.varLong();
@@ -118,17 +116,7 @@ final class PagedSegment implements SegmentReader {
 
         /** The pack index holding {@code logId}. */
         int packOf(long logId) {
-            int lo = 0;
-            int hi = packFirst.length - 1;
-            while (lo < hi) {
-                int mid = (lo + hi + 1) >>> 1;
-                if (packFirst[mid] <= logId) {
-                    lo = mid;
-                } else {
-                    hi = mid - 1;
-                }
-            }
-            return lo;
+            return IndexSegment.packOf(packFirst, logId);
         }
     }
 
@@ -152,7 +140,7 @@ final class PagedSegment implements SegmentReader {
 
     /** Heap bytes the head holds (its cache weight). */
     int weight() {
-        return head.headBytes * 3 + 512;
+        return head.bodyStart * 3 + 512;
     }
 
     private BlockPage blockPage(int i) {
