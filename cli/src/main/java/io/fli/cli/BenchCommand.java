@@ -65,6 +65,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-sqlite", description = "Skip the SQLite baseline.")
     boolean noSqlite;
 
+    @Option(names = "--cache-mb", description = "The index's blob cache in MiB (default: a quarter of the heap, "
+            + "the engine's default).")
+    Long cacheMb;
+
     private PrintWriter out;
 
     /** One query class and its figures. */
@@ -80,6 +84,9 @@ final class BenchCommand implements Callable<Integer> {
         Inputs.atLeast(spec, "--queries", queries, 1);
         Inputs.atLeast(spec, "--warmup", warmup, 0);
         Inputs.atLeast(spec, "--addresses", addresses, 1);
+        if (cacheMb != null) {
+            Inputs.atLeast(spec, "--cache-mb", cacheMb, 0);
+        }
         ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(seed).withLogsPerBlock(logsPerBlock)
                 .withCardinality(addresses, 2_000, 200_000));
         List<Block> chain = chain(gen, logs);
@@ -89,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
                 seed, batchBlocks, Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
 
-        IndexConfig config = config();
+        IndexConfig config = cacheMb == null ? config() : config().withCacheBytes(cacheMb << 20);
         // Two unmeasured ingests warm the JIT (as JMH warm-up iterations would); then three measured ingests, each
         // into a fresh index.
         ingest(config, chain).close();
@@ -100,6 +107,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < rates.length; i++) {
             if (index != null) {
                 index.close();
+                index = null; // one index in memory at a time
             }
             long t0 = System.nanoTime();
             index = ingest(config, chain);
@@ -168,6 +176,7 @@ final class BenchCommand implements Callable<Integer> {
     private Writer lastWriter;
 
     private LogIndex ingest(IndexConfig config, List<Block> chain) {
+        lastWriter = null; // it holds the previous index
         LogIndex index = LogIndex.open(MetaStore.inMemory(), BlobStore.inMemory(), config);
         lastWriter = publishAll(index, chain, batchBlocks);
         return index;

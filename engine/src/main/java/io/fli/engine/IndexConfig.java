@@ -51,11 +51,17 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
 
     /**
      * 128 OR terms, 1,000,000-block ranges, 100,000 results, 10 s leases, 10 min GC grace, fan-out 8, segments of at
-     * most 4,194,304 logs (a merge holds fan-out such segments in memory), a 256 MiB cache.
+     * most 4,194,304 logs (a merge holds fan-out such segments in memory), a cache of a quarter of the JVM's maximum
+     * heap (at least 64 MiB; {@link #defaultCacheBytes}).
      */
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
-                1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), 256L << 20);
+                1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), defaultCacheBytes());
+    }
+
+    /** A quarter of the JVM's maximum heap, at least 64 MiB: what the cache may hold unless configured. */
+    public static long defaultCacheBytes() {
+        return Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
     }
 
     public IndexConfig withMaxOrTerms(int v) {

@@ -20,6 +20,14 @@ public final class BatchEncoder {
     }
 
     public static Encoded encode(long firstLogId, List<Block> blocks, String packKey) {
+        return encode(firstLogId, blocks, packKey, Pack.VERSION);
+    }
+
+    /** As {@link #encode(long, List, String)} with the pack in format {@code packVersion} (3 or 4; tests read 3). */
+    static Encoded encode(long firstLogId, List<Block> blocks, String packKey, int packVersion) {
+        if (packVersion < Pack.FIRST_PAGED || packVersion > Pack.VERSION) {
+            throw new IllegalArgumentException("pack format " + packVersion + " is not written");
+        }
         int n = 0;
         for (Block b : blocks) {
             n += b.logs().size();
@@ -46,7 +54,7 @@ public final class BatchEncoder {
         int logs = n;
         // The pack and the segment are independent once the ids exist: write them on both cores.
         CompletableFuture<byte[]> pack = CompletableFuture.supplyAsync(
-                () -> pack(firstLogId, blocks, logs, address, topicStart, topic, utf8));
+                () -> pack(firstLogId, blocks, logs, address, topicStart, topic, utf8, packVersion));
         int[] hash = new int[utf8.length];
         for (int id = 0; id < hash.length; id++) {
             hash[id] = IndexSegment.hash(ids.get(id));
@@ -60,11 +68,13 @@ public final class BatchEncoder {
     }
 
     /**
-     * The pack in format 3: the logs in chunks of {@link Pack#CHUNK} (by log id), each a page with a dictionary of
-     * its own, so a query that needs one log fetches and decodes one chunk.
+     * The pack in format 4 (or 3): the logs in chunks of {@link Pack#CHUNK} (by log id), each a page with a
+     * dictionary of its own, so a query that needs one log fetches and decodes one chunk. Format 4 writes strings
+     * with {@link HexText}, format 3 as UTF-8.
      */
     private static byte[] pack(long firstLogId, List<Block> blocks, int n, int[] address, int[] topicStart,
-                               int[] topic, byte[][] dict) {
+                               int[] topic, byte[][] dict, int version) {
+        boolean hex = version >= 4;
         long[] blockOf = new long[n];
         Log[] logOf = new Log[n];
         int i = 0;
@@ -101,7 +111,11 @@ public final class BatchEncoder {
             w.reset();
             w.varInt(to - from).varInt(d);
             for (int k = 0; k < d; k++) {
-                w.varLong(dict[used[k]].length + 1L).bytes(dict[used[k]]);
+                if (hex) {
+                    HexText.write(w, dict[used[k]]);
+                } else {
+                    w.varLong(dict[used[k]].length + 1L).bytes(dict[used[k]]);
+                }
             }
             long prevBlock = blockOf[from];
             w.varLong(prevBlock);
@@ -114,18 +128,23 @@ public final class BatchEncoder {
                 for (int k = topicStart[j]; k < topicStart[j + 1]; k++) {
                     w.varInt(local[topic[k]]);
                 }
-                writeString(w, l.data());
-                writeString(w, l.txHash());
+                if (hex) {
+                    HexText.write(w, l.data());
+                    HexText.write(w, l.txHash());
+                } else {
+                    writeString(w, l.data());
+                    writeString(w, l.txHash());
+                }
             }
             for (int k = 0; k < d; k++) {
                 local[used[k]] = -1;
             }
             body.add(w).write(head);
         }
-        return Paged.frame(Frame.PACK, Pack.VERSION, head, body);
+        return Paged.frame(Frame.PACK, version, head, body);
     }
 
-    /** {@link ByteWriter#string} without the per-string allocation for ASCII, which hex data always is. */
+    /** Format 3's strings: {@link ByteWriter#string} without the per-string allocation for ASCII. */
     private static void writeString(ByteWriter w, String s) {
         if (s == null) {
             w.varLong(0);

@@ -327,8 +327,9 @@ public final class DefaultLogIndex implements LogIndex {
                 PagedSegment s = new PagedSegment(key, PagedSegment.Head.read(r, end, Long.MAX_VALUE, key), this::page);
                 w = new Weighted(s, s.weight());
             } else {
-                ByteReader r = Paged.head(prefix, kind, Pack.VERSION, key);
-                w = new Weighted(Pack.Head.read(r, Long.MAX_VALUE, end, key), end * 2 + 256);
+                int version = Frame.version(prefix);
+                ByteReader r = Paged.head(prefix, kind, version, key);
+                w = new Weighted(Pack.Head.read(r, Long.MAX_VALUE, end, version, key), end * 2 + 256);
             }
         } else {
             byte[] whole = prefix.length < Paged.PREFIX ? prefix : fetch(key, 0, -1);
@@ -340,6 +341,16 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** A page's cache key: the blob's key (its hash is cached by the JVM) and the page's name, no string built. */
     record PageKey(String blob, String part, long at) {
+        // Written out: the generated record methods go through method handles that the hot query loop pays for.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PageKey k && at == k.at && blob.equals(k.blob) && part.equals(k.part);
+        }
+
+        @Override
+        public int hashCode() {
+            return (blob.hashCode() * 31 + part.hashCode()) * 31 + Long.hashCode(at);
+        }
     }
 
     /** One page of a paged blob: fetched by a ranged GET, verified, decoded, cached. */
@@ -360,6 +371,29 @@ public final class DefaultLogIndex implements LogIndex {
     void remember(String key, byte[] bytes, boolean segment) {
         if (bytes.length <= config.cacheBytes() / 16) {
             cache.put(key, decoded(key, bytes, segment));
+        }
+    }
+
+    /**
+     * Caches the head and every chunk of a format-3/4 pack this process just wrote (write-through: the newest blocks
+     * are the ones queries ask for most), unless the pack is large. Each chunk keeps a copy of its own page, so
+     * evicting one frees it.
+     */
+    void rememberPack(String key, byte[] bytes) {
+        if (bytes.length > config.cacheBytes() / 16 || !Frame.isPaged(bytes)) {
+            return;
+        }
+        int end = Paged.bodyStart(bytes, key);
+        int version = Frame.version(bytes);
+        Pack.Head h = Pack.Head.read(Paged.head(bytes, Frame.PACK, version, key), bytes.length - (long) end, end,
+                version, key);
+        cache.put(key, new Weighted(h, end * 2 + 256));
+        for (int c = 0; c < h.chunks().length; c++) {
+            Paged.Ref ref = h.chunks()[c];
+            int from = end + (int) ref.offset();
+            byte[] page = java.util.Arrays.copyOfRange(bytes, from, from + ref.length());
+            Pack p = h.chunk(c, new ByteReader(page, 0, page.length, key), key);
+            cache.put(new PageKey(key, "c", ref.offset()), new Weighted(p, p.weight()));
         }
     }
 
@@ -495,6 +529,7 @@ public final class DefaultLogIndex implements LogIndex {
                 clauses.add(Clause.of(i + 1, t));
             }
         }
+        Filter filter = new Filter(q);
         List<MatchedLog> out = new ArrayList<>();
         Pack lastPack = null; // consecutive matches mostly share a chunk
         for (SegmentRef ref : st.segments()) {
@@ -550,7 +585,7 @@ public final class DefaultLogIndex implements LogIndex {
                 }
                 long block = p.blockOf(logId);
                 var log = p.log(logId);
-                if (block < from || block > to || !log.matches(q.addresses(), q.topics())) {
+                if (block < from || block > to || !filter.matches(log)) {
                     throw new CorruptionException(ref.key() + ": the index lists log id " + logId + " (block " + block
                             + ", log " + log.index() + ") for a filter the stored log does not match");
                 }
@@ -562,6 +597,35 @@ public final class DefaultLogIndex implements LogIndex {
             }
         }
         return new QueryResult(st.head(), out);
+    }
+
+    /**
+     * The query's filter as hash sets, for re-checking every stored log the index names ({@link Log#matches} with
+     * O(1) membership: a 256-term OR-list would otherwise cost 256 string comparisons per result).
+     */
+    private static final class Filter {
+        private final java.util.Set<String> addresses;
+        private final java.util.List<java.util.Set<String>> topics = new ArrayList<>(4);
+
+        Filter(LogQuery q) {
+            addresses = q.addresses().isEmpty() ? null : new java.util.HashSet<>(q.addresses());
+            for (List<String> t : q.topics()) {
+                topics.add(t == null || t.isEmpty() ? null : new java.util.HashSet<>(t));
+            }
+        }
+
+        boolean matches(io.fli.engine.Log log) {
+            if (addresses != null && !addresses.contains(log.address())) {
+                return false;
+            }
+            for (int i = 0; i < topics.size(); i++) {
+                java.util.Set<String> allowed = topics.get(i);
+                if (allowed != null && (i >= log.topics().size() || !allowed.contains(log.topics().get(i)))) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Intersects the clauses smallest-estimate first; null when the segment has no match. */

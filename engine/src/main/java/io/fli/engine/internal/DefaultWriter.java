@@ -332,6 +332,7 @@ final class DefaultWriter implements Writer {
                 putBlob(segKey, seg);
             }
             idx.remember(segKey, seg, true);
+            idx.rememberPack(packKey, enc.pack());
             List<SegmentRef> segments = new ArrayList<>(st.segments());
             segments.add(new SegmentRef(0, first.number(), last.number(), firstLogId, logs, segKey));
             if (!idx.seams.appendOnReingest()) {

@@ -79,7 +79,7 @@ public final class Frame {
     public static boolean isPaged(byte[] data) {
         return data != null && data.length >= HEADER && data[0] == 'F' && data[1] == 'L' && data[2] == 'I'
                 && ((data[3] == SEGMENT && version(data) == SegmentWriter.VERSION)
-                || (data[3] == PACK && version(data) == Pack.VERSION));
+                || (data[3] == PACK && version(data) >= Pack.FIRST_PAGED && version(data) <= Pack.VERSION));
     }
 
     public static int version(byte[] data) {

@@ -2,23 +2,31 @@ package io.fli.engine.internal;
 
 import io.fli.engine.CorruptionException;
 import io.fli.engine.Log;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A log pack: the logs of one publish batch in global log-id order; addresses and topics go through a string
  * dictionary (they repeat), data is stored inline (it rarely does). Version 2 adds each log's transaction hash
  * after its data (inline too: it is shared only by the logs of one transaction); version 1 packs are still read.
- * Decoded once (checksum verified) and then served from memory; {@link #log(long)} is O(1).
+ * Read once (checksum verified, every bound checked) and then served from memory; {@link #log(long)} is O(1) and
+ * decodes only that log's strings.
  */
 public final class Pack {
-    /** Format 3 is paged: chunks of {@link #CHUNK} logs, each with its own dictionary. Formats 1 and 2 are read whole. */
-    static final int VERSION = 3;
+    /**
+     * Format 3 is paged: chunks of {@link #CHUNK} logs, each with its own dictionary. Format 4 stores hex text as the
+     * bytes it spells ({@link HexText}). Formats 1 and 2 are read whole.
+     */
+    static final int VERSION = 4;
+    /** The first paged format. */
+    static final int FIRST_PAGED = 3;
     /** Logs per chunk of a format-3 pack. */
     static final int CHUNK = 128;
 
     /** The head of a format-3 pack: where each chunk lies. */
-    record Head(long firstLogId, int count, int chunk, Paged.Ref[] chunks, int headBytes) {
-        static Head read(ByteReader r, long bodyLength, int headBytes, String key) {
+    record Head(long firstLogId, int count, int chunk, Paged.Ref[] chunks, int headBytes, int version) {
+        static Head read(ByteReader r, long bodyLength, int headBytes, int version, String key) {
             long first = r.varLong();
             int n = r.varInt(Integer.MAX_VALUE);
             int chunk = r.varInt(1 << 20);
@@ -31,7 +39,7 @@ public final class Pack {
                 refs[i] = Paged.Ref.read(r, bodyLength);
             }
             r.expectEnd();
-            return new Head(first, n, chunk, refs, headBytes);
+            return new Head(first, n, chunk, refs, headBytes, version);
         }
 
         boolean contains(long logId) {
@@ -44,7 +52,7 @@ public final class Pack {
 
         /** The decoded chunk {@code i} (read from {@code r}, a verified page). */
         Pack chunk(int i, ByteReader r, String key) {
-            Pack p = body(r, firstLogId + (long) i * chunk, true, key);
+            Pack p = body(r, firstLogId + (long) i * chunk, true, version >= 4, key);
             int expected = (int) Math.min(chunk, count - (long) i * chunk);
             if (p.count() != expected) {
                 throw new CorruptionException(key + ": chunk " + i + " holds " + p.count() + " logs, expected "
@@ -54,68 +62,141 @@ public final class Pack {
         }
     }
 
-    /** Heap bytes a decoded pack holds, roughly (its cache weight). */
+    /** Heap bytes a decoded pack holds, roughly (its cache weight): the page it reads strings from and its arrays. */
     int weight() {
-        int w = 64 + block.length * 40;
-        for (String d : data) {
-            w += d == null ? 0 : d.length() + 40;
+        if (parts != null) {
+            int w = 64;
+            for (Pack p : parts) {
+                w += p.weight();
+            }
+            return w;
         }
-        for (String t : txHash) {
-            w += t == null ? 0 : t.length() + 40;
-        }
-        for (String d : dict) {
-            w += d.length() + 40;
-        }
-        return w;
+        return 128 + span + block.length * 36 + topics.length * 4 + dictAt.length * 12;
     }
 
     final long firstLogId;
+    private final int count;
+    /** Consecutive chunks joined by {@link #concat}, or null: this pack holds its logs itself. */
+    private final Pack[] parts;
     private final long[] block;
     private final int[] logIndex;
     private final int[] tx; // tx + 1, 0 = absent
     private final int[] address;
     private final int[] topicStart; // count + 1 entries
     private final int[] topics;
-    private final String[] data;
-    private final String[] txHash;
-    private final String[] dict;
+    /**
+     * The verified bytes the strings are read from, lazily: a query that needs one log of a chunk decodes that log's
+     * strings only. Every string's bounds were checked when the pack was read, so a later read cannot fail.
+     */
+    private final byte[] buf;
+    private final int[] dataAt; // offset of each log's data (its length varint)
+    private final int[] txHashAt; // -1: no transaction hash (format 1)
+    private final int[] dictAt;
+    private final String[] dict; // decoded on first use
+    private final int span; // the bytes of buf this pack reads
+    private final boolean hex; // strings in the format-4 encoding (HexText)
 
     private Pack(long firstLogId, long[] block, int[] logIndex, int[] tx, int[] address, int[] topicStart,
-                 int[] topics, String[] data, String[] txHash, String[] dict) {
+                 int[] topics, byte[] buf, int span, boolean hex, int[] dataAt, int[] txHashAt, int[] dictAt) {
         this.firstLogId = firstLogId;
+        this.hex = hex;
+        this.span = span;
+        this.count = block.length;
+        this.parts = null;
         this.block = block;
         this.logIndex = logIndex;
         this.tx = tx;
         this.address = address;
         this.topicStart = topicStart;
         this.topics = topics;
-        this.data = data;
-        this.txHash = txHash;
-        this.dict = dict;
+        this.buf = buf;
+        this.dataAt = dataAt;
+        this.txHashAt = txHashAt;
+        this.dictAt = dictAt;
+        this.dict = new String[dictAt.length];
+    }
+
+    private Pack(long firstLogId, Pack[] parts) {
+        this.firstLogId = firstLogId;
+        int n = 0;
+        for (Pack p : parts) {
+            n += p.count;
+        }
+        this.count = n;
+        this.parts = parts;
+        this.span = 0;
+        this.hex = false;
+        this.block = null;
+        this.logIndex = null;
+        this.tx = null;
+        this.address = null;
+        this.topicStart = null;
+        this.topics = null;
+        this.buf = null;
+        this.dataAt = null;
+        this.txHashAt = null;
+        this.dictAt = null;
+        this.dict = null;
     }
 
     public int count() {
-        return block.length;
+        return count;
     }
 
     public boolean contains(long logId) {
-        return logId >= firstLogId && logId < firstLogId + block.length;
+        return logId >= firstLogId && logId < firstLogId + count;
     }
 
     public long blockOf(long logId) {
+        if (parts != null) {
+            return part(logId).blockOf(logId);
+        }
         return block[(int) (logId - firstLogId)];
     }
 
+    private Pack part(long logId) {
+        return parts[(int) ((logId - firstLogId) / parts[0].count)];
+    }
+
     public Log log(long logId) {
+        if (parts != null) {
+            return part(logId).log(logId);
+        }
         int i = (int) (logId - firstLogId);
         int ts = topicStart[i];
         int te = topicStart[i + 1];
         String[] t = new String[te - ts];
         for (int j = ts; j < te; j++) {
-            t[j - ts] = dict[topics[j]];
+            t[j - ts] = dict(topics[j]);
         }
-        return new Log(logIndex[i], tx[i] == 0 ? null : tx[i] - 1, txHash[i], dict[address[i]], Arrays.asList(t),
-                data[i]);
+        return new Log(logIndex[i], tx[i] == 0 ? null : tx[i] - 1, txHashAt[i] < 0 ? null : string(txHashAt[i]),
+                dict(address[i]), List.of(t), string(dataAt[i]));
+    }
+
+    private String dict(int d) {
+        String s = dict[d];
+        if (s == null) {
+            s = string(dictAt[d]);
+            dict[d] = s; // a benign race: every thread decodes the same immutable string
+        }
+        return s;
+    }
+
+    /** The string whose length varint (length + 1; 0 = null) starts at {@code at}; its bounds were checked. */
+    private String string(int at) {
+        if (hex) {
+            return HexText.read(buf, at);
+        }
+        long n = 0;
+        int p = at;
+        for (int shift = 0; ; shift += 7) {
+            byte b = buf[p++];
+            n |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                break;
+            }
+        }
+        return n == 0 ? null : new String(buf, p, (int) (n - 1), StandardCharsets.UTF_8);
     }
 
     /** Decodes a whole pack blob of any format (format 3: every chunk checked and joined). */
@@ -126,10 +207,11 @@ public final class Pack {
     /** As {@link #decode(byte[], String)}; {@code checkPages} is false only in the bug zoo's no-checksum variant. */
     static Pack decode(byte[] bytes, String key, boolean checkPages) {
         Frame.checkKindAndVersion(bytes, Frame.PACK, 1, VERSION, key);
-        if (bytes != null && bytes.length >= Frame.HEADER && bytes[3] == Frame.PACK && Frame.version(bytes) == VERSION) {
+        if (Frame.isPaged(bytes)) {
             int bodyStart = Paged.bodyStart(bytes, key);
-            Head h = Head.read(Paged.head(bytes, Frame.PACK, VERSION, key), bytes.length - (long) bodyStart,
-                    bodyStart, key);
+            int version = Frame.version(bytes);
+            Head h = Head.read(Paged.head(bytes, Frame.PACK, version, key), bytes.length - (long) bodyStart,
+                    bodyStart, version, key);
             java.util.List<Pack> parts = new java.util.ArrayList<>(h.chunks().length);
             for (int i = 0; i < h.chunks().length; i++) {
                 Paged.Ref ref = h.chunks()[i];
@@ -139,24 +221,28 @@ public final class Pack {
         }
         int version = bytes != null && bytes.length >= Frame.HEADER ? Frame.version(bytes) : VERSION;
         ByteReader r = Frame.open(bytes, Frame.PACK, 2, key);
-        return body(r, r.varLong(), version >= 2, key);
+        return body(r, r.varLong(), version >= 2, false, key);
     }
 
-    /** The part of formats 1 and 2 after the first log id, which is also a format-3 chunk. */
-    private static Pack body(ByteReader r, long firstLogId, boolean txHashes, String key) {
+    /**
+     * The part of formats 1 and 2 after the first log id, which is also a format-3 chunk. Strings are not decoded
+     * here: their bounds are checked and their offsets kept (see {@link #buf}).
+     */
+    private static Pack body(ByteReader r, long firstLogId, boolean txHashes, boolean hex, String key) {
+        int start = r.position();
         int n = r.count(6);
         int d = r.count(1);
-        String[] dict = new String[d];
+        int[] dictAt = new int[d];
         for (int i = 0; i < d; i++) {
-            dict[i] = r.string();
+            dictAt[i] = skipString(r, hex);
         }
         long[] block = new long[n];
         int[] logIndex = new int[n];
         int[] tx = new int[n];
         int[] address = new int[n];
         int[] topicStart = new int[n + 1];
-        String[] data = new String[n];
-        String[] txHash = new String[n];
+        int[] dataAt = new int[n];
+        int[] txHashAt = new int[n];
         int[] topics = new int[n * 4];
         int tp = 0;
         long prev = r.varLong();
@@ -171,61 +257,34 @@ public final class Pack {
             for (int j = 0; j < nt; j++) {
                 topics[tp++] = r.varInt(d - 1);
             }
-            data[i] = r.string();
-            if (txHashes) {
-                txHash[i] = r.string();
-            }
+            dataAt[i] = skipString(r, hex);
+            txHashAt[i] = txHashes ? skipString(r, hex) : -1;
         }
         topicStart[n] = tp;
         r.expectEnd();
-        return new Pack(firstLogId, block, logIndex, tx, address, topicStart, topics, data, txHash, dict);
+        return new Pack(firstLogId, block, logIndex, tx, address, topicStart, Arrays.copyOf(topics, tp), r.array(),
+                r.position() - start, hex, dataAt, txHashAt, dictAt);
     }
 
-    /** Consecutive chunks as one pack (their dictionaries appended). */
+    /** Checks the bounds of the string at the reader's position, skips it and returns where it started. */
+    private static int skipString(ByteReader r, boolean hex) {
+        int at = r.position();
+        if (hex) {
+            HexText.skip(r);
+            return at;
+        }
+        long n = r.varLong();
+        if (n > 0) {
+            r.skip((int) Math.min(n - 1, Integer.MAX_VALUE));
+        }
+        return at;
+    }
+
+    /** Consecutive chunks as one pack (each keeps its own dictionary and bytes). */
     private static Pack concat(long firstLogId, java.util.List<Pack> parts) {
         if (parts.size() == 1) {
             return parts.get(0);
         }
-        int n = 0;
-        int nt = 0;
-        int nd = 0;
-        for (Pack p : parts) {
-            n += p.count();
-            nt += p.topicStart[p.count()];
-            nd += p.dict.length;
-        }
-        long[] block = new long[n];
-        int[] logIndex = new int[n];
-        int[] tx = new int[n];
-        int[] address = new int[n];
-        int[] topicStart = new int[n + 1];
-        int[] topics = new int[nt];
-        String[] data = new String[n];
-        String[] txHash = new String[n];
-        String[] dict = new String[nd];
-        int at = 0;
-        int tp = 0;
-        int dp = 0;
-        for (Pack p : parts) {
-            int c = p.count();
-            System.arraycopy(p.block, 0, block, at, c);
-            System.arraycopy(p.logIndex, 0, logIndex, at, c);
-            System.arraycopy(p.tx, 0, tx, at, c);
-            System.arraycopy(p.data, 0, data, at, c);
-            System.arraycopy(p.txHash, 0, txHash, at, c);
-            System.arraycopy(p.dict, 0, dict, dp, p.dict.length);
-            for (int i = 0; i < c; i++) {
-                address[at + i] = p.address[i] + dp;
-                topicStart[at + i] = p.topicStart[i] + tp;
-            }
-            for (int k = 0; k < p.topicStart[c]; k++) {
-                topics[tp + k] = p.topics[k] + dp;
-            }
-            at += c;
-            tp += p.topicStart[c];
-            dp += p.dict.length;
-        }
-        topicStart[n] = tp;
-        return new Pack(firstLogId, block, logIndex, tx, address, topicStart, topics, data, txHash, dict);
+        return new Pack(firstLogId, parts.toArray(new Pack[0]));
     }
 }

@@ -155,12 +155,15 @@ class PagedLayoutTest {
         assertThat(pageCount).isGreaterThan(100);
     }
 
-    @Test
-    void aChunkedPackReadChunkByChunkHoldsEveryLog() {
+    @ParameterizedTest(name = "pack format {0}")
+    @ValueSource(ints = {3, 4})
+    void aChunkedPackReadChunkByChunkHoldsEveryLog(int version) {
         List<Block> blocks = chain(5, 10, 200, 300);
-        byte[] blob = BatchEncoder.encode(1000, blocks, "p").pack();
+        byte[] blob = BatchEncoder.encode(1000, blocks, "p", version).pack();
+        assertThat(Frame.version(blob)).isEqualTo(version);
         int end = Paged.bodyStart(blob, "p");
-        Pack.Head h = Pack.Head.read(Paged.head(blob, Frame.PACK, Pack.VERSION, "p"), blob.length - end, end, "p");
+        Pack.Head h = Pack.Head.read(Paged.head(blob, Frame.PACK, version, "p"), blob.length - end, end, version,
+                "p");
         assertThat(h.chunks().length).isGreaterThan(3);
         Pack whole = Pack.decode(blob, "p");
         long id = 1000;

@@ -1,0 +1,116 @@
+package io.fli.engine.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The string encoding of pack format 4: EVM values travel as lowercase {@code 0x}-hex text, which this stores as
+ * the bytes it spells (half the size), and anything else as UTF-8. A varint tag leads: {@code 0} is null, an odd tag
+ * {@code 2n + 1} is {@code 0x} followed by {@code n} bytes (lowercase hex, so the text round-trips exactly), an even
+ * tag {@code 2n + 2} is {@code n} bytes of UTF-8.
+ */
+final class HexText {
+    private static final byte[] DIGITS = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+
+    private HexText() {
+    }
+
+    /** Whether {@code s} is {@code 0x} and an even number of lowercase hex digits. */
+    static boolean compactable(CharSequence s) {
+        int len = s.length();
+        if (len < 2 || (len & 1) != 0 || s.charAt(0) != '0' || s.charAt(1) != 'x') {
+            return false;
+        }
+        for (int i = 2; i < len; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #compactable(CharSequence)} for UTF-8 bytes (hex text is ASCII, one byte per char). */
+    static boolean compactable(byte[] s) {
+        int len = s.length;
+        if (len < 2 || (len & 1) != 0 || s[0] != '0' || s[1] != 'x') {
+            return false;
+        }
+        for (int i = 2; i < len; i++) {
+            byte c = s[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void write(ByteWriter w, String s) {
+        if (s == null) {
+            w.varLong(0);
+        } else if (compactable(s)) {
+            int n = (s.length() - 2) / 2;
+            w.varLong(2L * n + 1);
+            for (int i = 0; i < n; i++) {
+                w.u8((nibble(s.charAt(2 + 2 * i)) << 4) | nibble(s.charAt(3 + 2 * i)));
+            }
+        } else {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            w.varLong(2L * b.length + 2).bytes(b);
+        }
+    }
+
+    /** {@link #write} for a string given as its UTF-8 bytes. */
+    static void write(ByteWriter w, byte[] utf8) {
+        if (compactable(utf8)) {
+            int n = (utf8.length - 2) / 2;
+            w.varLong(2L * n + 1);
+            for (int i = 0; i < n; i++) {
+                w.u8((nibble((char) utf8[2 + 2 * i]) << 4) | nibble((char) utf8[3 + 2 * i]));
+            }
+        } else {
+            w.varLong(2L * utf8.length + 2).bytes(utf8);
+        }
+    }
+
+    private static int nibble(char c) {
+        return c <= '9' ? c - '0' : c - 'a' + 10;
+    }
+
+    /** Checks the bounds of the string at the reader's position and skips it. */
+    static void skip(ByteReader r) {
+        long tag = r.varLong();
+        if (tag > 0) {
+            long n = (tag - 1) / 2;
+            r.skip((int) Math.min(n, Integer.MAX_VALUE));
+        }
+    }
+
+    /** The string whose tag starts at {@code at} in {@code buf}, whose bounds {@link #skip} has checked. */
+    static String read(byte[] buf, int at) {
+        long tag = 0;
+        int p = at;
+        for (int shift = 0; ; shift += 7) {
+            byte b = buf[p++];
+            tag |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                break;
+            }
+        }
+        if (tag == 0) {
+            return null;
+        }
+        int n = (int) ((tag - 1) / 2);
+        if ((tag & 1) == 0) {
+            return new String(buf, p, n, StandardCharsets.UTF_8);
+        }
+        byte[] text = new byte[2 + 2 * n];
+        text[0] = '0';
+        text[1] = 'x';
+        for (int i = 0; i < n; i++) {
+            int v = buf[p + i] & 0xFF;
+            text[2 + 2 * i] = DIGITS[v >>> 4];
+            text[3 + 2 * i] = DIGITS[v & 0xF];
+        }
+        return new String(text, StandardCharsets.ISO_8859_1);
+    }
+}
