@@ -81,6 +81,40 @@ public final class ByteWriter {
         return this;
     }
 
+    /**
+     * Writes {@code 2n + 1} and the {@code n} bytes that {@code ascii[from, from + 2n)} spells as lowercase hex
+     * digits, if every one of them is one; else writes nothing and returns false.
+     */
+    boolean packedHex(byte[] ascii, int from, int digits) {
+        int n = digits / 2;
+        ensure(10 + n);
+        int mark = len;
+        varLong(2L * n + 1);
+        for (int i = 0; i < n; i++) {
+            int hi = NIBBLE[ascii[from + 2 * i] & 0xFF];
+            int lo = NIBBLE[ascii[from + 2 * i + 1] & 0xFF];
+            if ((hi | lo) < 0) {
+                len = mark;
+                return false;
+            }
+            buf[len++] = (byte) ((hi << 4) | lo);
+        }
+        return true;
+    }
+
+    /** The value of each lowercase hex digit; -1 for every other byte. */
+    private static final int[] NIBBLE = new int[256];
+
+    static {
+        Arrays.fill(NIBBLE, -1);
+        for (int c = '0'; c <= '9'; c++) {
+            NIBBLE[c] = c - '0';
+        }
+        for (int c = 'a'; c <= 'f'; c++) {
+            NIBBLE[c] = c - 'a' + 10;
+        }
+    }
+
     /** A length-prefixed UTF-8 string; {@code null} is written as length 0 with a marker bit. */
     public ByteWriter string(String s) {
         if (s == null) {

@@ -291,7 +291,7 @@ public final class DefaultLogIndex implements LogIndex {
             return null;
         }
         int c = h.chunkOf(logId);
-        return page(key, "c", h.headBytes(), h.chunks()[c], (r, end) -> h.chunk(c, r, key));
+        return page(key, h, "c", h.headBytes(), h.chunks()[c], (r, end) -> h.chunk(c, r, key));
     }
 
     /** {@code length < 0}: the whole blob. Counts every GET. A blob the store does not have is a {@link MissingBlob}. */
@@ -339,24 +339,27 @@ public final class DefaultLogIndex implements LogIndex {
         return w.value;
     }
 
-    /** A page's cache key: the blob's key (its hash is cached by the JVM) and the page's name, no string built. */
-    record PageKey(String blob, String part, long at) {
-        // Written out: the generated record methods go through method handles that the hot query loop pays for.
+    /** A page's cache key: the decoded head it belongs to and the page's name, no string built. */
+    record PageKey(Object owner, String part, long at) {
+        // Identity of the decoded head the page belongs to: no string comparison, and a re-read head (after an
+        // eviction) starts afresh while the pages of the old one age out. Written out: the generated record
+        // methods go through method handles that the hot query loop pays for.
         @Override
         public boolean equals(Object o) {
-            return o instanceof PageKey k && at == k.at && blob.equals(k.blob) && part.equals(k.part);
+            return o instanceof PageKey k && owner == k.owner && at == k.at && part.equals(k.part);
         }
 
         @Override
         public int hashCode() {
-            return (blob.hashCode() * 31 + part.hashCode()) * 31 + Long.hashCode(at);
+            return (System.identityHashCode(owner) * 31 + part.hashCode()) * 31 + Long.hashCode(at);
         }
     }
 
     /** One page of a paged blob: fetched by a ranged GET, verified, decoded, cached. */
     @SuppressWarnings("unchecked")
-    <T> T page(String key, String part, int bodyStart, Paged.Ref ref, PagedSegment.PageDecoder<T> decoder) {
-        PageKey ck = new PageKey(key, part, ref.offset());
+    <T> T page(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
+               PagedSegment.PageDecoder<T> decoder) {
+        PageKey ck = new PageKey(owner, part, ref.offset());
         Weighted w = (Weighted) cache.getIfPresent(ck);
         if (w == null) {
             byte[] b = fetch(key, bodyStart + ref.offset(), ref.length());
@@ -393,7 +396,7 @@ public final class DefaultLogIndex implements LogIndex {
             int from = end + (int) ref.offset();
             byte[] page = java.util.Arrays.copyOfRange(bytes, from, from + ref.length());
             Pack p = h.chunk(c, new ByteReader(page, 0, page.length, key), key);
-            cache.put(new PageKey(key, "c", ref.offset()), new Weighted(p, p.weight()));
+            cache.put(new PageKey(h, "c", ref.offset()), new Weighted(p, p.weight()));
         }
     }
 

@@ -44,36 +44,44 @@ final class HexText {
         return true;
     }
 
+    /** Room for the chars of short strings (hex values are 2 + 64 chars), one per thread. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
+
+    @SuppressWarnings("deprecation")
     static void write(ByteWriter w, String s) {
         if (s == null) {
             w.varLong(0);
-        } else if (compactable(s)) {
-            int n = (s.length() - 2) / 2;
-            w.varLong(2L * n + 1);
-            for (int i = 0; i < n; i++) {
-                w.u8((nibble(s.charAt(2 + 2 * i)) << 4) | nibble(s.charAt(3 + 2 * i)));
-            }
-        } else {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            w.varLong(2L * b.length + 2).bytes(b);
+            return;
         }
+        int len = s.length();
+        if (len >= 2 && (len & 1) == 0 && len <= 256 && s.charAt(0) == '0' && s.charAt(1) == 'x') {
+            byte[] chars = SCRATCH.get();
+            s.getBytes(2, len, chars, 0); // the low byte of each char: any non-ASCII char fails the digit check
+            if (allAscii(s, len) && w.packedHex(chars, 0, len - 2)) {
+                return;
+            }
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        w.varLong(2L * b.length + 2).bytes(b);
+    }
+
+    /** Whether every char is below 0x80 (so its low byte, checked as a digit, is the char itself). */
+    private static boolean allAscii(String s, int len) {
+        for (int i = 2; i < len; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@link #write} for a string given as its UTF-8 bytes. */
     static void write(ByteWriter w, byte[] utf8) {
-        if (compactable(utf8)) {
-            int n = (utf8.length - 2) / 2;
-            w.varLong(2L * n + 1);
-            for (int i = 0; i < n; i++) {
-                w.u8((nibble((char) utf8[2 + 2 * i]) << 4) | nibble((char) utf8[3 + 2 * i]));
-            }
-        } else {
-            w.varLong(2L * utf8.length + 2).bytes(utf8);
+        int len = utf8.length;
+        if (len >= 2 && (len & 1) == 0 && utf8[0] == '0' && utf8[1] == 'x' && w.packedHex(utf8, 2, len - 2)) {
+            return;
         }
-    }
-
-    private static int nibble(char c) {
-        return c <= '9' ? c - '0' : c - 'a' + 10;
+        w.varLong(2L * utf8.length + 2).bytes(utf8);
     }
 
     /** Checks the bounds of the string at the reader's position and skips it. */

@@ -15,7 +15,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 final class PagedSegment implements SegmentReader {
     /** Fetches (or finds cached) one decoded page of this segment. */
     interface Pages {
-        <T> T page(String blobKey, String part, int bodyStart, Paged.Ref ref, PageDecoder<T> decoder);
+        <T> T page(String blobKey, Object owner, String part, int bodyStart, Paged.Ref ref, PageDecoder<T> decoder);
     }
 
     /** Decodes a verified page; returns the value and the heap bytes it holds (its cache weight). */
@@ -146,7 +146,7 @@ final class PagedSegment implements SegmentReader {
     private BlockPage blockPage(int i) {
         int expected = (int) Math.min(head.blocksPerPage, head.lastBlock - head.firstBlock + 1
                 - (long) i * head.blocksPerPage);
-        return pages.page(key, "b", head.bodyStart, head.blockPages[i], (r, end) -> {
+        return pages.page(key, head, "b", head.bodyStart, head.blockPages[i], (r, end) -> {
             String[] h = new String[expected];
             String[] p = new String[expected];
             int[] start = new int[expected + 1];
@@ -187,7 +187,7 @@ final class PagedSegment implements SegmentReader {
             if (head.hashFirst[pg] > h || head.hashLast[pg] < h) {
                 continue;
             }
-            HashPage page = pages.page(key, "h", head.bodyStart, head.hashPages[pg], (r, end) -> {
+            HashPage page = pages.page(key, head, "h", head.bodyStart, head.hashPages[pg], (r, end) -> {
                 int n = (int) Math.min(head.hashesPerPage, head.lastBlock - head.firstBlock + 1);
                 int[] hs = new int[n];
                 int[] bs = new int[n];
@@ -211,7 +211,7 @@ final class PagedSegment implements SegmentReader {
 
     /** A directory page of {@code position}, decoded over its own bytes (bitmap offsets are body offsets). */
     private IndexSegment.Dir dirPage(int position, int pg) {
-        return pages.page(key, "d", head.bodyStart, head.dirPages[position][pg],
+        return pages.page(key, head, "d", head.bodyStart, head.dirPages[position][pg],
                 (r, end) -> IndexSegment.readDirPage(r, end, 0, Long.MAX_VALUE, head.logCount, key));
     }
 
@@ -273,7 +273,7 @@ final class PagedSegment implements SegmentReader {
                     }
                 } else {
                     Paged.Ref ref = new Paged.Ref(d.postOff[e], d.postLen[e], d.crc[e]);
-                    ImmutableRoaringBitmap bm = pages.page(key, "p", head.bodyStart, ref,
+                    ImmutableRoaringBitmap bm = pages.page(key, head, "p", head.bodyStart, ref,
                             (r, end) -> bitmap(r, end, d.card[e]));
                     out.or(bm);
                 }

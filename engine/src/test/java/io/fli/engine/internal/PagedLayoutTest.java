@@ -61,7 +61,8 @@ class PagedLayoutTest {
         }
 
         @Override
-        public <T> T page(String blobKey, String part, int bodyStart, Paged.Ref ref, PagedSegment.PageDecoder<T> d) {
+        public <T> T page(String blobKey, Object owner, String part, int bodyStart, Paged.Ref ref,
+                          PagedSegment.PageDecoder<T> d) {
             fetches++;
             byte[] b = Arrays.copyOfRange(blob, (int) (bodyStart + ref.offset()),
                     (int) Math.min(blob.length, bodyStart + ref.offset() + ref.length()));
