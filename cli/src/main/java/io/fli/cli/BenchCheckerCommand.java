@@ -1,5 +1,6 @@
 package io.fli.cli;
 
+import io.fli.workloads.SyntheticHistory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fli.checker.CheckResult;
 import io.fli.checker.Checker;

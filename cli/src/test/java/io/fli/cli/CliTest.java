@@ -1,5 +1,6 @@
 package io.fli.cli;
 
+import io.fli.workloads.SyntheticHistory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -489,7 +489,7 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /** One clause of the filter: an OR-list at one stream position. */
-    private record Clause(int position, List<IndexSegment.Term> terms) {
+    record Clause(int position, List<IndexSegment.Term> terms) {
         static Clause of(int position, List<String> values) {
             return new Clause(position, values.stream().distinct().map(IndexSegment.Term::of).toList());
         }
@@ -632,7 +632,7 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /** Intersects the clauses smallest-estimate first; null when the segment has no match. */
-    private static PeekableIntIterator plan(SegmentReader seg, List<Clause> clauses) {
+    static PeekableIntIterator plan(SegmentReader seg, List<Clause> clauses) {
         List<Clause> ordered = new ArrayList<>(clauses);
         long[] est = new long[5];
         for (Clause c : ordered) {

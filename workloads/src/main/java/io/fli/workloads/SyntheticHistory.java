@@ -1,4 +1,4 @@
-package io.fli.cli;
+package io.fli.workloads;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * holder publishing batches while several readers query selective filters over bounded ranges, with occasional
  * lease changes (a fenced publish fails), info outcomes and restarts. Answers come from an in-memory model.
  */
-final class SyntheticHistory {
+public final class SyntheticHistory {
     private static final JsonFactory JSON = new JsonFactory();
 
     private record ModelLog(long block, int index, String address, String topic0, String data) {
@@ -268,7 +268,7 @@ final class SyntheticHistory {
         });
     }
 
-    static void write(java.nio.file.Path file, long ops, long seed) throws IOException {
+    public static void write(java.nio.file.Path file, long ops, long seed) throws IOException {
         try (BufferedWriter w = java.nio.file.Files.newBufferedWriter(file)) {
             new SyntheticHistory(seed, w).write(ops);
         }
