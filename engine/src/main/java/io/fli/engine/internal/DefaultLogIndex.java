@@ -282,7 +282,11 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** The pack, or the chunk of a format-3 pack, that holds {@code logId}. */
     Pack packHolding(String key, long logId) {
-        Object o = head(key, Frame.PACK);
+        return packHolding(head(key, Frame.PACK), key, logId);
+    }
+
+    /** As {@link #packHolding(String, long)} given the pack's head ({@link #head}) already looked up. */
+    private Pack packHolding(Object o, String key, long logId) {
         if (o instanceof Pack p) {
             return p;
         }
@@ -534,7 +538,11 @@ public final class DefaultLogIndex implements LogIndex {
         }
         Filter filter = new Filter(q);
         List<MatchedLog> out = new ArrayList<>();
-        Pack lastPack = null; // consecutive matches mostly share a chunk
+        Pack lastPack = null; // consecutive matches mostly share a chunk, a pack, a block
+        String lastPackKey = null;
+        Object lastPackHead = null;
+        long hashBlock = -1;
+        String hash = null;
         for (SegmentRef ref : st.segments()) {
             if (!ref.overlaps(from, to)) {
                 continue;
@@ -574,7 +582,12 @@ public final class DefaultLogIndex implements LogIndex {
                 Pack p = lastPack;
                 try {
                     if (p == null || !p.contains(logId)) {
-                        p = packHolding(seg.packKeyOf(logId), logId);
+                        String key = seg.packKeyOf(logId);
+                        if (key != lastPackKey) { // the segment hands out one string per pack
+                            lastPackHead = head(key, Frame.PACK);
+                            lastPackKey = key;
+                        }
+                        p = packHolding(lastPackHead, key, logId);
                         lastPack = p;
                     }
                 } catch (MissingBlob e) {
@@ -596,7 +609,11 @@ public final class DefaultLogIndex implements LogIndex {
                     throw new InvalidQueryException("the query matches more than " + config.maxResults()
                             + " logs (the limit); narrow the block range or the filter");
                 }
-                out.add(new MatchedLog(block, seams.blockHash(seg, ref, block), log));
+                if (block != hashBlock) {
+                    hash = seams.blockHash(seg, ref, block);
+                    hashBlock = block;
+                }
+                out.add(new MatchedLog(block, hash, log));
             }
         }
         return new QueryResult(st.head(), out);
@@ -607,14 +624,19 @@ public final class DefaultLogIndex implements LogIndex {
      * O(1) membership: a 256-term OR-list would otherwise cost 256 string comparisons per result).
      */
     private static final class Filter {
-        private final java.util.Set<String> addresses;
-        private final java.util.List<java.util.Set<String>> topics = new ArrayList<>(4);
+        private final java.util.Collection<String> addresses;
+        private final java.util.List<java.util.Collection<String>> topics = new ArrayList<>(4);
 
         Filter(LogQuery q) {
-            addresses = q.addresses().isEmpty() ? null : new java.util.HashSet<>(q.addresses());
+            addresses = q.addresses().isEmpty() ? null : set(q.addresses());
             for (List<String> t : q.topics()) {
-                topics.add(t == null || t.isEmpty() ? null : new java.util.HashSet<>(t));
+                topics.add(t == null || t.isEmpty() ? null : set(t));
             }
+        }
+
+        /** A hash set for long lists; a short one is scanned (no hash of the freshly decoded string needed). */
+        private static java.util.Collection<String> set(List<String> values) {
+            return values.size() <= 8 ? values : new java.util.HashSet<>(values);
         }
 
         boolean matches(io.fli.engine.Log log) {
@@ -622,7 +644,7 @@ public final class DefaultLogIndex implements LogIndex {
                 return false;
             }
             for (int i = 0; i < topics.size(); i++) {
-                java.util.Set<String> allowed = topics.get(i);
+                java.util.Collection<String> allowed = topics.get(i);
                 if (allowed != null && (i >= log.topics().size() || !allowed.contains(log.topics().get(i)))) {
                     return false;
                 }

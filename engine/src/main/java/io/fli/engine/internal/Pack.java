@@ -164,13 +164,15 @@ public final class Pack {
         }
         int i = (int) (logId - firstLogId);
         int ts = topicStart[i];
-        int te = topicStart[i + 1];
-        String[] t = new String[te - ts];
-        for (int j = ts; j < te; j++) {
-            t[j - ts] = dict(topics[j]);
-        }
+        List<String> t = switch (topicStart[i + 1] - ts) { // no varargs array to copy
+            case 0 -> List.of();
+            case 1 -> List.of(dict(topics[ts]));
+            case 2 -> List.of(dict(topics[ts]), dict(topics[ts + 1]));
+            case 3 -> List.of(dict(topics[ts]), dict(topics[ts + 1]), dict(topics[ts + 2]));
+            default -> List.of(dict(topics[ts]), dict(topics[ts + 1]), dict(topics[ts + 2]), dict(topics[ts + 3]));
+        };
         return new Log(logIndex[i], tx[i] == 0 ? null : tx[i] - 1, txHashAt[i] < 0 ? null : string(txHashAt[i]),
-                dict(address[i]), List.of(t), string(dataAt[i]));
+                dict(address[i]), t, string(dataAt[i]));
     }
 
     private String dict(int d) {
