@@ -44,6 +44,14 @@ public interface BlobStore extends AutoCloseable {
                 (int) Math.min(b.length, offset + length)));
     }
 
+    /**
+     * Whether a read waits on a network round trip (an S3 store), so that a query should fetch the pages it needs
+     * in parallel rather than one after another. The in-memory store says no; wrappers ask what they wrap.
+     */
+    default boolean remote() {
+        return true;
+    }
+
     /** Deletes {@code key}; deleting a missing key is not an error. */
     void delete(String key);
 

@@ -95,6 +95,11 @@ final class Gate {
             }
 
             @Override
+            public boolean remote() {
+                return d.remote();
+            }
+
+            @Override
             public Optional<byte[]> getRange(String key, long offset, int length) {
                 pass();
                 return d.getRange(key, offset, length);

@@ -65,6 +65,11 @@ final class Yielding {
             }
 
             @Override
+            public boolean remote() {
+                return d.remote();
+            }
+
+            @Override
             public Optional<byte[]> getRange(String key, long offset, int length) {
                 return d.getRange(key, offset, length);
             }

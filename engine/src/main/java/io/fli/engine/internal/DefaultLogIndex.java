@@ -112,6 +112,28 @@ public final class DefaultLogIndex implements LogIndex {
             mergeExecutor.shutdownNow();
             mergeExecutor = null;
         }
+        if (fetchers != null) {
+            fetchers.shutdownNow();
+            fetchers = null;
+        }
+    }
+
+    /** Parallel page fetches per query against a {@link BlobStore#remote() remote} store. */
+    static final int FETCH_THREADS = 16;
+
+    private java.util.concurrent.ExecutorService fetchers;
+
+    /** The daemon threads a query's prefetch runs on, started on first use and stopped by {@link #close()}. */
+    private synchronized java.util.concurrent.ExecutorService fetchers() {
+        if (fetchers == null) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            fetchers = java.util.concurrent.Executors.newFixedThreadPool(FETCH_THREADS, r -> {
+                Thread t = new Thread(r, "fli-fetch-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return fetchers;
     }
 
     @Override
@@ -536,6 +558,8 @@ public final class DefaultLogIndex implements LogIndex {
                 clauses.add(Clause.of(i + 1, t));
             }
         }
+        java.util.Map<SegmentRef, MutableRoaringBitmap> planned = blobs.remote() && !clauses.isEmpty()
+                ? prefetch(st, from, to, clauses) : java.util.Map.of();
         Filter filter = new Filter(q);
         List<MatchedLog> out = new ArrayList<>();
         Pack lastPack = null; // consecutive matches mostly share a chunk, a pack, a block
@@ -567,10 +591,11 @@ public final class DefaultLogIndex implements LogIndex {
                 all.add((long) lo, (long) hi);
                 ids = all.getIntIterator();
             } else {
-                ids = plan(seg, clauses);
-                if (ids == null) {
+                MutableRoaringBitmap bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses);
+                if (bm == null) {
                     continue;
                 }
+                ids = bm.getIntIterator();
             }
             ids.advanceIfNeeded(lo);
             while (ids.hasNext()) {
@@ -655,6 +680,125 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** Intersects the clauses smallest-estimate first; null when the segment has no match. */
     static PeekableIntIterator plan(SegmentReader seg, List<Clause> clauses) {
+        MutableRoaringBitmap bm = planBitmap(seg, clauses);
+        return bm == null ? null : bm.getIntIterator();
+    }
+
+    /**
+     * Warms the cache for a query against a remote store: the heads and plans of every segment the range overlaps
+     * in parallel, then the pack chunks their matches fall in, in parallel — a round trip or three instead of one
+     * per segment and per chunk. Best effort: a failure here is left for the query's own pass to meet (and report
+     * exactly as it would without prefetching). Returns the plans made (null: the segment has no match).
+     */
+    private java.util.Map<SegmentRef, MutableRoaringBitmap> prefetch(StateRecord st, long from, long to,
+                                                                    List<Clause> clauses) {
+        List<SegmentRef> refs = new ArrayList<>();
+        for (SegmentRef ref : st.segments()) {
+            if (ref.overlaps(from, to)) {
+                refs.add(ref);
+            }
+        }
+        java.util.Map<SegmentRef, MutableRoaringBitmap> planned = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Set<SegmentRef> empty = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<long[]> firstOfChunk = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.Map<SegmentRef, SegmentReader> readers = new java.util.concurrent.ConcurrentHashMap<>();
+        awaitAll(refs.stream().map(ref -> (Runnable) () -> {
+            SegmentReader seg = segment(ref);
+            readers.put(ref, seg);
+            MutableRoaringBitmap bm = planBitmap(seg, clauses);
+            if (bm == null) {
+                empty.add(ref);
+            } else {
+                planned.put(ref, bm);
+            }
+        }).toList());
+        // One log id per chunk the matches fall in (chunks of Pack.CHUNK log ids), at most a result limit's worth.
+        List<Runnable> chunks = new ArrayList<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        java.util.Set<String> packs = new java.util.LinkedHashSet<>();
+        List<java.util.Map.Entry<String, Long>> candidates = new ArrayList<>();
+        for (SegmentRef ref : refs) {
+            MutableRoaringBitmap bm = planned.get(ref);
+            SegmentReader seg = readers.get(ref);
+            if (bm == null || seg == null) {
+                continue;
+            }
+            int lo;
+            int hi;
+            try {
+                lo = seg.localStart(Math.max(from, ref.firstBlock()));
+                hi = seg.localStart(Math.min(to, ref.lastBlock()) + 1);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            PeekableIntIterator it = bm.getIntIterator();
+            it.advanceIfNeeded(lo);
+            while (it.hasNext() && candidates.size() < config.maxResults()) {
+                int local = it.next();
+                if (local >= hi) {
+                    break;
+                }
+                long logId = ref.firstLogId() + local;
+                if (seen.add(logId / Pack.CHUNK)) {
+                    String key;
+                    try {
+                        key = seg.packKeyOf(logId);
+                    } catch (RuntimeException e) {
+                        continue;
+                    }
+                    packs.add(key);
+                    candidates.add(java.util.Map.entry(key, logId));
+                }
+            }
+        }
+        if (candidates.size() > 1) {
+            // Heads first, one fetch each: chunk fetches of one pack would otherwise all miss its head at once.
+            awaitAll(packs.stream().map(k -> (Runnable) () -> head(k, Frame.PACK)).toList());
+            java.util.Set<PageKey> chunkKeys = new java.util.HashSet<>();
+            for (java.util.Map.Entry<String, Long> c : candidates) {
+                Weighted h = (Weighted) cache.getIfPresent(c.getKey());
+                if (h != null && h.value instanceof Pack.Head ph && ph.contains(c.getValue())
+                        && chunkKeys.add(new PageKey(ph, "c", ph.chunkOf(c.getValue())))) {
+                    chunks.add(() -> packHolding(ph, c.getKey(), c.getValue()));
+                }
+            }
+            awaitAll(chunks);
+        }
+        java.util.Map<SegmentRef, MutableRoaringBitmap> out = new java.util.HashMap<>(planned);
+        for (SegmentRef ref : empty) {
+            out.put(ref, null);
+        }
+        return out;
+    }
+
+    /** Runs the tasks on the fetch threads and waits for all; their failures are ignored (see {@link #prefetch}). */
+    private void awaitAll(List<Runnable> tasks) {
+        if (tasks.size() < 2) {
+            return; // nothing to overlap: the query's own pass fetches it
+        }
+        java.util.concurrent.ExecutorService pool = fetchers();
+        List<java.util.concurrent.Future<?>> fs = new ArrayList<>(tasks.size());
+        try {
+            for (Runnable t : tasks) {
+                fs.add(pool.submit(t));
+            }
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the index is closing: what was submitted is awaited below, the rest is left to the query's pass
+        }
+        for (java.util.concurrent.Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // left for the query's own pass
+            }
+        }
+    }
+
+    /** {@link #plan} as the intersected bitmap; null when the segment has no match. */
+    static MutableRoaringBitmap planBitmap(SegmentReader seg, List<Clause> clauses) {
         List<Clause> ordered = new ArrayList<>(clauses);
         long[] est = new long[5];
         for (Clause c : ordered) {
@@ -668,6 +812,6 @@ public final class DefaultLogIndex implements LogIndex {
         for (int i = 1; i < ordered.size() && !acc.isEmpty(); i++) {
             acc.and(seg.union(ordered.get(i).position(), ordered.get(i).terms()));
         }
-        return acc.isEmpty() ? null : acc.getIntIterator();
+        return acc.isEmpty() ? null : acc;
     }
 }

@@ -94,6 +94,11 @@ public final class HookedStores {
             }
 
             @Override
+            public boolean remote() {
+                return d.remote();
+            }
+
+            @Override
             public Optional<byte[]> getRange(String key, long offset, int length) {
                 return d.getRange(key, offset, length);
             }

@@ -44,6 +44,11 @@ public final class InMemoryBlobStore implements BlobStore {
     }
 
     @Override
+    public boolean remote() {
+        return false;
+    }
+
+    @Override
     public Optional<byte[]> getRange(String key, long offset, int length) {
         Stored s = blobs.get(key);
         if (s == null) {

@@ -1,0 +1,157 @@
+package io.fli.engine.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fli.engine.BlobStore;
+import io.fli.engine.Block;
+import io.fli.engine.DegradedException;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.Log;
+import io.fli.engine.LogIndex;
+import io.fli.engine.LogQuery;
+import io.fli.engine.MatchedLog;
+import io.fli.engine.MetaStore;
+import io.fli.engine.Writer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Against a remote store a query fetches the pages of all its segments, then the chunks of all its matches, in
+ * parallel: the same answers and the same failures as one fetch after another, from overlapping GETs.
+ */
+class PrefetchTest {
+
+    /** The in-memory store as if it were across a network: reads take a moment; overlapping reads are counted. */
+    static final class SlowRemote implements BlobStore {
+        final BlobStore d;
+        final boolean remote;
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger maxInFlight = new AtomicInteger();
+        final AtomicInteger reads = new AtomicInteger();
+
+        SlowRemote(BlobStore d, boolean remote) {
+            this.d = d;
+            this.remote = remote;
+        }
+
+        private <T> T slow(java.util.function.Supplier<T> read) {
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            reads.incrementAndGet();
+            try {
+                Thread.sleep(1);
+                return read.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
+
+        @Override
+        public boolean remote() {
+            return remote;
+        }
+
+        @Override
+        public PutOutcome putIfAbsent(String key, byte[] data) {
+            return d.putIfAbsent(key, data);
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            return slow(() -> d.get(key));
+        }
+
+        @Override
+        public Optional<byte[]> getRange(String key, long offset, int length) {
+            return slow(() -> d.getRange(key, offset, length));
+        }
+
+        @Override
+        public void delete(String key) {
+            d.delete(key);
+        }
+
+        @Override
+        public List<BlobInfo> list(String prefix) {
+            return d.list(prefix);
+        }
+    }
+
+    private static final IndexConfig CONFIG = IndexConfig.defaults().withBackgroundMerges(false);
+
+    @Test
+    void parallelFetchesGiveTheAnswersAndFailuresOfSequentialOnes() {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore stored = BlobStore.inMemory();
+        List<Block> chain = PagedLayoutTest.chain(3, 0, 2_400, 400);
+        try (LogIndex w = LogIndex.open(meta, stored, CONFIG)) {
+            Writer writer = w.writer("w");
+            writer.acquire();
+            for (int i = 0; i < chain.size(); i += 200) {
+                writer.publish(chain.subList(i, Math.min(chain.size(), i + 200))); // 12 tier-0 segments
+            }
+        }
+        Random r = new Random(9);
+        List<LogQuery> queries = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            Log a = pick(chain, r);
+            Log b = pick(chain, r);
+            queries.add(switch (i % 3) {
+                case 0 -> LogQuery.range(null, null, List.of(a.address()), List.of());
+                case 1 -> LogQuery.range(300L, 2_000L, List.of(a.address(), b.address()), List.of());
+                default -> LogQuery.range(null, null, List.of(), a.topics().isEmpty() ? List.of()
+                        : List.of(List.of(a.topics().get(0))));
+            });
+        }
+        SlowRemote local = new SlowRemote(stored, false);
+        SlowRemote remote = new SlowRemote(stored, true);
+        List<List<MatchedLog>> sequential = answers(meta, local, queries);
+        List<List<MatchedLog>> parallel = answers(meta, remote, queries);
+        assertThat(parallel).isEqualTo(sequential);
+        assertThat(sequential.stream().mapToInt(List::size).sum()).isGreaterThan(100);
+        assertThat(local.maxInFlight.get()).isEqualTo(1);
+        assertThat(remote.maxInFlight.get()).as("reads in flight at once").isGreaterThanOrEqualTo(4);
+        assertThat(remote.reads.get()).as("the prefetch reads what the query needs, once")
+                .isLessThanOrEqualTo(local.reads.get() + queries.size());
+
+        // A pack a match needs is gone: both ways fail closed, naming it. (The commonest address is in every pack.)
+        String common = chain.stream().flatMap(b -> b.logs().stream()).collect(java.util.stream.Collectors
+                .groupingBy(Log::address, java.util.stream.Collectors.counting())).entrySet().stream()
+                .max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
+        String pack = stored.list("packs/").get(3).key();
+        stored.delete(pack);
+        for (SlowRemote s : List.of(local, remote)) {
+            try (LogIndex idx = LogIndex.open(meta, s, CONFIG)) {
+                assertThatThrownBy(() -> idx.query(LogQuery.range(null, null, List.of(common), List.of())))
+                        .isInstanceOf(DegradedException.class).hasMessageContaining(pack);
+            }
+        }
+    }
+
+    private static Log pick(List<Block> chain, Random r) {
+        while (true) {
+            Block b = chain.get(r.nextInt(chain.size()));
+            if (!b.logs().isEmpty()) {
+                return b.logs().get(r.nextInt(b.logs().size()));
+            }
+        }
+    }
+
+    private static List<List<MatchedLog>> answers(MetaStore meta, BlobStore blobs, List<LogQuery> queries) {
+        List<List<MatchedLog>> out = new ArrayList<>();
+        try (LogIndex idx = LogIndex.open(meta, blobs, CONFIG)) {
+            for (LogQuery q : queries) {
+                idx.dropCaches();
+                out.add(idx.query(q).logs());
+            }
+        }
+        return out;
+    }
+}
