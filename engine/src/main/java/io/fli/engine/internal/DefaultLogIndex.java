@@ -396,6 +396,11 @@ public final class DefaultLogIndex implements LogIndex {
         return (T) w.value;
     }
 
+    /** Drops what is cached under {@code key} (a segment no state names any more). */
+    void forget(String key) {
+        cache.invalidate(key);
+    }
+
     /** Caches a segment this process just wrote (whole: merging reads it back), unless it is large. */
     void remember(String key, byte[] bytes, boolean segment) {
         if (bytes.length <= config.cacheBytes() / 16) {

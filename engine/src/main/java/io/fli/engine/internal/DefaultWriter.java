@@ -343,6 +343,20 @@ final class DefaultWriter implements Writer {
             StateRecord next = new StateRecord(last.number(), last.hash(),
                     st.hasHead() ? st.firstBlock() : first.number(), firstLogId + logs, holder, until, segments);
             if (cas(rec, next) != null) {
+                // Segments a merge replaced are dead weight in the cache now (queries of an older snapshot that
+                // still need one read it again; GC keeps it for the grace period).
+                java.util.Set<String> live = new java.util.HashSet<>();
+                for (SegmentRef r : segments) {
+                    live.add(r.key());
+                }
+                for (SegmentRef r : st.segments()) {
+                    if (!live.contains(r.key())) {
+                        idx.forget(r.key());
+                    }
+                }
+                if (!live.contains(segKey)) {
+                    idx.forget(segKey);
+                }
                 if (stateFirst) {
                     // Zoo only: the blobs follow the state that names them; readers in between find them missing.
                     putBlob(packKey, enc.pack());
