@@ -25,7 +25,7 @@ class BenchmarksSmokeTest {
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(200))
-                .param("logs", "20000")
+                .param("logs", "60000") // two batches of 1,000 blocks: a real merge
                 .param("ops", "2000")
                 .param("blocks", "200")
                 .shouldFailOnError(true)

@@ -72,8 +72,16 @@ final class BenchCommand implements Callable<Integer> {
     private PrintWriter out;
 
     /** One query class and its figures. */
-    private record Row(String name, Histogram fli, Histogram sqlite, double meanResults) {
+    private record Row(String name, Histogram fli, Histogram sqlite, double meanResults, long[] byResultsNanos,
+                       long[] byResultsCount) {
     }
+
+    /** The bucket of a result count: 0, 1, 2-3, 4-7, ... 64+ (the breakdown printed after the table). */
+    private static int bucket(int results) {
+        return results == 0 ? 0 : Math.min(7, 64 - Long.numberOfLeadingZeros(results));
+    }
+
+    private static final String[] BUCKETS = {"0", "1", "2-3", "4-7", "8-15", "16-31", "32-63", "64+"};
 
     @Override
     public Integer call() throws Exception {
@@ -163,6 +171,22 @@ final class BenchCommand implements Callable<Integer> {
                     row.sqlite == null ? "-" : String.format("%.4f", ms(row.sqlite, 99)),
                     row.sqlite == null ? "-" : String.format("%.1fx", ms(row.sqlite, 50) / ms(row.fli, 50)));
         }
+        out.println();
+        out.println("fli mean µs by result count (where a query's time goes: before the first result, and per result):");
+        out.println("| query class | " + String.join(" | ", BUCKETS) + " |");
+        out.println("|---|" + "---:|".repeat(BUCKETS.length));
+        for (Row row : rows) {
+            StringBuilder line = new StringBuilder("| " + row.name + " |");
+            for (int k = 0; k < BUCKETS.length; k++) {
+                line.append(row.byResultsCount[k] == 0 ? " - |"
+                        : String.format(" %.1f (%d) |", row.byResultsNanos[k] / 1e3 / row.byResultsCount[k],
+                        row.byResultsCount[k]));
+            }
+            out.println(line);
+        }
+        var st = index.stats();
+        out.printf("fli cache after the queries: %,d of %,d bytes, %,d hits, %,d misses, %,d evictions%n",
+                st.cacheWeightBytes(), st.cacheLimitBytes(), st.cacheHits(), st.cacheMisses(), st.cacheEvictions());
         if (db != null) {
             db.close();
         }
@@ -271,6 +295,8 @@ final class BenchCommand implements Callable<Integer> {
             throws SQLException {
         Histogram fli = new Histogram(3);
         Histogram sqlite = db == null ? null : new Histogram(3);
+        long[] byNanos = new long[BUCKETS.length];
+        long[] byCount = new long[BUCKETS.length];
         long results = 0;
         for (int i = 0; i < warmup + queries; i++) {
             List<String> addrs = mix.uniformAddresses(r, terms);
@@ -288,13 +314,15 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (i >= warmup) {
                 fli.recordValue(b - a);
+                byNanos[bucket(res.logs().size())] += b - a;
+                byCount[bucket(res.logs().size())]++;
                 if (sqlite != null) {
                     sqlite.recordValue(c - b);
                 }
                 results += res.logs().size();
             }
         }
-        return new Row(name, fli, sqlite, results / (double) queries);
+        return new Row(name, fli, sqlite, results / (double) queries, byNanos, byCount);
     }
 
     private static void verifySame(String name, List<MatchedLog> fli, List<long[]> sqlite) {

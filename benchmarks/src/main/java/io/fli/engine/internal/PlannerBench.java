@@ -69,10 +69,16 @@ public class PlannerBench {
         Writer w = index.writer("bench");
         w.acquire();
         List<IndexSegment> parts = new ArrayList<>();
+        long firstLogId = 0;
         for (int i = 0; i < chain.size(); i += 1000) {
             List<Block> batch = chain.subList(i, Math.min(chain.size(), i + 1000));
             w.publish(batch);
-            parts.add(IndexSegment.decode(BatchEncoder.encode(0, batch, "p").segment(), "s"));
+            BatchEncoder.Encoded e = BatchEncoder.encode(firstLogId, batch, "p" + i);
+            parts.add(IndexSegment.decode(e.segment(), "s"));
+            firstLogId += e.logs();
+        }
+        if (parts.size() < 2) {
+            throw new IllegalArgumentException("logs=" + logs + " makes one batch; the planner needs a merged segment");
         }
         merged = IndexSegment.decode(IndexSegment.merge(1, parts), "m");
         QueryMix mix = new QueryMix(gen, 1_024);
