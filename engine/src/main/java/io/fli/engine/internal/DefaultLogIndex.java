@@ -585,8 +585,9 @@ public final class DefaultLogIndex implements LogIndex {
                 }
                 throw e;
             }
-            int lo = seg.localStart(Math.max(from, ref.firstBlock()));
-            int hi = seg.localStart(Math.min(to, ref.lastBlock()) + 1);
+            // A range that covers the whole segment needs no block-page lookups for its bounds.
+            int lo = from <= ref.firstBlock() ? 0 : seg.localStart(from);
+            int hi = to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
             if (lo >= hi) {
                 continue;
             }
@@ -731,8 +732,8 @@ public final class DefaultLogIndex implements LogIndex {
             int lo;
             int hi;
             try {
-                lo = seg.localStart(Math.max(from, ref.firstBlock()));
-                hi = seg.localStart(Math.min(to, ref.lastBlock()) + 1);
+                lo = from <= ref.firstBlock() ? 0 : seg.localStart(from);
+                hi = to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
             } catch (RuntimeException e) {
                 continue;
             }

@@ -233,9 +233,20 @@ final class PagedSegment implements SegmentReader {
         for (int pg = lo; pg < first.length && first[pg] <= t.hash(); pg++) {
             IndexSegment.Dir d = dirPage(position, pg);
             byte[] bytes = pageBytes(d);
-            for (int e = 0; e < d.n; e++) {
-                if (d.hash[e] == t.hash() && Arrays.equals(bytes, d.valueOff[e], d.valueOff[e] + d.valueLen[e],
-                        t.utf8(), 0, t.utf8().length)) {
+            // Entries are in (hash, value) order, checked when the page was read: binary search on the hash.
+            int a = 0;
+            int b = d.n;
+            while (a < b) {
+                int mid = (a + b) >>> 1;
+                if (d.hash[mid] < t.hash()) {
+                    a = mid + 1;
+                } else {
+                    b = mid;
+                }
+            }
+            for (int e = a; e < d.n && d.hash[e] == t.hash(); e++) {
+                if (Arrays.equals(bytes, d.valueOff[e], d.valueOff[e] + d.valueLen[e], t.utf8(), 0,
+                        t.utf8().length)) {
                     return f.apply(d, e);
                 }
             }
