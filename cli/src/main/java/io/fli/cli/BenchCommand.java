@@ -72,8 +72,7 @@ final class BenchCommand implements Callable<Integer> {
     private PrintWriter out;
 
     /** One query class and its figures. */
-    private record Row(String name, Histogram fli, Histogram sqlite, double meanResults, long[] byResultsNanos,
-                       long[] byResultsCount) {
+    private record Row(String name, Histogram fli, Histogram sqlite, double meanResults, Histogram[] byResults) {
     }
 
     /** The bucket of a result count: 0, 1, 2-3, 4-7, ... 64+ (the breakdown printed after the table). */
@@ -172,15 +171,16 @@ final class BenchCommand implements Callable<Integer> {
                     row.sqlite == null ? "-" : String.format("%.1fx", ms(row.sqlite, 50) / ms(row.fli, 50)));
         }
         out.println();
-        out.println("fli mean µs by result count (where a query's time goes: before the first result, and per result):");
+        out.println("fli median µs (queries) by result count: where a query's time goes, before its first result and "
+                + "per result:");
         out.println("| query class | " + String.join(" | ", BUCKETS) + " |");
         out.println("|---|" + "---:|".repeat(BUCKETS.length));
         for (Row row : rows) {
             StringBuilder line = new StringBuilder("| " + row.name + " |");
             for (int k = 0; k < BUCKETS.length; k++) {
-                line.append(row.byResultsCount[k] == 0 ? " - |"
-                        : String.format(" %.1f (%d) |", row.byResultsNanos[k] / 1e3 / row.byResultsCount[k],
-                        row.byResultsCount[k]));
+                Histogram h = row.byResults[k];
+                line.append(h.getTotalCount() == 0 ? " - |"
+                        : String.format(" %.1f (%d) |", h.getValueAtPercentile(50) / 1e3, h.getTotalCount()));
             }
             out.println(line);
         }
@@ -295,8 +295,10 @@ final class BenchCommand implements Callable<Integer> {
             throws SQLException {
         Histogram fli = new Histogram(3);
         Histogram sqlite = db == null ? null : new Histogram(3);
-        long[] byNanos = new long[BUCKETS.length];
-        long[] byCount = new long[BUCKETS.length];
+        Histogram[] byResults = new Histogram[BUCKETS.length];
+        for (int k = 0; k < byResults.length; k++) {
+            byResults[k] = new Histogram(3);
+        }
         long results = 0;
         for (int i = 0; i < warmup + queries; i++) {
             List<String> addrs = mix.uniformAddresses(r, terms);
@@ -314,15 +316,14 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (i >= warmup) {
                 fli.recordValue(b - a);
-                byNanos[bucket(res.logs().size())] += b - a;
-                byCount[bucket(res.logs().size())]++;
+                byResults[bucket(res.logs().size())].recordValue(b - a);
                 if (sqlite != null) {
                     sqlite.recordValue(c - b);
                 }
                 results += res.logs().size();
             }
         }
-        return new Row(name, fli, sqlite, results / (double) queries, byNanos, byCount);
+        return new Row(name, fli, sqlite, results / (double) queries, byResults);
     }
 
     private static void verifySame(String name, List<MatchedLog> fli, List<long[]> sqlite) {

@@ -94,10 +94,10 @@ class CliTest {
         Run r = fli("bench", "--logs", "20000", "--queries", "20", "--warmup", "5");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("fli ingest:", "sqlite ingest:", "| 256-term address OR |",
-                "fli mean µs by result count", "fli cache after the queries:");
+                "fli median µs (queries) by result count", "fli cache after the queries:");
         // Every measured query lands in one result-count bucket: the counts of a class add up to --queries.
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+)\\) \\|").matcher(
-                r.out().substring(r.out().indexOf("fli mean µs by result count")));
+                r.out().substring(r.out().indexOf("fli median µs (queries) by result count")));
         int counted = 0;
         while (m.find()) {
             counted += Integer.parseInt(m.group(1));
