@@ -118,6 +118,17 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
+    /**
+     * Whether queries against a remote store prefetch in parallel ({@link #prefetch}). Off: in the nemesis run on
+     * local servers the bursts of parallel calls after an S3 restart met stale pooled connections all at once and
+     * opened the store's circuit breaker, so queries after healing failed (issue #16 notes). Tests turn it on.
+     */
+    private volatile boolean prefetching;
+
+    void prefetching(boolean on) {
+        prefetching = on;
+    }
+
     /** Parallel page fetches per query against a {@link BlobStore#remote() remote} store. */
     static final int FETCH_THREADS = 16;
 
@@ -563,8 +574,8 @@ public final class DefaultLogIndex implements LogIndex {
                 clauses.add(Clause.of(i + 1, t));
             }
         }
-        java.util.Map<SegmentRef, MutableRoaringBitmap> planned = blobs.remote() && !clauses.isEmpty()
-                ? prefetch(st, from, to, clauses) : java.util.Map.of();
+        java.util.Map<SegmentRef, MutableRoaringBitmap> planned = prefetching && blobs.remote()
+                && !clauses.isEmpty() && !throttled() ? prefetch(st, from, to, clauses) : java.util.Map.of();
         Filter filter = new Filter(q);
         List<MatchedLog> out = new ArrayList<>();
         Pack lastPack = null; // consecutive matches mostly share a chunk, a pack, a block
@@ -708,7 +719,7 @@ public final class DefaultLogIndex implements LogIndex {
         java.util.Set<SegmentRef> empty = java.util.concurrent.ConcurrentHashMap.newKeySet();
         List<long[]> firstOfChunk = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.Map<SegmentRef, SegmentReader> readers = new java.util.concurrent.ConcurrentHashMap<>();
-        awaitAll(refs.stream().map(ref -> (Runnable) () -> {
+        boolean segmentsOk = awaitAll(refs.stream().map(ref -> (Runnable) () -> {
             SegmentReader seg = segment(ref);
             readers.put(ref, seg);
             MutableRoaringBitmap bm = planBitmap(seg, clauses);
@@ -757,9 +768,9 @@ public final class DefaultLogIndex implements LogIndex {
                 }
             }
         }
-        if (candidates.size() > 1) {
-            // Heads first, one fetch each: chunk fetches of one pack would otherwise all miss its head at once.
-            awaitAll(packs.stream().map(k -> (Runnable) () -> head(k, Frame.PACK)).toList());
+        if (segmentsOk && candidates.size() > 1
+                // Heads first, one fetch each: chunk fetches of one pack would otherwise all miss its head at once.
+                && awaitAll(packs.stream().map(k -> (Runnable) () -> head(k, Frame.PACK)).toList())) {
             java.util.Set<PageKey> chunkKeys = new java.util.HashSet<>();
             for (java.util.Map.Entry<String, Long> c : candidates) {
                 Weighted h = (Weighted) cache.getIfPresent(c.getKey());
@@ -777,10 +788,22 @@ public final class DefaultLogIndex implements LogIndex {
         return out;
     }
 
-    /** Runs the tasks on the fetch threads and waits for all; their failures are ignored (see {@link #prefetch}). */
-    private void awaitAll(List<Runnable> tasks) {
+    /**
+     * Whether the blob store is holding calls back (its circuit breaker open or half-open): no prefetch then, so a
+     * recovering store sees one call at a time from a query, as without prefetching.
+     */
+    private boolean throttled() {
+        return blobs instanceof io.fli.engine.HealthReporting r && r.throttledReason().isPresent();
+    }
+
+    /**
+     * Runs the tasks on the fetch threads and waits for them; returns false if one failed, in which case those not
+     * yet started are cancelled (a failing store gets one burst, not a query's worth of calls). Failures are
+     * otherwise ignored (see {@link #prefetch}).
+     */
+    private boolean awaitAll(List<Runnable> tasks) {
         if (tasks.size() < 2) {
-            return; // nothing to overlap: the query's own pass fetches it
+            return true; // nothing to overlap: the query's own pass fetches it
         }
         java.util.concurrent.ExecutorService pool = fetchers();
         List<java.util.concurrent.Future<?>> fs = new ArrayList<>(tasks.size());
@@ -791,16 +814,23 @@ public final class DefaultLogIndex implements LogIndex {
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             // the index is closing: what was submitted is awaited below, the rest is left to the query's pass
         }
+        boolean ok = fs.size() == tasks.size();
         for (java.util.concurrent.Future<?> f : fs) {
             try {
                 f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                fs.forEach(x -> x.cancel(false));
+                return false;
+            } catch (java.util.concurrent.CancellationException e) {
+                ok = false;
             } catch (java.util.concurrent.ExecutionException e) {
-                // left for the query's own pass
+                // left for the query's own pass; stop what has not started
+                ok = false;
+                fs.forEach(x -> x.cancel(false));
             }
         }
+        return ok;
     }
 
     /** {@link #plan} as the intersected bitmap; null when the segment has no match. */

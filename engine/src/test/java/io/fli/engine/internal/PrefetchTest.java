@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Against a remote store a query fetches the pages of all its segments, then the chunks of all its matches, in
- * parallel: the same answers and the same failures as one fetch after another, from overlapping GETs.
+ * With prefetching on (off by default), a query against a remote store fetches the pages of all its segments, then
+ * the chunks of all its matches, in parallel: the same answers and the same failures as one fetch after another,
+ * from overlapping GETs.
  */
 class PrefetchTest {
 
@@ -128,7 +129,7 @@ class PrefetchTest {
         String pack = stored.list("packs/").get(3).key();
         stored.delete(pack);
         for (SlowRemote s : List.of(local, remote)) {
-            try (LogIndex idx = LogIndex.open(meta, s, CONFIG)) {
+            try (LogIndex idx = open(meta, s)) {
                 assertThatThrownBy(() -> idx.query(LogQuery.range(null, null, List.of(common), List.of())))
                         .isInstanceOf(DegradedException.class).hasMessageContaining(pack);
             }
@@ -144,9 +145,16 @@ class PrefetchTest {
         }
     }
 
+    /** An index with prefetching on (it is off by default). */
+    private static DefaultLogIndex open(MetaStore meta, BlobStore blobs) {
+        DefaultLogIndex idx = new DefaultLogIndex(meta, blobs, CONFIG);
+        idx.prefetching(true);
+        return idx;
+    }
+
     private static List<List<MatchedLog>> answers(MetaStore meta, BlobStore blobs, List<LogQuery> queries) {
         List<List<MatchedLog>> out = new ArrayList<>();
-        try (LogIndex idx = LogIndex.open(meta, blobs, CONFIG)) {
+        try (LogIndex idx = open(meta, blobs)) {
             for (LogQuery q : queries) {
                 idx.dropCaches();
                 out.add(idx.query(q).logs());
