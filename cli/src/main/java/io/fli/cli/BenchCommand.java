@@ -218,14 +218,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** A seeded chain of at least {@code logs} logs. */
     static List<Block> chain(ChainGenerator gen, long logs) {
-        List<Block> chain = new ArrayList<>();
-        long total = 0;
-        for (long n = 0; total < logs; n++) {
-            Block b = gen.block(n);
-            chain.add(b);
-            total += b.logs().size();
-        }
-        return chain;
+        return gen.blocksHolding(logs);
     }
 
     /** The benchmark's limits: generous enough for 256-term OR-lists over the whole chain. */

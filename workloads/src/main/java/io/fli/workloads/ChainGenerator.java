@@ -156,6 +156,18 @@ public final class ChainGenerator {
         return new Block(number, hash, number == 0 ? null : hash(number - 1), logs);
     }
 
+    /** Blocks {@code 0, 1, ...} up to the first that brings the logs to at least {@code logs}. */
+    public List<Block> blocksHolding(long logs) {
+        List<Block> out = new ArrayList<>();
+        long total = 0;
+        for (long n = 0; total < logs; n++) {
+            Block b = block(n);
+            out.add(b);
+            total += b.logs().size();
+        }
+        return out;
+    }
+
     /** Blocks {@code first..first+count-1}. */
     public List<Block> blocks(long first, int count) {
         List<Block> out = new ArrayList<>(count);

@@ -56,13 +56,7 @@ public class PlannerBench {
     public void setup() {
         ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(7)
                 .withCardinality(100_000, 2_000, 200_000));
-        List<Block> chain = new ArrayList<>();
-        long total = 0;
-        for (long n = 0; total < logs; n++) {
-            Block b = gen.block(n);
-            chain.add(b);
-            total += b.logs().size();
-        }
+        List<Block> chain = gen.blocksHolding(logs);
         IndexConfig config = IndexConfig.defaults().withMaxOrTerms(1_024).withMaxResults(10_000_000)
                 .withMaxBlockRange(Long.MAX_VALUE / 4);
         index = LogIndex.open(MetaStore.inMemory(), BlobStore.inMemory(), config);

@@ -29,21 +29,6 @@ final class HexText {
         return true;
     }
 
-    /** {@link #compactable(CharSequence)} for UTF-8 bytes (hex text is ASCII, one byte per char). */
-    static boolean compactable(byte[] s) {
-        int len = s.length;
-        if (len < 2 || (len & 1) != 0 || s[0] != '0' || s[1] != 'x') {
-            return false;
-        }
-        for (int i = 2; i < len; i++) {
-            byte c = s[i];
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Room for the chars of short strings (hex values are 2 + 64 chars), one per thread. */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
 
@@ -86,15 +71,28 @@ final class HexText {
 
     /** Checks the bounds of the string at the reader's position and skips it. */
     static void skip(ByteReader r) {
+        skip(r, true);
+    }
+
+    /** {@link #skip(ByteReader)} in this encoding ({@code hex}) or in the one of pack formats 1 to 3. */
+    static void skip(ByteReader r, boolean hex) {
         long tag = r.varLong();
         if (tag > 0) {
-            long n = (tag - 1) / 2;
+            long n = hex ? (tag - 1) / 2 : tag - 1;
             r.skip((int) Math.min(n, Integer.MAX_VALUE));
         }
     }
 
     /** The string whose tag starts at {@code at} in {@code buf}, whose bounds {@link #skip} has checked. */
     static String read(byte[] buf, int at) {
+        return read(buf, at, true);
+    }
+
+    /**
+     * The string at {@code at}: in this encoding ({@code hex}), or in the one of pack formats 1 to 3 (a varint of
+     * length + 1, 0 = null, then UTF-8). Its bounds were checked when the pack was read.
+     */
+    static String read(byte[] buf, int at, boolean hex) {
         long tag = 0;
         int p = at;
         for (int shift = 0; ; shift += 7) {
@@ -103,6 +101,9 @@ final class HexText {
             if (b >= 0) {
                 break;
             }
+        }
+        if (!hex) {
+            return tag == 0 ? null : new String(buf, p, (int) (tag - 1), StandardCharsets.UTF_8);
         }
         if (tag == 0) {
             return null;

@@ -2,7 +2,6 @@ package io.fli.engine.internal;
 
 import io.fli.engine.CorruptionException;
 import io.fli.engine.Log;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -186,19 +185,7 @@ public final class Pack {
 
     /** The string whose length varint (length + 1; 0 = null) starts at {@code at}; its bounds were checked. */
     private String string(int at) {
-        if (hex) {
-            return HexText.read(buf, at);
-        }
-        long n = 0;
-        int p = at;
-        for (int shift = 0; ; shift += 7) {
-            byte b = buf[p++];
-            n |= (long) (b & 0x7F) << shift;
-            if (b >= 0) {
-                break;
-            }
-        }
-        return n == 0 ? null : new String(buf, p, (int) (n - 1), StandardCharsets.UTF_8);
+        return HexText.read(buf, at, hex);
     }
 
     /** Decodes a whole pack blob of any format (format 3: every chunk checked and joined). */
@@ -271,14 +258,7 @@ public final class Pack {
     /** Checks the bounds of the string at the reader's position, skips it and returns where it started. */
     private static int skipString(ByteReader r, boolean hex) {
         int at = r.position();
-        if (hex) {
-            HexText.skip(r);
-            return at;
-        }
-        long n = r.varLong();
-        if (n > 0) {
-            r.skip((int) Math.min(n - 1, Integer.MAX_VALUE));
-        }
+        HexText.skip(r, hex);
         return at;
     }
 
