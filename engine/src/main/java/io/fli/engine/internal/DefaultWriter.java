@@ -587,6 +587,8 @@ final class DefaultWriter implements Writer {
         long cutoff = unfenced ? Long.MAX_VALUE : idx.config.clock().millis() - idx.config.gcGrace().toMillis();
         List<String> doomed = new ArrayList<>();
         int young = 0;
+        long youngBytes = 0;
+        long doomedBytes = 0;
         for (String prefix : List.of(Keys.PACKS, Keys.INDEX)) {
             for (BlobStore.BlobInfo b : idx.blobs.list(prefix)) {
                 if (referenced.contains(b.key())) {
@@ -594,8 +596,10 @@ final class DefaultWriter implements Writer {
                 }
                 if (b.createdMillis() > cutoff) {
                     young++;
+                    youngBytes += b.size();
                 } else {
                     doomed.add(b.key());
+                    doomedBytes += b.size();
                 }
             }
         }
@@ -603,12 +607,13 @@ final class DefaultWriter implements Writer {
             // Prove the lease by a fenced CAS before deleting anything.
             if (cas(rec, st.withLease(holder, idx.config.clock().millis()
                     + idx.config.leaseDuration().toMillis())) == null) {
-                return new GcReport(referenced.size(), young, List.of());
+                return new GcReport(referenced.size(), young + doomed.size(), List.of(), youngBytes + doomedBytes,
+                        0);
             }
         }
         for (String k : doomed) {
             deleteBlob(k);
         }
-        return new GcReport(referenced.size(), young, doomed);
+        return new GcReport(referenced.size(), young, doomed, youngBytes, doomedBytes);
     }
 }
