@@ -69,8 +69,22 @@ public record Op(int index, long time, int process, Type type, String f, Value v
     /**
      * A log as a query returned it. The identity fields {@code tx}, {@code txHash} and {@code blockHash} are optional
      * (null); where present they must equal the published log's (for {@code blockHash}: its block's hash).
+     *
+     * <p>A log recorded compactly ({@code logRefs}) carries its {@code fingerprint} ({@link Fingerprint}); the parser
+     * gives it the contents of the published version whose fingerprint is the same. When none is, it stays
+     * {@linkplain #unresolved() unresolved}: {@code address} null, no topics, no data.
      */
     public record ReturnedLog(long block, int index, Long tx, String txHash, String blockHash, String address,
-                              List<String> topics, String data) {
+                              List<String> topics, String data, String fingerprint) {
+        /** A log recorded in full. */
+        public ReturnedLog(long block, int index, Long tx, String txHash, String blockHash, String address,
+                           List<String> topics, String data) {
+            this(block, index, tx, txHash, blockHash, address, topics, data, null);
+        }
+
+        /** A compactly recorded log whose fingerprint matched no published version known when it was returned. */
+        public boolean unresolved() {
+            return address == null;
+        }
     }
 }

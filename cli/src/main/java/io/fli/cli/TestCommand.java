@@ -59,6 +59,10 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--store", description = "Where run folders go (default: ${DEFAULT-VALUE}).")
     Path store = Path.of("store");
 
+    @Option(names = "--answers", description = "How query answers are recorded: full (every returned log) or "
+            + "compact (position and content fingerprint per log, a fraction of the size) (default: ${DEFAULT-VALUE}).")
+    String answers = "full";
+
     static Duration parse(CommandSpec spec, String s) {
         return Inputs.duration(spec, "--time", s);
     }
@@ -70,7 +74,7 @@ final class TestCommand implements Callable<Integer> {
                 ? TestConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
                         .readTree(replay.resolve("test.json").toFile()), store)
                 : new TestConfig(workload, nemesis, backend, parse(spec, time), seed, concurrency, 8,
-                        Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug);
+                        Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug, answers);
         workload = cfg.workload();
         nemesis = cfg.nemeses();
         backend = cfg.backend();

@@ -131,7 +131,7 @@ final class Clients {
 
     private Published publish(Node node, String id, int process, List<Block> batch) {
         ObjectNode args = J.object().put("writer", id).put("epoch", node.epoch(id));
-        args.set("blocks", blocksJson(batch));
+        args.set("blocks", HistoryJson.blocks(batch));
         run.yieldPoint();
         run.history.invoke(process, "publish", args);
         ObjectNode v = args.deepCopy();
@@ -174,33 +174,6 @@ final class Clients {
 
     private static String describe(Throwable e) {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-
-    private static ArrayNode blocksJson(List<Block> batch) {
-        ArrayNode blocks = J.array();
-        for (Block b : batch) {
-            ObjectNode bn = blocks.addObject();
-            bn.put("number", b.number());
-            bn.put("hash", b.hash());
-            ArrayNode logs = bn.putArray("logs");
-            for (Log l : b.logs()) {
-                ObjectNode ln = logs.addObject();
-                ln.put("index", l.index());
-                if (l.tx() != null) {
-                    ln.put("tx", l.tx());
-                }
-                if (l.txHash() != null) {
-                    ln.put("txHash", l.txHash());
-                }
-                ln.put("address", l.address());
-                ArrayNode t = ln.putArray("topics");
-                l.topics().forEach(t::add);
-                if (l.data() != null) {
-                    ln.put("data", l.data());
-                }
-            }
-        }
-        return blocks;
     }
 
     // ------------------------------------------------------------------ readers
@@ -253,60 +226,15 @@ final class Clients {
 
     /** Issues and records one query; returns the process number to use next. */
     private int query(Node node, int process, LogQuery q, boolean finalRead) {
-        ObjectNode args = J.object();
-        if (q.blockHash() != null) {
-            // On a finalized chain a block's hash names one block number: the format records the query as that
-            // one-block range (its expected answer), with the hash alongside for the reader.
-            Long b = mix.blockOfHash(q.blockHash());
-            args.put("from", b);
-            args.put("to", b);
-        } else {
-            putNullable(args, "from", q.fromBlock());
-            putNullable(args, "to", q.toBlock());
-        }
-        ArrayNode a = args.putArray("addresses");
-        q.addresses().forEach(a::add);
-        ArrayNode t = args.putArray("topics");
-        for (List<String> pos : q.topics()) {
-            if (pos == null) {
-                t.addNull();
-            } else {
-                ArrayNode p = t.addArray();
-                pos.forEach(p::add);
-            }
-        }
-        if (q.blockHash() != null) {
-            args.put("blockHash", q.blockHash());
-        }
-        if (finalRead) {
-            args.put("final", true);
-        }
+        ObjectNode args = HistoryJson.queryArgs(q, q.blockHash() == null ? null : mix.blockOfHash(q.blockHash()),
+                finalRead);
         run.yieldPoint();
         run.history.invoke(process, "query", args);
         ObjectNode v = args.deepCopy();
         try {
             QueryResult res = node.query(q);
             run.yieldPoint();
-            putNullable(v, "head", res.head());
-            ArrayNode logs = v.putArray("logs");
-            for (MatchedLog m : res.logs()) {
-                ObjectNode ln = logs.addObject();
-                ln.put("block", m.block());
-                ln.put("index", m.log().index());
-                if (m.log().tx() != null) {
-                    ln.put("tx", m.log().tx());
-                }
-                if (m.log().txHash() != null) {
-                    ln.put("txHash", m.log().txHash());
-                }
-                ln.put("blockHash", m.blockHash());
-                ln.put("address", m.log().address());
-                ArrayNode tp = ln.putArray("topics");
-                m.log().topics().forEach(tp::add);
-                if (m.log().data() != null) {
-                    ln.put("data", m.log().data());
-                }
-            }
+            HistoryJson.answer(v, res, run.cfg.compactAnswers());
             run.history.complete(process, Op.Type.OK, v);
             run.count("query", Op.Type.OK);
             return process;
@@ -328,14 +256,6 @@ final class Clients {
             run.history.complete(process, Op.Type.INFO, v.put("error", describe(e)));
             run.count("query", Op.Type.INFO);
             return run.newProcess();
-        }
-    }
-
-    private static void putNullable(ObjectNode n, String field, Long value) {
-        if (value == null) {
-            n.putNull(field);
-        } else {
-            n.put(field, value);
         }
     }
 }

@@ -26,9 +26,23 @@ import java.util.List;
  * @param nemesisInterval  pause between faults
  * @param store            the folder runs are written under
  * @param bug              a bug-zoo variant to run instead of the correct engine ({@link Bugs}), or null
+ * @param answers          how query answers are recorded: {@code full} (every returned log) or {@code compact}
+ *                         ({@code logRefs}: position and content fingerprint, {@code docs/history-format.md})
  */
 public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
-                         int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug) {
+                         int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
+                         String answers) {
+    /** A configuration that records full answers. */
+    public TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
+                      int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug) {
+        this(workload, nemeses, backend, time, seed, concurrency, batchBlocks, nemesisInterval, store, bug, "full");
+    }
+
+    /** Whether query answers are recorded as {@code logRefs}. */
+    public boolean compactAnswers() {
+        return answers.equals("compact");
+    }
+
     /** Faults inside the engine's process or its data, on any backend. */
     public static final List<String> ENGINE_NEMESES = List.of("none", "crash", "restart", "corrupt", "lease-loss",
             "lost-reply", "pause-process", "fork");
@@ -94,6 +108,12 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
             throw new IllegalArgumentException("--time must be positive, got " + time.toMillis() + " ms: a run that "
                     + "does nothing would check an empty history and report VALID");
         }
+        if (answers == null) {
+            answers = "full";
+        }
+        if (!answers.equals("full") && !answers.equals("compact")) {
+            throw new IllegalArgumentException("--answers must be full or compact, got '" + answers + "'");
+        }
         if (concurrency < 2) {
             throw new IllegalArgumentException("concurrency must be >= 2 (a writer and a reader), got " + concurrency);
         }
@@ -112,7 +132,8 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         return new TestConfig(n.get("workload").asText(), nemeses, n.get("backend").asText(),
                 Duration.ofMillis(n.get("time_ms").asLong()), n.get("seed").asLong(), n.get("concurrency").asInt(),
                 n.get("batch_blocks").asInt(), Duration.ofMillis(n.get("nemesis_interval_ms").asLong()), store,
-                n.hasNonNull("bug") ? n.get("bug").asText() : null);
+                n.hasNonNull("bug") ? n.get("bug").asText() : null,
+                n.hasNonNull("answers") ? n.get("answers").asText() : "full");
     }
 
     public ObjectNode toJson() {
@@ -129,6 +150,7 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         if (bug != null) {
             n.put("bug", bug);
         }
+        n.put("answers", answers);
         return n;
     }
 }

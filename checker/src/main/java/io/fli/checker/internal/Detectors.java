@@ -200,6 +200,11 @@ public final class Detectors {
     /** What differs between a returned log and published log {@code p} of version {@code v}. */
     private static List<String> differences(Version v, Op.Log p, Op.ReturnedLog l) {
         List<String> diffs = new ArrayList<>();
+        if (l.unresolved()) {
+            diffs.add("content fingerprint " + l.fingerprint() + " instead of " + io.fli.checker.Fingerprint.of(
+                    p.address(), p.topics(), p.data(), p.tx(), p.txHash(), v.block.hash()));
+            return diffs;
+        }
         if (!p.address().equals(l.address())) {
             diffs.add("address " + l.address() + " instead of " + p.address());
         }

@@ -231,6 +231,7 @@ final class FastLines {
                 case "logs" -> 256;
                 case "error" -> 512;
                 case "final" -> 1024;
+                case "logRefs" -> 2048;
                 default -> 0;
             };
             seen = mark(seen, bit);
@@ -261,7 +262,15 @@ final class FastLines {
                 hasHead = true;
                 head = f.equals("publish") ? Long.valueOf(longValue(p, v)) : optLong(p, v);
             } else if (ok && f.equals("query") && bit == 256) {
+                if (logs != null) {
+                    throw Bail.INSTANCE;
+                }
                 logs = returned(p, v);
+            } else if (ok && f.equals("query") && bit == 2048) {
+                if (logs != null) {
+                    throw Bail.INSTANCE;
+                }
+                logs = refs(p, v);
             } else if (!invoke && !ok && bit == 512) {
                 error = optString(p, v);
             } else {
@@ -386,6 +395,33 @@ final class FastLines {
             LogFields l = logFields(p, e, true);
             out.add(new Op.ReturnedLog(l.block, (int) (long) l.index, l.tx, l.txHash, l.blockHash, l.address, l.topics,
                     l.data));
+        }
+        return out;
+    }
+
+    /** A compact answer: {@code [block, index, fingerprint]} per log, left for the parser to resolve. */
+    private List<Op.ReturnedLog> refs(JsonParser p, JsonToken t) throws IOException, Bail {
+        if (t != JsonToken.START_ARRAY) {
+            throw Bail.INSTANCE;
+        }
+        List<Op.ReturnedLog> out = new ArrayList<>();
+        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+            if (e != JsonToken.START_ARRAY) {
+                throw Bail.INSTANCE;
+            }
+            long block = longValue(p, p.nextToken());
+            if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+                throw Bail.INSTANCE;
+            }
+            int index = p.getIntValue();
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                throw Bail.INSTANCE;
+            }
+            String fp = p.getText();
+            if (!io.fli.checker.Fingerprint.wellFormed(fp) || p.nextToken() != JsonToken.END_ARRAY) {
+                throw Bail.INSTANCE;
+            }
+            out.add(new Op.ReturnedLog(block, index, null, null, null, null, List.of(), null, fp));
         }
         return out;
     }

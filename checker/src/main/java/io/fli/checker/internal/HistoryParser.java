@@ -128,7 +128,29 @@ public final class HistoryParser {
             throw new HistoryFormatException(1, "the file is empty; line 1 must be the header {\"format\":\"" + FORMAT
                     + "\",\"version\":1,...}");
         }
+        p.resolveLateRefs();
         return new History(p.test, p.ops);
+    }
+
+    /**
+     * Compactly recorded logs of blocks whose publish came later in the file than the query's answer (a visibility
+     * anomaly in itself) are resolved once every version is known, so that they are judged as the same logs recorded
+     * in full would be.
+     */
+    private void resolveLateRefs() {
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (!(op.value() instanceof Op.Query q) || q.logs() == null
+                    || q.logs().stream().noneMatch(Op.ReturnedLog::unresolved)) {
+                continue;
+            }
+            List<Op.ReturnedLog> logs = new ArrayList<>(q.logs().size());
+            for (Op.ReturnedLog l : q.logs()) {
+                logs.add(l.unresolved() ? resolve(l.block(), l.index(), l.fingerprint()) : l);
+            }
+            ops.set(i, new Op(op.index(), op.time(), op.process(), op.type(), op.f(), new Op.Query(q.from(), q.to(),
+                    q.addresses(), q.topics(), q.head(), List.copyOf(logs), q.error(), q.finalRead())));
+        }
     }
 
     private static Chunk parseChunk(String[] lines, int n, IOException failure, boolean startsWithHeader,
@@ -379,6 +401,9 @@ public final class HistoryParser {
      * no string memory; otherwise (damaged, phantom, not yet published) it keeps its own.
      */
     private Op.ReturnedLog shared(Op.ReturnedLog r) {
+        if (r.address() == null && r.fingerprint() != null) {
+            return resolve(r.block(), r.index(), r.fingerprint());
+        }
         List<Op.Block> known = versionsByNumber.get(r.block());
         if (known != null) {
             for (Op.Block b : known) {
@@ -521,8 +546,17 @@ public final class HistoryParser {
         }
         Long head = optInteger(v, "head", where);
         JsonNode logs = v.get("logs");
+        JsonNode refs = v.get("logRefs");
+        if (logs != null && refs != null) {
+            throw bad(where + ": a query answer has 'logs' (full) or 'logRefs' (compact), not both");
+        }
+        if (refs != null) {
+            return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, logRefs(refs, where), null,
+                    q.finalRead());
+        }
         if (logs == null || !logs.isArray()) {
-            throw bad(where + ": field 'logs' must be an array, found " + (logs == null ? "nothing" : logs));
+            throw bad(where + ": field 'logs' must be an array (or 'logRefs', for a compact answer), found "
+                    + (logs == null ? "nothing" : logs));
         }
         List<Op.ReturnedLog> out = new ArrayList<>(logs.size());
         for (int i = 0; i < logs.size(); i++) {
@@ -535,6 +569,46 @@ public final class HistoryParser {
         }
         return new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), head, List.copyOf(out), null,
                 q.finalRead());
+    }
+
+    /** A compact answer: {@code [block, index, fingerprint]} per returned log, each resolved against what is known. */
+    private List<Op.ReturnedLog> logRefs(JsonNode refs, Where where) {
+        if (!refs.isArray()) {
+            throw bad(where + ": field 'logRefs' must be an array of [block, index, fingerprint], found " + refs);
+        }
+        Op.ReturnedLog[] out = new Op.ReturnedLog[refs.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode r = refs.get(i);
+            Where rw = where.sub(" logRefs[", i, "]");
+            if (!r.isArray() || r.size() != 3 || !r.get(0).canConvertToLong() || !r.get(0).isIntegralNumber()
+                    || !r.get(1).isIntegralNumber() || !r.get(1).canConvertToInt() || !r.get(2).isTextual()) {
+                throw bad(rw + " must be [block, index, fingerprint] (two integers and a string), found " + r);
+            }
+            if (!io.fli.checker.Fingerprint.wellFormed(r.get(2).asText())) {
+                throw bad(rw + ": fingerprint '" + r.get(2).asText() + "' is not 16 lowercase hex digits");
+            }
+            out[i] = resolve(r.get(0).asLong(), r.get(1).asInt(), r.get(2).asText());
+        }
+        return List.of(out);
+    }
+
+    /**
+     * A compactly recorded log: the published version of its block whose log at {@code index} has this fingerprint
+     * (computed with that version's hash), else an unresolved log that keeps only its position and fingerprint.
+     */
+    Op.ReturnedLog resolve(long block, int index, String fingerprint) {
+        List<Op.Block> known = versionsByNumber.get(block);
+        if (known != null) {
+            for (Op.Block b : known) {
+                Op.Log p = logAt(b, index);
+                if (p != null && fingerprint.equals(io.fli.checker.Fingerprint.of(p.address(), p.topics(), p.data(),
+                        p.tx(), p.txHash(), b.hash()))) {
+                    return new Op.ReturnedLog(block, index, box(p.tx()), p.txHash(), b.hash(), p.address(),
+                            p.topics(), p.data(), fingerprint);
+                }
+            }
+        }
+        return new Op.ReturnedLog(block, index, null, null, null, null, List.of(), null, fingerprint.intern());
     }
 
     /** A returned log, read from its tree, then sharing a published log's strings when it is identical. */
