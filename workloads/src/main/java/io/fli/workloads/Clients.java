@@ -134,7 +134,7 @@ final class Clients {
         args.set("blocks", HistoryJson.blocks(batch));
         run.yieldPoint();
         run.history.invoke(process, "publish", args);
-        ObjectNode v = args.deepCopy();
+        ObjectNode v = run.cfg.compactAnswers() ? J.object() : args.deepCopy();
         try {
             PublishResult res = node.publish(id, batch);
             run.yieldPoint();
@@ -230,7 +230,7 @@ final class Clients {
                 finalRead);
         run.yieldPoint();
         run.history.invoke(process, "query", args);
-        ObjectNode v = args.deepCopy();
+        ObjectNode v = run.cfg.compactAnswers() ? J.object() : args.deepCopy();
         try {
             QueryResult res = node.query(q);
             run.yieldPoint();
