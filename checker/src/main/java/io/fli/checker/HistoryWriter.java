@@ -42,12 +42,23 @@ public final class HistoryWriter implements AutoCloseable {
      * @param nanos a nanosecond clock; times are written relative to its value now
      */
     public HistoryWriter(OutputStream out, JsonNode test, LongSupplier nanos) {
+        this(out, test, nanos, false);
+    }
+
+    /**
+     * @param compact the header declares the compact form ({@code "compact":1}, {@code docs/history-format.md}):
+     *                the writer's caller records answers as {@code logRefs} and completions without arguments
+     */
+    public HistoryWriter(OutputStream out, JsonNode test, LongSupplier nanos, boolean compact) {
         this.out = out;
         this.nanos = nanos;
         this.start = nanos.getAsLong();
         ObjectNode h = JSON.createObjectNode();
         h.put("format", HistoryParser.FORMAT);
         h.put("version", 1);
+        if (compact) {
+            h.put("compact", HistoryParser.COMPACT_VERSION);
+        }
         h.set("test", test == null ? JSON.createObjectNode() : test);
         write(h);
     }

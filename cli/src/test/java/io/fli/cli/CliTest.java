@@ -122,7 +122,15 @@ class CliTest {
             "demo --blocks 0|--blocks must be at least 1, got 0",
             "bug-zoo --seeds 0|--seeds must be at least 1, got 0",
             "bug-zoo --bug nosuch|--bug 'nosuch' is not in the zoo",
-            "test --nemesis nosuch|unknown nemesis 'nosuch'"})
+            "test --nemesis nosuch|unknown nemesis 'nosuch'",
+            "test --answers short|--answers must be full or compact, got 'short'",
+            "soak --profile nightly|'nightly' is neither a built-in profile [ci, production-shape] nor a file",
+            "soak --backend memory --nemesis kill|nemesis 'kill' signals the servers the soak starts: use --backend local",
+            "soak --backend memory --nemesis flood|unknown nemesis 'flood' for a soak (restart, kill, pause)",
+            "soak --duration 0s|--duration must be positive, got 0s",
+            "soak --backend disk|--backend must be memory, local or remote, got 'disk'",
+            "soak --bug nosuch|unknown soak bug 'nosuch' (leak-published-batches)",
+            "soak --metrics-port 70000|--metrics-port must be 0..65535, got 70000"})
     void aBadOptionGetsOneLineNamingItAndExitTwo(String args, String message) {
         Run r = fli(args.split(" "));
         assertThat(r.code()).isEqualTo(2);

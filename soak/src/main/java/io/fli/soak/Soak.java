@@ -223,7 +223,7 @@ public final class Soak {
             stores = open(dir, registry);
             index = openIndex(stores, registry);
             gz = new SyncableGzip(Files.newOutputStream(dir.resolve("history.jsonl.gz")));
-            history = new HistoryWriter(gz, test, System::nanoTime);
+            history = new HistoryWriter(gz, test, System::nanoTime, true);
             startNanos = System.nanoTime();
             latency = new Latency(dir, System.currentTimeMillis());
             Map<String, LocalServer> targets = new LinkedHashMap<>();
@@ -575,7 +575,11 @@ public final class Soak {
                 continue;
             }
             LogQuery q = mix.of(KINDS[turn++ % KINDS.length], r, 0, head);
-            process = query(process, mix, q, false);
+            if (r.nextDouble() < p.historyQueryFraction()) {
+                process = query(process, mix, q, false);
+            } else {
+                unrecorded(q);
+            }
             if (p.readerPauseMs() > 0) {
                 sleep(p.readerPauseMs());
             }
@@ -612,6 +616,25 @@ public final class Soak {
                 latency.error(cls);
                 history.complete(process, Op.Type.INFO, v.put("error", describe(e)));
                 return nextProcess.getAndIncrement();
+            }
+        } finally {
+            indexLock.readLock().unlock();
+        }
+    }
+
+    /** A query timed but not recorded in the history (beyond the profile's history_query_fraction). */
+    private void unrecorded(LogQuery q) {
+        String cls = QueryClass.of(q).label();
+        indexLock.readLock().lock();
+        try {
+            long t0 = System.nanoTime();
+            queries.incrementAndGet();
+            try {
+                index.query(q);
+                latency.query(cls, System.nanoTime() - t0);
+            } catch (RuntimeException e) {
+                queryErrors.incrementAndGet();
+                latency.error(cls);
             }
         } finally {
             indexLock.readLock().unlock();

@@ -17,6 +17,8 @@ import java.util.Locale;
  * @param heapSlopeMbPerHour   the heap-after-GC trend a soak may show: it fails when the slope's 95% confidence
  *                             interval lies wholly above this
  * @param p99IntervalAllowance the fraction of sample intervals whose p99 may exceed a class's SLO target
+ * @param historyQueryFraction the fraction of queries recorded in the history and checked (every query is timed):
+ *                             a day of queries at hundreds per second would dwarf the publishes
  */
 public record SoakProfile(String name, String description, Duration duration, double blocksPerSecond,
                           int logsPerBlock, int batchBlocks, int addresses, int topic0s, int topicValues, int readers,
@@ -25,7 +27,7 @@ public record SoakProfile(String name, String description, Duration duration, do
                           Duration sampleEvery, Duration storageEvery, Duration nemesisEvery, long cacheMb,
                           double warmupFraction, boolean explicitGc, double heapSlopeMbPerHour,
                           double rssSlopeMbPerHour, double p99IntervalAllowance, int minIntervalQueries,
-                          long backlogMaxObjects, Duration backlogRecovery) {
+                          long backlogMaxObjects, Duration backlogRecovery, double historyQueryFraction) {
     public static final List<String> BUILT_IN = List.of("ci", "production-shape");
 
     /** A built-in profile by name, or a profile file by path. */
@@ -71,7 +73,12 @@ public record SoakProfile(String name, String description, Duration duration, do
                 atLeastZero(c, "p99_interval_allowance", where + " checks"),
                 (int) positive(c, "min_interval_queries", where + " checks"),
                 (long) positive(c, "backlog_max_objects", where + " checks"),
-                duration(c, "backlog_recovery", where + " checks"));
+                duration(c, "backlog_recovery", where + " checks"),
+                n.has("history_query_fraction") ? atLeastZero(n, "history_query_fraction", where) : 1.0);
+        if (p.historyQueryFraction > 1) {
+            throw new IllegalArgumentException(where + ": history_query_fraction must be at most 1, got "
+                    + p.historyQueryFraction);
+        }
         if (p.warmupFraction >= 0.9) {
             throw new IllegalArgumentException(where + ": checks.warmup_fraction must be below 0.9, got "
                     + p.warmupFraction);
@@ -96,7 +103,8 @@ public record SoakProfile(String name, String description, Duration duration, do
                 .put("factor", burstFactor);
         n.put("gc_every", text(gcEvery)).put("gc_grace", text(gcGrace)).put("compact_every", text(compactEvery))
                 .put("sample_every", text(sampleEvery)).put("storage_every", text(storageEvery))
-                .put("nemesis_every", text(nemesisEvery)).put("cache_mb", cacheMb);
+                .put("nemesis_every", text(nemesisEvery)).put("cache_mb", cacheMb)
+                .put("history_query_fraction", historyQueryFraction);
         n.putObject("checks").put("warmup_fraction", warmupFraction).put("explicit_gc", explicitGc)
                 .put("heap_slope_mb_per_h", heapSlopeMbPerHour).put("rss_slope_mb_per_h", rssSlopeMbPerHour)
                 .put("p99_interval_allowance", p99IntervalAllowance).put("min_interval_queries", minIntervalQueries)
@@ -114,7 +122,7 @@ public record SoakProfile(String name, String description, Duration duration, do
                 topicValues, readers, readerPauseMs, broadSpanBlocks, burstEvery, burstLength, burstFactor, gcEvery,
                 gcGrace, compactEvery, sampleEvery, storageEvery, nemesisEvery, cacheMb, warmupFraction, explicitGc,
                 heapSlopeMbPerHour, rssSlopeMbPerHour, p99IntervalAllowance, minIntervalQueries, backlogMaxObjects,
-                backlogRecovery);
+                backlogRecovery, historyQueryFraction);
     }
 
     /** Whether the ingest burst is on {@code elapsed} into the soak (a burst ends each {@code burst.every}). */

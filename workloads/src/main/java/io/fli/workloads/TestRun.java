@@ -222,8 +222,8 @@ public final class TestRun {
             if (cfg.workload().equals("restart") && nemeses.stream().noneMatch(x -> x.faults().contains("restart"))) {
                 nemeses.add(faults.restart());
             }
-            run.history = run.sim == null ? HistoryWriter.create(dir.resolve("history.jsonl"), test)
-                    : HistoryWriter.create(dir.resolve("history.jsonl"), test, run.sim::nanos);
+            run.history = new HistoryWriter(new java.io.FileOutputStream(dir.resolve("history.jsonl").toFile()), test,
+                    run.sim == null ? System::nanoTime : run.sim::nanos, cfg.compactAnswers());
             runClients(clients, faults, nemeses);
             for (Nemesis n : nemeses) {
                 n.teardown();

@@ -29,6 +29,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class HistoryParser {
     public static final String FORMAT = "finalized-log-index-history";
+    /** The version of the compact form ({@code logRefs} answers, completions without their arguments) read here. */
+    public static final int COMPACT_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Interned strings, shared with the parse threads' fast path. */
@@ -240,6 +242,12 @@ public final class HistoryParser {
         JsonNode version = n.get("version");
         if (version == null || !version.isIntegralNumber() || version.asLong() != 1) {
             throw bad("header version must be 1 (this checker reads format v1), found " + version);
+        }
+        JsonNode compact = n.get("compact");
+        if (compact != null && !compact.isNull() && (!compact.isIntegralNumber() || compact.asLong() < 1
+                || compact.asLong() > COMPACT_VERSION)) {
+            throw bad("header compact must be " + COMPACT_VERSION + " (this checker reads compact form "
+                    + COMPACT_VERSION + ": logRefs and bare completions), found " + compact);
         }
         JsonNode t = n.get("test");
         test = t == null ? JsonNodeFactory.instance.objectNode() : t;
