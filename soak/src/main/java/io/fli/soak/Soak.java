@@ -350,6 +350,11 @@ public final class Soak {
         summary.set("nemesis", JSON.valueToTree(nemesisCounts));
         summary.put("history_bytes", Files.size(dir.resolve("history.jsonl.gz")));
         Files.writeString(dir.resolve("soak.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+        try {
+            SoakPlots.write(dir);
+        } catch (IOException | RuntimeException e) {
+            out.println("plots: not drawn (" + e + "); the data is in the run folder (fli plot " + dir + ")");
+        }
         out.print(verdict.text(check, interrupted.get()));
         out.println("run folder: " + dir);
         out.flush();
