@@ -21,7 +21,8 @@ import org.HdrHistogram.Recorder;
  */
 final class Latency implements AutoCloseable {
     /** One sample interval of one class: how many answered, how many failed, and the p99 in milliseconds. */
-    record Interval(double endS, String cls, long count, long errors, double p99Ms, double maxMs) {
+    /** One sample interval of one class; {@code probe} when it holds the pause of a live-heap full GC. */
+    record Interval(double endS, String cls, long count, long errors, double p99Ms, double maxMs, boolean probe) {
     }
 
     private final Map<String, Recorder> recorders = new LinkedHashMap<>();
@@ -85,8 +86,12 @@ final class Latency implements AutoCloseable {
         recorders.get("ingest").recordValue(Math.max(1, nanos));
     }
 
-    /** Ends an interval: writes each class's interval histogram to its log and keeps its summary. */
-    synchronized void interval() {
+    /**
+     * Ends an interval: writes each class's interval histogram to its log and keeps its summary.
+     *
+     * @param probe the interval holds the pause of a live-heap full GC (it is left out of the p99 checks)
+     */
+    synchronized void interval(boolean probe) {
         double endS = (System.currentTimeMillis() - baseMillis) / 1000.0;
         for (Map.Entry<String, Recorder> e : recorders.entrySet()) {
             Histogram h = e.getValue().getIntervalHistogram(reuse.get(e.getKey()));
@@ -96,7 +101,7 @@ final class Latency implements AutoCloseable {
             long errs = errors.get(e.getKey()).getAndSet(0);
             intervals.add(new Interval(endS, e.getKey(), h.getTotalCount(), errs,
                     h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(99) / 1e6,
-                    h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e6));
+                    h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e6, probe));
         }
     }
 

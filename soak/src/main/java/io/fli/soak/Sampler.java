@@ -25,14 +25,19 @@ import javax.management.openmbean.CompositeData;
  * the part of it the engine holds, RSS of fli and of each server process, threads, stored objects and bytes per
  * kind, the GC backlog and the head lag; and the end of a latency interval.
  *
- * <p>Heap after GC: with {@code explicit_gc} each sample first runs a full GC, so the figure is the live heap; else
- * it is the lowest heap occupancy right after any collection during the interval (from the JVM's GC notifications),
- * whose trend over hours follows the live set. On the memory backend the stores live in the same heap: their bytes are
+ * <p>Heap after GC: every {@code live_set_every} a sample first runs a full GC and reads what it left (each heap
+ * pool's usage after its last collection): the live heap, the leak trend's data. Other samples record the lowest heap
+ * occupancy right after any collection during the interval (from the JVM's GC notifications), for the plots. On the memory backend the stores live in the same heap: their bytes are
  * subtracted ({@code heap_engine_bytes}), or every soak there would "leak" at the ingest rate.
  */
 final class Sampler implements AutoCloseable {
     /** What the verdict needs of one sample. */
-    record Sample(double tS, boolean burst, long heapAfterGc, long heapEngine, long rss, long backlogObjects) {
+    /**
+     * @param liveEngine the live heap (measured by a full GC) less the stores held in this heap, or -1 when this
+     *                   sample did not measure it
+     */
+    record Sample(double tS, boolean burst, long heapAfterGc, long heapEngine, long rss, long backlogObjects,
+                  long liveEngine) {
     }
 
     private final SoakProfile p;
@@ -48,6 +53,8 @@ final class Sampler implements AutoCloseable {
     private volatile long lowestAfterGc = Long.MAX_VALUE;
     private long lastAfterGc = -1;
     private long lastStorageNanos;
+    private long lastProbeNanos;
+    private boolean probedLast;
     private final long[] storage = new long[5];
     private Runnable onSample = () -> { };
 
@@ -102,13 +109,17 @@ final class Sampler implements AutoCloseable {
     }
 
     synchronized void sample(Duration elapsed, boolean burst) {
-        latency.interval();
+        latency.interval(probedLast && p.liveSetEvery().compareTo(p.sampleEvery()) > 0);
+        long now0 = System.nanoTime();
+        boolean probe = lastProbeNanos == 0 || now0 - lastProbeNanos >= p.liveSetEvery().toNanos() - 1_000_000;
         long heapAfterGc;
-        if (p.explicitGc()) {
+        long live = -1;
+        if (probe) {
+            lastProbeNanos = now0;
             // The occupancy the full collection itself left (each heap pool's usage after its last collection),
             // not the heap read afterwards, which already holds what other threads allocated since.
             System.gc();
-            long live = 0;
+            live = 0;
             for (var mp : ManagementFactory.getMemoryPoolMXBeans()) {
                 if (mp.getType() == java.lang.management.MemoryType.HEAP && mp.getCollectionUsage() != null) {
                     live += mp.getCollectionUsage().getUsed();
@@ -122,6 +133,7 @@ final class Sampler implements AutoCloseable {
             heapAfterGc = low != Long.MAX_VALUE ? low : lastAfterGc >= 0 ? lastAfterGc
                     : ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         }
+        probedLast = probe;
         lastAfterGc = heapAfterGc;
         long now = System.nanoTime();
         if (inHeapBlobs != null || lastStorageNanos == 0 || now - lastStorageNanos >= p.storageEvery().toNanos()) {
@@ -136,6 +148,10 @@ final class Sampler implements AutoCloseable {
         row.put("heap_used_bytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         row.put("heap_after_gc_bytes", heapAfterGc);
         row.put("heap_engine_bytes", heapAfterGc - inHeap);
+        if (live >= 0) {
+            row.put("live_heap_bytes", live);
+            row.put("live_engine_bytes", live - inHeap);
+        }
         row.put("rss_bytes", rss);
         for (Map.Entry<String, LocalServer> s : servers.entrySet()) {
             row.put("rss_" + s.getKey() + "_bytes", s.getValue().isRunning() ? rss(s.getValue().pid()) : 0);
@@ -150,7 +166,7 @@ final class Sampler implements AutoCloseable {
         out.println(row);
         out.flush();
         samples.add(new Sample(elapsed.toMillis() / 1000.0, burst, heapAfterGc, heapAfterGc - inHeap, rss,
-                row.path("backlog_objects").asLong()));
+                row.path("backlog_objects").asLong(), live >= 0 ? live - inHeap : -1));
         onSample.run();
     }
 

@@ -14,7 +14,8 @@ import java.util.List;
  * The soak's stability checks, each {@code {name, ok, measured, limit}} with its method:
  * <ul>
  *   <li>{@code heap-after-gc-trend}, {@code rss-trend}: least-squares slope in MB/hour over the samples after the
- *       warm-up, failing only when its 95% confidence interval lies wholly above the profile's limit;</li>
+ *       warm-up (for the heap: the live heap a full GC left, measured every {@code live_set_every}), failing only
+ *       when its 95% confidence interval lies wholly above the profile's limit;</li>
  *   <li>{@code p99-<class>}: the fraction of sample intervals (with enough queries to have a p99) whose p99 exceeds
  *       the class's target in {@code slo.json}, against the profile's allowance;</li>
  *   <li>{@code error-budget}: failed queries over all queries, against {@code slo.json}'s error budget;</li>
@@ -40,13 +41,14 @@ public record Verdict(List<Check> checks) {
         List<Check> checks = new ArrayList<>();
         double warm = p.warmupFraction() * elapsed.toMillis() / 1000.0;
         List<Sampler.Sample> after = samples.stream().filter(s -> s.tS() >= warm).toList();
-        checks.add(trend("heap-after-gc-trend", after, s -> s.heapEngine(), p.heapSlopeMbPerHour(), p.explicitGc()
-                ? "live heap after an explicit full GC each sample" : "lowest heap after GC in each sample interval"));
+        checks.add(trend("heap-after-gc-trend", after.stream().filter(s -> s.liveEngine() >= 0).toList(),
+                s -> s.liveEngine(), p.heapSlopeMbPerHour(), "the live heap (after a full GC every "
+                        + Soak.human(p.liveSetEvery()) + ", less the stores held in the same heap)"));
         checks.add(trend("rss-trend", after, s -> s.rss(), p.rssSlopeMbPerHour(), "resident set size of fli"));
         for (String cls : Latency.CLASSES) {
             double target = slo.path("queries").path(cls).path("p99_ms").asDouble(Double.NaN);
             List<Latency.Interval> judged = intervals.stream().filter(i -> i.cls().equals(cls)
-                    && i.count() >= p.minIntervalQueries()).toList();
+                    && i.count() >= p.minIntervalQueries() && !i.probe()).toList();
             long over = judged.stream().filter(i -> i.p99Ms() > target).count();
             double worst = judged.stream().mapToDouble(Latency.Interval::p99Ms).max().orElse(Double.NaN);
             double frac = judged.isEmpty() || Double.isNaN(target) ? Double.NaN : over / (double) judged.size();

@@ -14,7 +14,7 @@ class SoakProfileTest {
     void theBuiltInProfilesLoad() throws Exception {
         SoakProfile ci = SoakProfile.load("ci");
         assertThat(ci.duration()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(ci.explicitGc()).isTrue();
+        assertThat(ci.liveSetEvery()).isEqualTo(ci.sampleEvery());
         SoakProfile prod = SoakProfile.load("production-shape");
         assertThat(prod.duration()).isEqualTo(Duration.ofHours(24));
         assertThat(prod.sampleEvery()).isEqualTo(Duration.ofSeconds(10));

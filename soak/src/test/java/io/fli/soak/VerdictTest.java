@@ -28,7 +28,7 @@ class VerdictTest {
         List<Sampler.Sample> out = new ArrayList<>();
         for (long t = 2; t <= 160; t += 2) {
             out.add(new Sampler.Sample(t, p.inBurst(Duration.ofSeconds(t)), heap.applyAsLong(t), heap.applyAsLong(t),
-                    300L << 20, backlog.applyAsLong(t)));
+                    300L << 20, backlog.applyAsLong(t), heap.applyAsLong(t)));
         }
         return out;
     }
@@ -42,7 +42,7 @@ class VerdictTest {
         for (int i = 1; i <= 20; i++) {
             for (String c : Latency.CLASSES) {
                 out.add(new Latency.Interval(i * 2, c, 100, 0, c.equals("selective-address") && i % 5 == 0 ? p99 : 1,
-                        p99));
+                        p99, false));
             }
         }
         return out;
@@ -86,6 +86,24 @@ class VerdictTest {
         assertThat(check(tight, "p99-selective-address").ok()).isTrue(); // 20% of intervals, allowance 20%
         assertThat(check(Verdict.of(p.withDuration(Duration.ofMinutes(2)), SLO, samples(p, t -> 10, t -> 40L << 20),
                 List.of(), 0, 0, Duration.ofSeconds(160)), "error-budget").ok()).isFalse();
+    }
+
+    @Test
+    void anIntervalHoldingTheLiveHeapProbesPauseIsLeftOutOfTheP99Check() throws Exception {
+        SoakProfile p = SoakProfile.load("production-shape"); // a full GC every 5 min, samples every 10 s
+        List<Latency.Interval> iv = new ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            boolean probe = i % 30 == 1;
+            iv.add(new Latency.Interval(i * 10, "selective-address", 100, 0, probe ? 400 : 2, 400, probe));
+        }
+        Verdict v = Verdict.of(p, SLO, samples(p, t -> 10, t -> 40L << 20), iv, 10_000, 0, Duration.ofSeconds(1000));
+        assertThat(check(v, "p99-selective-address").ok()).isTrue();
+        assertThat(check(v, "p99-selective-address").detail()).contains("0 of 96 intervals over");
+        List<Latency.Interval> slowOutsideProbes = new ArrayList<>(iv);
+        slowOutsideProbes.set(5, new Latency.Interval(60, "selective-address", 100, 0, 400, 400, false));
+        slowOutsideProbes.set(6, new Latency.Interval(70, "selective-address", 100, 0, 400, 400, false));
+        assertThat(check(Verdict.of(p, SLO, samples(p, t -> 10, t -> 40L << 20), slowOutsideProbes, 10_000, 0,
+                Duration.ofSeconds(1000)), "p99-selective-address").ok()).isFalse();
     }
 
     @Test
