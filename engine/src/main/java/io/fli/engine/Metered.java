@@ -47,7 +47,14 @@ public final class Metered {
 
     /** {@code store}'s calls timed and its CAS outcomes and errors counted under {@code backend} (e.g. "cql"). */
     public static MetaStore meta(MetaStore store, MeterRegistry registry, String backend) {
-        return new MeteredMeta(store, new Calls(registry, backend));
+        Calls calls = new Calls(registry, backend);
+        // Every outcome exported from the start (at 0), so that rates and alerts see a series, not an absence.
+        for (String op : List.of("put-if-absent", "compare-and-set")) {
+            for (String outcome : List.of("applied", "conflict", "unknown", "error")) {
+                calls.casCounter(op, outcome);
+            }
+        }
+        return new MeteredMeta(store, calls);
     }
 
     /** {@code store}'s calls timed and its errors counted under {@code backend} (e.g. "s3"). */
@@ -126,9 +133,13 @@ public final class Metered {
         }
 
         private void cas(String op, String outcome) {
-            Counter.builder("fli.cas").tag("backend", backend).tag("op", op).tag("outcome", outcome)
+            casCounter(op, outcome).increment();
+        }
+
+        Counter casCounter(String op, String outcome) {
+            return Counter.builder("fli.cas").tag("backend", backend).tag("op", op).tag("outcome", outcome)
                     .description("Conditional writes (LWT) by outcome; unknown outcomes are re-read by the caller")
-                    .register(registry).increment();
+                    .register(registry);
         }
     }
 
@@ -264,7 +275,24 @@ public final class Metered {
             FunctionCounter.builder("fli.blob.read.bytes", d, i -> i.stats().blobBytesRead()).tags(tags)
                     .register(registry);
             FunctionCounter.builder("fli.state.reads", d, i -> i.stats().stateReads()).tags(tags).register(registry);
+            // Event counters exported from the start (at 0), so that rates and alerts see a series.
+            for (String op : List.of("publish", "renew", "compact", "gc")) {
+                counter("fli.fence.rejections", FENCE, "op", op);
+            }
+            counter("fli.lease.lost", LEASE_LOST);
+            for (String outcome : List.of("ok", "held", "unknown", "error")) {
+                counter("fli.lease.acquires", ACQUIRES, "outcome", outcome);
+            }
+            counter("fli.ingest.blocks", "Blocks made query-visible");
+            counter("fli.ingest.logs", "Logs made query-visible");
+            counter("fli.gc.runs", "GC passes");
+            counter("fli.gc.deleted.objects", "Orphan blobs deleted by GC");
+            counter("fli.gc.deleted.bytes", "Bytes of orphan blobs deleted by GC");
         }
+
+        static final String FENCE = "Writes refused because the writer's epoch was fenced";
+        static final String LEASE_LOST = "Times a writer found it had lost the lease it held";
+        static final String ACQUIRES = "Lease acquisitions and takeovers by outcome";
 
         void seeHead(Long h) {
             if (h != null) {
@@ -352,11 +380,10 @@ public final class Metered {
         }
 
         private RuntimeException fenced(String op, FencedException e) {
-            m.counter("fli.fence.rejections", "Writes refused because the writer's epoch was fenced", "op", op)
-                    .increment();
+            m.counter("fli.fence.rejections", MeteredIndex.FENCE, "op", op).increment();
             if (held) {
                 held = false;
-                m.counter("fli.lease.lost", "Times a writer found it had lost the lease it held").increment();
+                m.counter("fli.lease.lost", MeteredIndex.LEASE_LOST).increment();
             }
             return e;
         }
@@ -385,8 +412,7 @@ public final class Metered {
                 outcome = "unknown";
                 throw e;
             } finally {
-                m.counter("fli.lease.acquires", "Lease acquisitions and takeovers by outcome", "outcome", outcome)
-                        .increment();
+                m.counter("fli.lease.acquires", MeteredIndex.ACQUIRES, "outcome", outcome).increment();
             }
         }
 

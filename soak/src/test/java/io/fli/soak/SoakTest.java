@@ -50,6 +50,14 @@ class SoakTest {
 
     /** Polls the run's Prometheus endpoint while the soak runs; returns the first scrape showing ingest, queries, GC. */
     static CompletableFuture<String> scrapeWhileRunning(Path store) {
+        java.util.regex.Pattern queried = java.util.regex.Pattern.compile("fli_query_seconds_count\\{class=\"or-4\","
+                + "outcome=\"ok\",process=\"soak\"} [1-9]");
+        return scrapeUntil(store, body -> body.contains("fli_ingest_logs_total") && body.contains(
+                "fli_gc_deleted_objects_total") && queried.matcher(body).find());
+    }
+
+    /** Polls the run's Prometheus endpoint while the soak runs; returns the first scrape {@code done} accepts. */
+    static CompletableFuture<String> scrapeUntil(Path store, java.util.function.Predicate<String> done) {
         return CompletableFuture.supplyAsync(() -> {
             HttpClient http = HttpClient.newHttpClient();
             long deadline = System.nanoTime() + 120_000_000_000L;
@@ -60,10 +68,7 @@ class SoakTest {
                     if (url != null) {
                         String body = http.send(HttpRequest.newBuilder(URI.create(Files.readString(url).trim()))
                                 .build(), HttpResponse.BodyHandlers.ofString()).body();
-                        // Meters exist from the start; wait until ingest, queries and GC have all counted.
-                        if (body.contains("fli_ingest_logs_total") && body.contains("fli_gc_deleted_objects_total")
-                                && java.util.regex.Pattern.compile("fli_query_seconds_count\\{class=\"or-4\","
-                                + "outcome=\"ok\",process=\"soak\"} [1-9]").matcher(body).find()) {
+                        if (done.test(body)) {
                             return body;
                         }
                     }
@@ -157,7 +162,12 @@ class SoakTest {
 
     @Test
     void aCiSoakOnLocalServersWithProcessFaultsIsValid(@TempDir Path store) throws Exception {
+        java.util.Set<String> alerted = PrometheusRulesTest.metricNames();
+        CompletableFuture<String> scrape = scrapeUntil(store, body -> alerted.stream().allMatch(body::contains));
         Soak.Result r = soak(store, "local", Duration.ofSeconds(75), List.of("kill", "pause"), null);
+        // Every metric an alert or recording rule reads was exported by the live endpoint (with faults, errors too).
+        String live = scrape.get();
+        assertThat(alerted).isNotEmpty().allSatisfy(name -> assertThat(live).as(name).contains(name));
         assertThat(r.valid()).as(io.fli.checker.Reports.text(r.check())).isTrue();
         JsonNode s = r.summary();
         assertThat(s.get("nemesis").size()).isPositive();
