@@ -63,13 +63,39 @@ class PrometheusRulesTest {
         assertThat(rules.split("- alert: ").length - 1).isEqualTo(rules.split("runbook: docs/runbooks/").length - 1);
     }
 
-    /** The fli metric names an alert or recording rule reads (series names, not recording-rule outputs). */
+    static final Path DASHBOARD = DIR.resolveSibling("grafana").resolve("fli.json");
+
+    /**
+     * The fli metric names an alert, a recording rule or a dashboard panel reads (series names, not recording-rule
+     * outputs, which contain a colon).
+     */
     static Set<String> metricNames() throws IOException {
         Set<String> names = new TreeSet<>();
-        Matcher m = Pattern.compile("\\b(fli_[a-z_]+)").matcher(Files.readString(DIR.resolve("alerts.yml")));
-        while (m.find()) {
-            names.add(m.group(1));
+        for (Path f : new Path[]{DIR.resolve("alerts.yml"), DASHBOARD}) {
+            Matcher m = Pattern.compile("\\b(fli_[a-z_]+)").matcher(Files.readString(f));
+            while (m.find()) {
+                names.add(m.group(1));
+            }
         }
         return names;
+    }
+
+    @Test
+    void theDashboardIsValidJsonAndReadsOnlyDefinedRecordingRules() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode d = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(DASHBOARD.toFile());
+        assertThat(d.get("panels").size()).isGreaterThanOrEqualTo(12);
+        String rules = Files.readString(DIR.resolve("alerts.yml"));
+        Matcher m = Pattern.compile("(fli:[a-z_0-9:]+)").matcher(Files.readString(DASHBOARD));
+        int n = 0;
+        while (m.find()) {
+            n++;
+            assertThat(rules).as("recording rule " + m.group(1)).contains("record: " + m.group(1));
+        }
+        assertThat(n).isPositive();
+        for (String title : java.util.List.of("Query p99 by class", "CAS outcomes", "Backend errors by class",
+                "GC backlog", "Head lag (blocks)", "Degraded (failed closed)", "Ingest rate")) {
+            assertThat(Files.readString(DASHBOARD)).contains("\"title\": \"" + title + "\"");
+        }
     }
 }
