@@ -333,13 +333,11 @@ public final class Soak {
             throw (RuntimeException) failure.get();
         }
 
-        out.println("checking the history ...");
-        out.flush();
-        CheckResult check = Checking.check(dir.resolve("history.jsonl.gz"));
-        Files.writeString(dir.resolve("results.json"), Reports.jsonText(check));
+        // The stability verdict first, on disk before the history is checked: a check that fails (a day of history
+        // beyond the heap, say) must not take the rest of the evidence with it.
         Verdict verdict = Verdict.of(p, slo, sampler.samples(), latency.intervals(), queries.get(),
                 queryErrors.get(), elapsed());
-        ObjectNode summary = verdict.toJson(check, interrupted.get());
+        ObjectNode summary = verdict.toJson(null, interrupted.get());
         summary.set("config", test);
         summary.put("duration_s", elapsed().toMillis() / 1000.0);
         summary.put("logs_ingested", ingestedLogs.get());
@@ -349,17 +347,35 @@ public final class Soak {
         summary.put("publish_errors", publishErrors.get());
         summary.set("nemesis", JSON.valueToTree(nemesisCounts));
         summary.put("history_bytes", Files.size(dir.resolve("history.jsonl.gz")));
-        Files.writeString(dir.resolve("soak.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+        Path soakJson = dir.resolve("soak.json");
+        Files.writeString(soakJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         try {
             SoakPlots.write(dir);
         } catch (IOException | RuntimeException e) {
             out.println("plots: not drawn (" + e + "); the data is in the run folder (fli plot " + dir + ")");
         }
+        out.println("checking the history ...");
+        out.flush();
+        CheckResult check = null;
+        try {
+            check = Checking.check(dir.resolve("history.jsonl.gz"));
+            Files.writeString(dir.resolve("results.json"), Reports.jsonText(check));
+            summary.setAll(verdict.toJson(check.valid(), interrupted.get()).retain("valid", "validity"));
+            summary.put("anomalies", check.anomalies().size());
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            summary.put("validity", "unknown");
+            summary.put("check_error", "the history could not be checked here (" + e + "): run fli check "
+                    + dir.resolve("history.jsonl.gz") + " with a larger heap (FLI_JAVA_OPTS=-Xmx...)");
+        }
+        Files.writeString(soakJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         out.print(verdict.text(check, interrupted.get()));
+        if (check == null) {
+            out.println(summary.get("check_error").asText());
+        }
         out.println("run folder: " + dir);
         out.flush();
-        return new Result(dir, check.valid() == io.fli.checker.Validity.VALID, verdict.stable(), verdict.checks(),
-                check, interrupted.get(), summary);
+        return new Result(dir, check != null && check.valid() == io.fli.checker.Validity.VALID, verdict.stable(),
+                verdict.checks(), check, interrupted.get(), summary);
     }
 
     /** The soak's own gauges for the time series. */

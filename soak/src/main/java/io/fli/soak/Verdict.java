@@ -125,10 +125,11 @@ public record Verdict(List<Check> checks) {
                 "baseline " + base + " objects; after each burst: " + String.join(", ", each));
     }
 
-    ObjectNode toJson(CheckResult check, boolean interrupted) {
+    /** @param validity the checker's verdict on the history, or null before it is known ("pending") */
+    ObjectNode toJson(Validity validity, boolean interrupted) {
         ObjectNode n = Soak.JSON.createObjectNode();
-        n.put("valid", check.valid() == Validity.VALID);
-        n.put("validity", check.valid().name().toLowerCase());
+        n.put("valid", validity == Validity.VALID);
+        n.put("validity", validity == null ? "pending" : validity.name().toLowerCase());
         n.put("stable", stable());
         n.put("interrupted", interrupted);
         ArrayNode a = n.putArray("checks");
@@ -146,14 +147,17 @@ public record Verdict(List<Check> checks) {
 
     String text(CheckResult check, boolean interrupted) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%nhistory: %s (%d anomalies)%s%n", check.valid(), check.anomalies().size(),
-                interrupted ? " -- interrupted: the soak was stopped early" : ""));
+        sb.append(check == null ? String.format("%nhistory: NOT CHECKED%s%n", interrupted
+                ? " -- interrupted: the soak was stopped early" : "") : String.format("%nhistory: %s (%d anomalies)%s%n",
+                check.valid(), check.anomalies().size(), interrupted ? " -- interrupted: the soak was stopped early"
+                        : ""));
         sb.append("| check | ok | measured | limit | detail |\n|---|---|---:|---:|---|\n");
         for (Check c : checks) {
             sb.append(String.format("| %s | %s | %s | %s %s | %s |%n", c.name(), c.ok() ? "ok" : "FAIL",
                     Double.isNaN(c.measured()) ? "-" : fmt(c.measured()), fmt(c.limit()), c.unit(), c.detail()));
         }
-        sb.append(String.format("soak: %s and %s%n", check.valid() == Validity.VALID ? "VALID" : "NOT VALID",
+        sb.append(String.format("soak: %s and %s%n", check != null && check.valid() == Validity.VALID ? "VALID"
+                        : check == null ? "UNCHECKED" : "NOT VALID",
                 stable() ? "STABLE" : "NOT STABLE"));
         return sb.toString();
     }
