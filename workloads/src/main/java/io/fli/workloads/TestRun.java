@@ -275,6 +275,12 @@ public final class TestRun {
         CheckResult r = Checker.check(h);
         Files.writeString(dir.resolve("results.json"), Reports.jsonText(r));
         Files.writeString(dir.resolve("timeline.html"), Timeline.html(h, r));
+        try {
+            io.fli.checker.Plots.write(h, dir);
+        } catch (IOException | RuntimeException e) {
+            // The plots are for the reader; the verdict and the history stand without them.
+            Files.writeString(dir.resolve("plots-error.txt"), e.toString());
+        }
         Path latest = run.cfg.store().resolve("latest");
         Files.deleteIfExists(latest);
         try {
