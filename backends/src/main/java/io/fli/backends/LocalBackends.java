@@ -29,7 +29,8 @@ public final class LocalBackends implements AutoCloseable {
         s3.start();
         cassandra.start();
         try {
-            Files.writeString(dir.resolve("backends.env"), String.join("\n",
+            // It holds the S3 secret: owner-only from the moment it exists.
+            Secrets.writePrivate(dir.resolve("backends.env"), String.join("\n",
                     "FLI_CQL_CONTACT_POINTS=127.0.0.1:" + cassandra.cqlPort(),
                     "FLI_CQL_DATACENTER=" + cassandra.datacenter(),
                     "FLI_CQL_KEYSPACE=fli",

@@ -11,15 +11,42 @@ final class Secrets {
     private Secrets() {
     }
 
+    /**
+     * The secret {@code name}: the contents of the file {@code NAME_FILE} names (trailing newline stripped) when it is
+     * set, else the variable {@code NAME}, else null. An unreadable or empty file is an error naming the variable and
+     * the file, never the secret.
+     */
     static String value(Map<String, String> env, String name) {
         String file = env.get(name + "_FILE");
         if (file != null && !file.isBlank()) {
+            String v;
             try {
-                return Files.readString(Path.of(file)).strip();
+                v = Files.readString(Path.of(file)).strip();
             } catch (IOException e) {
-                throw new UncheckedIOException("reading " + name + "_FILE " + file, e);
+                throw new UncheckedIOException(name + "_FILE names " + file + ", which cannot be read ("
+                        + e.getClass().getSimpleName() + ")", e);
             }
+            if (v.isEmpty()) {
+                throw new IllegalArgumentException(name + "_FILE names " + file + ", which is empty");
+            }
+            return v;
         }
         return env.get(name);
+    }
+
+    /**
+     * Writes {@code text} to {@code file} readable and writable by the owner only (0600), created so from the start
+     * (never briefly world-readable), replacing what was there.
+     */
+    static void writePrivate(Path file, String text) throws IOException {
+        Files.deleteIfExists(file);
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> owner =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(owner));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, text);
     }
 }
