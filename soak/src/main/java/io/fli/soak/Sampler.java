@@ -55,7 +55,15 @@ final class Sampler implements AutoCloseable {
     private long lastStorageNanos;
     private long lastProbeNanos;
     private boolean probedLast;
-    private final long[] storage = new long[5];
+    private volatile long[] storage = new long[5];
+    private final java.util.concurrent.atomic.AtomicBoolean storageRunning =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ExecutorService storageThread = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "soak-storage");
+                t.setDaemon(true);
+                return t;
+            });
     private Runnable onSample = () -> { };
 
     /**
@@ -136,10 +144,21 @@ final class Sampler implements AutoCloseable {
         probedLast = probe;
         lastAfterGc = heapAfterGc;
         long now = System.nanoTime();
-        if (inHeapBlobs != null || lastStorageNanos == 0 || now - lastStorageNanos >= p.storageEvery().toNanos()) {
+        if (inHeapBlobs != null) {
+            measureStorage(); // in this heap: cheap, and the heap figures need it exact
+        } else if ((lastStorageNanos == 0 || now - lastStorageNanos >= p.storageEvery().toNanos())
+                && storageRunning.compareAndSet(false, true)) {
+            // Listing a store of many objects takes seconds: off the sampling thread, so that intervals stay even.
             lastStorageNanos = now;
-            measureStorage();
+            storageThread.execute(() -> {
+                try {
+                    measureStorage();
+                } finally {
+                    storageRunning.set(false);
+                }
+            });
         }
+        long[] storage = this.storage.clone();
         long inHeap = inHeapBlobs != null ? storage[1] + storage[3] + storage[4] : 0;
         long rss = rss(ProcessHandle.current().pid());
         ObjectNode row = Soak.JSON.createObjectNode();
@@ -182,7 +201,7 @@ final class Sampler implements AutoCloseable {
                 s[3] += b.size();
             }
             s[4] = meta.getCommitted("meta/state").map(r -> (long) r.value().length).orElse(0L);
-            System.arraycopy(s, 0, storage, 0, s.length);
+            storage = s;
         } catch (RuntimeException e) {
             // a backend down (a fault): keep the last figures
         }
@@ -208,6 +227,7 @@ final class Sampler implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        storageThread.shutdownNow();
         for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter e) {
                 try {
