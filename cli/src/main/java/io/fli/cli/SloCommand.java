@@ -83,6 +83,12 @@ final class SloCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Where results.json and the HDR histograms go (default: store/slo/<time>).")
     Path out;
 
+    @Option(names = "--metrics-port", description = "Port of the Prometheus endpoint on 127.0.0.1 while the suite "
+            + "runs; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int metricsPort = 0;
+
+    private io.fli.soak.MetricsEndpoint metrics;
+
     private PrintWriter w;
 
     /** The query classes of slo.json and the workload kind each measures. */
@@ -138,11 +144,20 @@ final class SloCommand implements Callable<Integer> {
 
         LocalBackends local = null;
         List<AutoCloseable> closing = new ArrayList<>();
+        if (metricsPort < 0 || metricsPort > 65_535) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--metrics-port must be 0..65535, got " + metricsPort);
+        }
+        metrics = io.fli.soak.MetricsEndpoint.start(metricsPort);
+        closing.add(metrics);
+        w.printf("metrics: %s%n", metrics.url());
+        io.micrometer.core.instrument.MeterRegistry registry = metrics.registry();
         try {
             Stores first;
             java.util.function.Supplier<Stores> another;
             if (backend.equals("memory")) {
-                Stores s = new Stores(MetaStore.inMemory(), BlobStore.inMemory());
+                Stores s = new Stores(io.fli.engine.Metered.meta(MetaStore.inMemory(), registry, "memory"),
+                        io.fli.engine.Metered.blobs(BlobStore.inMemory(), registry, "memory"));
                 first = s;
                 another = () -> s;
             } else {
@@ -163,7 +178,8 @@ final class SloCommand implements Callable<Integer> {
                     MinioBlobStore bl = MinioBlobStore.connect(b);
                     closing.add(m);
                     closing.add(bl);
-                    return new Stores(m, bl);
+                    return new Stores(io.fli.engine.Metered.meta(m, registry, "cql"),
+                            io.fli.engine.Metered.blobs(bl, registry, "s3"));
                 };
                 first = another.get();
             }
@@ -186,7 +202,7 @@ final class SloCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode results = json.createObjectNode();
         List<Figure> figures = new ArrayList<>();
-        LogIndex holder = LogIndex.open(first.meta(), first.blobs(), config);
+        LogIndex holder = measured(LogIndex.open(first.meta(), first.blobs(), config), "lease-holder");
         Writer writer = holder.writer("slo-holder");
         writer.acquire();
         Long head = holder.head();
@@ -273,7 +289,7 @@ final class SloCommand implements Callable<Integer> {
         SplittableRandom r = new SplittableRandom(seed * 17 + 3);
         long c0 = System.nanoTime();
         Stores second = another.get();
-        LogIndex other = LogIndex.open(second.meta(), second.blobs(), config);
+        LogIndex other = measured(LogIndex.open(second.meta(), second.blobs(), config), "other-process");
         other.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, r, 0, headBlock));
         double coldStartMs = (System.nanoTime() - c0) / 1e6;
         w.printf("cold start (open -> first answer, second process): %.0f ms%n", coldStartMs);
@@ -374,7 +390,7 @@ final class SloCommand implements Callable<Integer> {
         double target99 = slo.path("queries").path("selective-address").path("p99_ms").asDouble();
         long u0 = System.nanoTime();
         Stores third = another.get();
-        LogIndex restarted = LogIndex.open(third.meta(), third.blobs(), config);
+        LogIndex restarted = measured(LogIndex.open(third.meta(), third.blobs(), config), "restarted");
         double warmUpS = Double.NaN;
         SplittableRandom ur = new SplittableRandom(seed + 99);
         for (int window = 0; window < 100 && System.nanoTime() - u0 < 120_000_000_000L; window++) {
@@ -437,6 +453,12 @@ final class SloCommand implements Callable<Integer> {
         other.close();
         restarted.close();
         return all ? 0 : 1;
+    }
+
+    /** {@code index} measured into the endpoint's registry under {@code process}. */
+    private LogIndex measured(LogIndex index, String process) {
+        return io.fli.engine.Metered.index(index, metrics.registry(), io.micrometer.core.instrument.Tags.of("process",
+                process));
     }
 
     private static String num(double v) {

@@ -37,13 +37,7 @@ import io.fli.workloads.ChainGenerator;
 import io.fli.workloads.HistoryJson;
 import io.fli.workloads.QueryMix;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -198,20 +192,14 @@ public final class Soak {
                 .writeValueAsString(test.deepCopy().set("profile_settings", p.toJson())));
         JsonNode slo = JSON.readTree(cfg.slo().toFile());
 
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        JvmGcMetrics gcMetrics = new JvmGcMetrics();
-        gcMetrics.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
+        MetricsEndpoint metrics = MetricsEndpoint.start(cfg.metricsPort());
+        PrometheusMeterRegistry registry = metrics.registry();
         Metered.headLag(registry, Tags.of("process", "soak"), () -> Math.max(0, sourceHead.get() - indexedHead.get()));
-        HTTPServer metrics = HTTPServer.builder().hostname("127.0.0.1").port(cfg.metricsPort())
-                .registry(registry.getPrometheusRegistry()).buildAndStart();
-        Files.writeString(dir.resolve("metrics.url"), "http://127.0.0.1:" + metrics.getPort() + "/metrics\n");
+        Files.writeString(dir.resolve("metrics.url"), "http://127.0.0.1:" + metrics.port() + "/metrics\n");
         out.printf("fli soak: profile %s, backend %s, %s, nemesis %s, seed %d%s%n  run folder %s%n  metrics "
                         + "http://127.0.0.1:%d/metrics%n", p.name(), cfg.backend(), human(p.duration()),
                 cfg.nemeses().isEmpty() ? "none" : String.join(",", cfg.nemeses()), cfg.seed(),
-                cfg.bug() == null ? "" : ", BUG " + cfg.bug(), dir, metrics.getPort());
+                cfg.bug() == null ? "" : ", BUG " + cfg.bug(), dir, metrics.port());
         out.flush();
 
         Stores stores = null;
@@ -307,7 +295,7 @@ public final class Soak {
             if (sampler != null) {
                 sampler.close();
             }
-            Files.writeString(dir.resolve("metrics.prom"), registry.scrape());
+            Files.writeString(dir.resolve("metrics.prom"), metrics.scrape());
             metrics.close();
             if (index != null) {
                 index.close();
@@ -324,7 +312,6 @@ public final class Soak {
                     stores.servers().close();
                 }
             }
-            gcMetrics.close();
         }
         if (failure.get() != null && !(failure.get() instanceof RuntimeException)) {
             throw new IllegalStateException("the soak failed", failure.get());

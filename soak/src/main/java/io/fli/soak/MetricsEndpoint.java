@@ -1,0 +1,63 @@
+package io.fli.soak;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import java.io.IOException;
+
+/**
+ * The Prometheus endpoint of a long-running command: a Micrometer registry with the JVM's metrics bound, served in
+ * the Prometheus text format at {@code http://127.0.0.1:PORT/metrics} by the Prometheus client's HTTP server.
+ */
+public final class MetricsEndpoint implements AutoCloseable {
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    private final HTTPServer server;
+
+    private MetricsEndpoint(PrometheusMeterRegistry registry, JvmGcMetrics gc, HTTPServer server) {
+        this.registry = registry;
+        this.gc = gc;
+        this.server = server;
+    }
+
+    /** Starts serving on 127.0.0.1:{@code port} (0: a free port). */
+    public static MetricsEndpoint start(int port) throws IOException {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        HTTPServer server = HTTPServer.builder().hostname("127.0.0.1").port(port)
+                .registry(registry.getPrometheusRegistry()).buildAndStart();
+        return new MetricsEndpoint(registry, gc, server);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port() + "/metrics";
+    }
+
+    /** The current exposition, as a scrape would return it. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        gc.close();
+        registry.close();
+    }
+}
