@@ -87,7 +87,7 @@ final class SloCommand implements Callable<Integer> {
             + "runs; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int metricsPort = 0;
 
-    private io.fli.soak.MetricsEndpoint metrics;
+    private io.fli.workloads.MetricsEndpoint metrics;
 
     private PrintWriter w;
 
@@ -148,7 +148,7 @@ final class SloCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--metrics-port must be 0..65535, got " + metricsPort);
         }
-        metrics = io.fli.soak.MetricsEndpoint.start(metricsPort);
+        metrics = io.fli.workloads.MetricsEndpoint.start(metricsPort);
         closing.add(metrics);
         w.printf("metrics: %s%n", metrics.url());
         io.micrometer.core.instrument.MeterRegistry registry = metrics.registry();

@@ -35,6 +35,7 @@ import io.fli.engine.Writer;
 import io.fli.faults.ProcessNemesis;
 import io.fli.workloads.ChainGenerator;
 import io.fli.workloads.HistoryJson;
+import io.fli.workloads.MetricsEndpoint;
 import io.fli.workloads.QueryMix;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

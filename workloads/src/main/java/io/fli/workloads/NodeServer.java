@@ -29,7 +29,7 @@ import java.util.List;
 /**
  * An index process in a JVM of its own, for runs on real servers: it opens its own CQL session and S3 client (its
  * own retries and breakers), its own {@link LogIndex}, and serves the harness's calls ({@link NodeProtocol}) on a
- * loopback port, which it prints as its first line. Crash points, lost replies and lease-loss stalls live here, armed
+ * loopback port, which it prints as its first line with the URL of its Prometheus endpoint. Crash points, lost replies and lease-loss stalls live here, armed
  * by the harness. It exits when the harness closes its standard input (or dies).
  *
  * <p>Arguments: {@code name cqlContactPoint datacenter keyspace s3Endpoint accessKey secretKey bucket leaseMs
@@ -40,17 +40,28 @@ public final class NodeServer {
     private final CrashPoints crash = new CrashPoints();
     private final LostReplies lost = new LostReplies();
     private final Stall stall = new Stall();
+    private final MetricsEndpoint metrics;
 
     private NodeServer(String[] a) {
         CqlConfig cql = CqlConfig.local(0, a[2], a[3]).withContactPoint(a[1]);
         S3Config s3 = new S3Config(a[4], a[5], a[6], a[7], Duration.ofSeconds(5));
         long jitter = Long.parseLong(a[10]);
-        MetaStore meta = TestRun.hooks(ScyllaMetaStore.connect(cql, jitter), crash, lost, stall);
-        BlobStore blobs = TestRun.hooks(MinioBlobStore.connect(s3, jitter), crash, lost);
+        try {
+            metrics = MetricsEndpoint.start(0);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("starting the metrics endpoint", e);
+        }
+        // Measured as the engine sees its stores: faults included.
+        MetaStore meta = io.fli.engine.Metered.meta(TestRun.hooks(ScyllaMetaStore.connect(cql, jitter), crash, lost,
+                stall), metrics.registry(), "cql");
+        BlobStore blobs = io.fli.engine.Metered.blobs(TestRun.hooks(MinioBlobStore.connect(s3, jitter), crash, lost),
+                metrics.registry(), "s3");
         IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[8])),
                 Duration.ofMillis(Long.parseLong(a[9])));
         String bug = a.length > 11 ? a[11] : null;
-        this.node = new InProcessNode(a[0], () -> TestRun.openIndex(bug, meta, blobs, config), new Gate(Run::sleep));
+        io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("process", a[0]);
+        this.node = new InProcessNode(a[0], () -> io.fli.engine.Metered.index(TestRun.openIndex(bug, meta, blobs,
+                config), metrics.registry(), tags), new Gate(Run::sleep));
     }
 
     public static void main(String[] args) throws Exception {
@@ -68,7 +79,7 @@ public final class NodeServer {
         }, "stdin-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
-        System.out.println("port " + socket.getLocalPort());
+        System.out.println("port " + socket.getLocalPort() + " metrics " + server.metrics.url());
         System.out.flush();
         while (true) {
             Socket s = socket.accept();

@@ -40,6 +40,7 @@ final class RemoteNode implements Node {
     private final String name;
     private final Process process;
     private final int port;
+    private final String metricsUrl;
     private final Map<Thread, Connection> connections = new ConcurrentHashMap<>();
 
     private record Connection(Socket socket, BufferedReader in, BufferedWriter out) {
@@ -65,7 +66,14 @@ final class RemoteNode implements Node {
             process.destroyForcibly();
             throw new IOException("index process " + name + " did not start (see " + log + ")");
         }
-        this.port = Integer.parseInt(line.substring(5).trim());
+        String[] words = line.trim().split(" ");
+        this.port = Integer.parseInt(words[1]);
+        this.metricsUrl = words.length >= 4 && words[2].equals("metrics") ? words[3] : null;
+    }
+
+    /** The Prometheus endpoint of this index process, or null. */
+    String metricsUrl() {
+        return metricsUrl;
     }
 
     private Connection connection() {

@@ -181,6 +181,11 @@ public final class TestRun {
                     nodes.add(new RemoteNode("p" + i, cql, s3, LEASE, GC_GRACE, jitter(i), cfg.bug(),
                             logs.resolve("p" + i + ".log")));
                 }
+                StringBuilder urls = new StringBuilder();
+                for (Node n : nodes) {
+                    urls.append(n.name()).append(' ').append(((RemoteNode) n).metricsUrl()).append('\n');
+                }
+                Files.writeString(dir.resolve("metrics.txt"), urls.toString());
                 rawMeta = ScyllaMetaStore.connect(cql);
                 rawMetaClient = rawMeta;
                 if (servers != null) {
@@ -246,6 +251,7 @@ public final class TestRun {
             if (run.history != null) {
                 run.history.close();
             }
+            scrapeMetrics(dir);
             for (Node n : nodes) {
                 n.close();
             }
@@ -289,6 +295,26 @@ public final class TestRun {
             Files.writeString(run.cfg.store().resolve("latest.txt"), dir.toString());
         }
         return new Result(dir, r, run.interrupted.get());
+    }
+
+    /** The last scrape of each index process's Prometheus endpoint, kept in the run folder as evidence. */
+    private void scrapeMetrics(Path dir) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        for (Node n : nodes) {
+            if (n instanceof RemoteNode r && r.metricsUrl() != null) {
+                try {
+                    String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(r.metricsUrl()))
+                            .timeout(Duration.ofSeconds(10)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    Files.writeString(dir.resolve("metrics-" + n.name() + ".prom"), body);
+                } catch (IOException | RuntimeException e) {
+                    // a killed or paused process: its metrics are gone with it, the run is not
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
     }
 
     private long jitter(int process) {

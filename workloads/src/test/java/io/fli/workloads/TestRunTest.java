@@ -178,5 +178,14 @@ class TestRunTest {
             assertThat(r.dir().resolve("processes").resolve("p" + i + ".log")).exists();
         }
         assertThat(historyHas(r, "\"final\":true")).isTrue();
+        // Each index process served its metrics on 127.0.0.1; the last scrape of each is in the run folder.
+        assertThat(java.nio.file.Files.readString(r.dir().resolve("metrics.txt"))).contains("p0 http://127.0.0.1:");
+        String metrics = java.nio.file.Files.readString(r.dir().resolve("metrics-p0.prom"));
+        assertThat(metrics).contains("fli_cas_total{backend=\"cql\"", "fli_query_seconds_bucket{class=",
+                "fli_backend_requests_seconds_count{backend=\"s3\"", "jvm_memory_used_bytes");
+        // The run's plots.
+        for (String png : List.of("latency-raw.png", "latency-quantiles.png", "rate.png")) {
+            assertThat(r.dir().resolve(png)).isNotEmptyFile();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package io.fli.soak;
+package io.fli.workloads;
 
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
