@@ -53,6 +53,10 @@ final class CheckCommand implements Callable<Integer> {
             err.println("fli check: " + file + ": cannot read: " + e.getMessage());
             return 2;
         }
+        if (h.truncated()) {
+            err.println("fli check: " + file + ": the gzip stream ends early (a history still being written, or cut "
+                    + "off by a kill): its " + h.ops().size() + " complete operations were checked");
+        }
         CheckResult r = Checker.check(h);
         out.print(json ? Reports.jsonText(r) + "\n" : Reports.text(r));
         if (html != null) {

@@ -56,9 +56,95 @@ public final class HistoryParser {
 
     public static History read(Path file) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
-            return parse(r);
+             CompleteLines gz = file.toString().endsWith(".gz") ? new CompleteLines(new GZIPInputStream(raw,
+                     1 << 16)) : null;
+             BufferedReader r = new BufferedReader(new InputStreamReader(gz != null ? gz : raw,
+                     StandardCharsets.UTF_8), 1 << 16)) {
+            History h = parse(r);
+            return gz != null && gz.truncated ? new History(h.test(), h.ops(), true) : h;
+        }
+    }
+
+    /**
+     * A decompressed stream that, when the compressed data ends early (a gzip file still being written, or cut off by
+     * a kill), ends at the last complete line instead of failing, and says so.
+     */
+    static final class CompleteLines extends InputStream {
+        private final InputStream in;
+        private final byte[] buf = new byte[1 << 16];
+        /** Bytes [pos, safe) may be handed out: they end with a newline, or the stream ended normally. */
+        private int pos;
+        private int safe;
+        private int end;
+        private boolean eof;
+        boolean truncated;
+
+        CompleteLines(InputStream in) {
+            this.in = in;
+        }
+
+        private boolean fill() throws IOException {
+            while (pos == safe) {
+                if (eof) {
+                    return false;
+                }
+                if (pos > 0) {
+                    System.arraycopy(buf, pos, buf, 0, end - pos);
+                    end -= pos;
+                    safe -= pos;
+                    pos = 0;
+                }
+                if (end == buf.length) {
+                    safe = end; // a line longer than the buffer: hand it out in pieces
+                    continue;
+                }
+                int n;
+                try {
+                    n = in.read(buf, end, buf.length - end);
+                } catch (java.io.EOFException cutOff) {
+                    truncated = true;
+                    eof = true;
+                    end = safe; // drop the cut-off last line
+                    continue;
+                }
+                if (n < 0) {
+                    eof = true;
+                    safe = end;
+                    continue;
+                }
+                end += n;
+                for (int i = end - 1; i >= safe; i--) {
+                    if (buf[i] == '\n') {
+                        safe = i + 1;
+                        break;
+                    }
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? buf[pos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, safe - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 
