@@ -76,6 +76,20 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
     }
 
     /** Connects, runs the schema migrations, prepares the statements; retry jitter differs per process. */
+    /**
+     * TLS for the CQL connection: the JVM's default trust store, and the server's certificate must name the host the
+     * driver connects to (hostname validation on: the driver's {@code withSslContext} leaves it off, and TLS without
+     * it is not TLS against an attacker in the middle).
+     */
+    static com.datastax.oss.driver.api.core.ssl.SslEngineFactory sslEngineFactory() {
+        try {
+            return new com.datastax.oss.driver.api.core.ssl.ProgrammaticSslEngineFactory(
+                    javax.net.ssl.SSLContext.getDefault(), null, true);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no TLS available in this JVM", e);
+        }
+    }
+
     public static ScyllaMetaStore connect(CqlConfig c) {
         return connect(c, Resilience.processSeed());
     }
@@ -97,11 +111,7 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
             b = b.withAuthCredentials(c.username(), c.password() == null ? "" : c.password());
         }
         if (c.tls()) {
-            try {
-                b = b.withSslContext(javax.net.ssl.SSLContext.getDefault());
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException("no TLS available", e);
-            }
+            b = b.withSslEngineFactory(sslEngineFactory());
         }
         CqlSession session;
         try {
