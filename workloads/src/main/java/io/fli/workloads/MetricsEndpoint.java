@@ -24,14 +24,26 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving on 127.0.0.1:{@code port} (0: a free port). */
-    public static MetricsEndpoint start(int port) throws IOException {
+    /**
+     * A Prometheus registry with the JVM's memory, GC, thread and processor metrics bound, for a process that serves
+     * the exposition itself ({@code fli serve}); close the returned binder with the registry.
+     */
+    public static PrometheusMeterRegistry newRegistry(java.util.List<AutoCloseable> closeWithIt) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
+        closeWithIt.add(gc);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        return registry;
+    }
+
+    /** Starts serving on 127.0.0.1:{@code port} (0: a free port). */
+    public static MetricsEndpoint start(int port) throws IOException {
+        java.util.List<AutoCloseable> closing = new java.util.ArrayList<>();
+        PrometheusMeterRegistry registry = newRegistry(closing);
+        JvmGcMetrics gc = (JvmGcMetrics) closing.get(0);
         HTTPServer server = HTTPServer.builder().hostname("127.0.0.1").port(port)
                 .registry(registry.getPrometheusRegistry()).buildAndStart();
         return new MetricsEndpoint(registry, gc, server);

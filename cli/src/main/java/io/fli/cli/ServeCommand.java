@@ -1,0 +1,125 @@
+package io.fli.cli;
+
+import io.fli.backends.CqlConfig;
+import io.fli.backends.LocalBackends;
+import io.fli.backends.MinioBlobStore;
+import io.fli.backends.S3Config;
+import io.fli.backends.ScyllaMetaStore;
+import io.fli.engine.BlobStore;
+import io.fli.engine.MetaStore;
+import io.fli.serve.Serve;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fli serve}: the index as a long-running service. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the index as a service: eth_getLogs over HTTP JSON-RPC at POST /, Prometheus metrics at "
+                + "GET /metrics, health at GET /health (200 ok, 503 throttled or degraded). With --follow it is the "
+                + "lease-holding writer following the seeded chain; without, a query-only process. Runs until "
+                + "SIGINT/SIGTERM.")
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--backend", description = "memory, local (starts Cassandra and S3Proxy under --store) or "
+            + "remote (FLI_CQL_* / FLI_S3_*) (default: ${DEFAULT-VALUE}).")
+    String backend = "memory";
+
+    @Option(names = "--host", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = 8545;
+
+    @Option(names = "--follow", negatable = true, description = "Follow the seeded chain as the writer "
+            + "(default: ${DEFAULT-VALUE}; --no-follow serves queries only).")
+    boolean follow = true;
+
+    @Option(names = "--blocks-per-s", description = "The block source's rate (default: ${DEFAULT-VALUE}).")
+    double blocksPerSecond = 4;
+
+    @Option(names = "--seed", description = "Seed of the chain (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--store", description = "Where local servers keep their data (default: ${DEFAULT-VALUE}).")
+    Path store = Path.of("store", "serve");
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (port < 0 || port > 65_535) {
+            throw Inputs.bad(spec, "--port must be 0..65535, got " + port);
+        }
+        if (!(blocksPerSecond > 0)) {
+            throw Inputs.bad(spec, "--blocks-per-s must be positive, got " + blocksPerSecond);
+        }
+        if (!List.of("memory", "local", "remote").contains(backend)) {
+            throw Inputs.bad(spec, "--backend must be memory, local or remote, got '" + backend + "'");
+        }
+        List<AutoCloseable> closing = new ArrayList<>();
+        LocalBackends local = null;
+        try {
+            MetaStore meta;
+            BlobStore blobs;
+            if (backend.equals("memory")) {
+                meta = MetaStore.inMemory();
+                blobs = BlobStore.inMemory();
+            } else {
+                CqlConfig cql;
+                S3Config s3;
+                if (backend.equals("local")) {
+                    local = new LocalBackends(Files.createDirectories(store).resolve("servers")).start();
+                    cql = local.cql("fli");
+                    s3 = local.s3("fli");
+                } else {
+                    cql = CqlConfig.fromEnvironment(System.getenv());
+                    s3 = S3Config.fromEnvironment(System.getenv());
+                }
+                ScyllaMetaStore m = ScyllaMetaStore.connect(cql);
+                closing.add(m);
+                MinioBlobStore b = MinioBlobStore.connect(s3);
+                closing.add(b);
+                meta = m;
+                blobs = b;
+            }
+            CountDownLatch stop = new CountDownLatch(1);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                try {
+                    stopped.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "fli-serve-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try (Serve s = Serve.start(new Serve.Config(host, port, follow, blocksPerSecond, 100, seed,
+                    "serve-" + ProcessHandle.current().pid()), meta, blobs, backend)) {
+                out.printf("fli serve: %s, %s, http://%s:%d/ (eth_getLogs, eth_blockNumber), /metrics, /health%n",
+                        backend, follow ? "following the seeded chain at " + blocksPerSecond + " blocks/s"
+                                : "query-only", host, s.port());
+                out.flush();
+                stop.await();
+            } finally {
+                stopped.countDown();
+            }
+            return 0;
+        } finally {
+            for (AutoCloseable c : closing) {
+                c.close();
+            }
+            if (local != null) {
+                local.close();
+            }
+        }
+    }
+}

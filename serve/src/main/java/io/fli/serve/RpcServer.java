@@ -1,0 +1,149 @@
+package io.fli.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fli.engine.BackendException;
+import io.fli.engine.DegradedException;
+import io.fli.engine.Health;
+import io.fli.engine.InvalidQueryException;
+import io.fli.engine.LogIndex;
+import io.fli.engine.LogQuery;
+import io.fli.engine.QueryResult;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.util.function.Supplier;
+
+/**
+ * The index over HTTP, on Javalin (Jetty): {@code POST /} answers Ethereum JSON-RPC 2.0 ({@code eth_getLogs},
+ * {@code eth_blockNumber}; single requests and batches), {@code GET /metrics} the Prometheus text format, and
+ * {@code GET /health} the index's health as JSON (HTTP 200 when ok, 503 when throttled or degraded, with the reason).
+ *
+ * <p>Errors follow JSON-RPC and the Ethereum clients' conventions: -32700 a body that is not JSON, -32600 a request
+ * that is not a JSON-RPC 2.0 request, -32601 an unknown method, -32602 invalid parameters (naming the field), -32005
+ * a query over a limit (OR terms, block range, result count), -32000 the index cannot answer (failed closed, or its
+ * backends are unreachable).
+ */
+public final class RpcServer implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private final Supplier<LogIndex> index;
+    private final Supplier<String> metrics;
+    private final Javalin app;
+
+    /**
+     * @param index   the index to answer from (a supplier: a restarted process swaps it)
+     * @param metrics the current Prometheus exposition
+     * @param host    the address to bind ({@code 127.0.0.1} unless configured otherwise)
+     * @param port    the port (0: a free one)
+     */
+    public RpcServer(Supplier<LogIndex> index, Supplier<String> metrics, String host, int port) {
+        this.index = index;
+        this.metrics = metrics;
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.routes.post("/", this::rpc);
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(metrics.get()));
+            config.routes.get("/health", this::health);
+        }).start(host, port);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void health(Context ctx) {
+        Health h = index.get().health();
+        ObjectNode o = JSON.createObjectNode().put("status", h.status().name().toLowerCase())
+                .put("reason", h.reason()).put("since_ms", h.sinceMillis());
+        try {
+            o.put("head", index.get().head());
+        } catch (RuntimeException e) {
+            o.putNull("head");
+        }
+        ctx.status(h.status() == Health.Status.OK ? 200 : 503).contentType("application/json").result(o.toString());
+    }
+
+    private void rpc(Context ctx) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (JsonProcessingException e) {
+            ctx.contentType("application/json").result(error(null, -32700, "parse error: the body is not JSON ("
+                    + e.getOriginalMessage() + ")").toString());
+            return;
+        }
+        JsonNode reply;
+        if (body != null && body.isArray()) {
+            ArrayNode out = JSON.createArrayNode();
+            if (body.isEmpty()) {
+                reply = error(null, -32600, "invalid request: an empty batch");
+            } else {
+                body.forEach(r -> out.add(one(r)));
+                reply = out;
+            }
+        } else {
+            reply = one(body);
+        }
+        ctx.contentType("application/json").result(reply.toString());
+    }
+
+    /** Answers one JSON-RPC request. */
+    ObjectNode one(JsonNode r) {
+        JsonNode id = r == null ? null : r.get("id");
+        if (r == null || !r.isObject() || !"2.0".equals(r.path("jsonrpc").asText(null))
+                || !r.path("method").isTextual()) {
+            return error(id, -32600, "invalid request: expected {\"jsonrpc\":\"2.0\",\"id\":...,\"method\":...,"
+                    + "\"params\":[...]}");
+        }
+        String method = r.get("method").asText();
+        try {
+            return switch (method) {
+                case "eth_getLogs" -> {
+                    LogIndex idx = index.get();
+                    LogQuery q = GetLogs.query(r.get("params"), idx.head());
+                    QueryResult res = idx.query(q);
+                    yield ok(id).set("result", GetLogs.result(res.logs()));
+                }
+                case "eth_blockNumber" -> {
+                    Long head = index.get().head();
+                    if (head == null) {
+                        yield error(id, -32000, "no block indexed yet");
+                    }
+                    yield ok(id).put("result", GetLogs.hex(head));
+                }
+                default -> error(id, -32601, "method not found: " + method + " (this index serves eth_getLogs and "
+                        + "eth_blockNumber)");
+            };
+        } catch (GetLogs.InvalidParams e) {
+            return error(id, -32602, "invalid params: " + e.getMessage());
+        } catch (InvalidQueryException e) {
+            String m = e.getMessage();
+            boolean limit = m.contains("limit") || m.contains("spans") || m.contains("matches more than");
+            return error(id, limit ? -32005 : -32602, (limit ? "limit exceeded: " : "invalid params: ") + m);
+        } catch (DegradedException e) {
+            return error(id, -32000, "degraded: the index failed closed (" + e.getMessage() + ")");
+        } catch (BackendException e) {
+            return error(id, -32000, "backend unavailable: " + e.getMessage());
+        }
+    }
+
+    private static ObjectNode ok(JsonNode id) {
+        ObjectNode o = JSON.createObjectNode().put("jsonrpc", "2.0");
+        o.set("id", id);
+        return o;
+    }
+
+    private static ObjectNode error(JsonNode id, int code, String message) {
+        ObjectNode o = ok(id);
+        o.putObject("error").put("code", code).put("message", message);
+        return o;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}
