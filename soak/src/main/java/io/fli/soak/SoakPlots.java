@@ -89,21 +89,23 @@ public final class SoakPlots {
         out.add(save(dir, "soak-throughput.png", chart("Throughput", unit, "per second", collection(ingest, queries),
                 false, rows, scale)));
 
-        // Heap after GC with the trend line the leak check fits (after the warm-up).
-        XYSeries heap = series(rows, "heap after GC, engine (MB)", "heap_engine_bytes", 1 << 20, scale);
-        XYSeries heapAll = series(rows, "heap after GC, all (MB)", "heap_after_gc_bytes", 1 << 20, scale);
+        // Heap after GC, and the live heap (a full GC every live_set_every) with the trend line the leak check fits
+        // to it after the warm-up.
+        XYSeries heapAll = series(rows, "lowest heap after a GC in each interval (MB)", "heap_after_gc_bytes",
+                1 << 20, scale);
+        XYSeries live = series(rows, "live heap, engine's share (MB, full GC)", "live_engine_bytes", 1 << 20, scale);
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         for (JsonNode r : rows) {
-            if (r.path("t_s").asDouble() >= warmS) {
+            if (r.path("t_s").asDouble() >= warmS && r.has("live_engine_bytes")) {
                 xs.add(r.path("t_s").asDouble() / 3600);
-                ys.add(r.path("heap_engine_bytes").asDouble() / (1 << 20));
+                ys.add(r.path("live_engine_bytes").asDouble() / (1 << 20));
             }
         }
         Trend t = Trend.of(xs.stream().mapToDouble(Double::doubleValue).toArray(),
                 ys.stream().mapToDouble(Double::doubleValue).toArray());
-        XYSeries trend = new XYSeries(String.format("trend %.1f MB/h (95%%: %.1f .. %.1f)", t.slope(), t.lower(),
-                t.upper()));
+        XYSeries trend = new XYSeries(String.format("trend of the live heap %.1f MB/h (95%%: %.1f .. %.1f)",
+                t.slope(), t.lower(), t.upper()));
         if (xs.size() >= 2) {
             double mx = xs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
             double my = ys.stream().mapToDouble(Double::doubleValue).average().orElse(0);
@@ -111,7 +113,8 @@ public final class SoakPlots {
                 trend.add(x * 3600 / scale, my + t.slope() * (x - mx));
             }
         }
-        JFreeChart heapChart = chart("Heap after GC", unit, "MB", collection(heapAll, heap, trend), false, rows, scale);
+        JFreeChart heapChart = chart("Heap after GC", unit, "MB", collection(heapAll, live, trend), false, rows, scale);
+        ((XYLineAndShapeRenderer) heapChart.getXYPlot().getRenderer()).setSeriesShapesVisible(1, true);
         heapChart.getXYPlot().addDomainMarker(new ValueMarker(warmS / scale, Color.GRAY, new BasicStroke(1.5f)));
         out.add(save(dir, "soak-heap.png", heapChart));
 
