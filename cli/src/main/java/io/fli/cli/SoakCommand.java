@@ -74,15 +74,15 @@ final class SoakCommand implements Callable<Integer> {
             p = p.withDuration(Inputs.duration(spec, "--duration", duration));
         }
         Path sloPath = slo != null ? slo : Path.of(System.getProperty("fli.home", "."), "slo.json");
-        if (!Files.isRegularFile(sloPath)) {
-            throw Inputs.bad(spec, "--slo: no SLO file at " + sloPath.toAbsolutePath());
-        }
         SoakConfig cfg;
         try {
             cfg = new SoakConfig(backend, p, nemesis.stream().filter(n -> !n.equals("none")).toList(), seed,
                     metricsPort, store, bug, sloPath);
         } catch (IllegalArgumentException e) {
             throw Inputs.bad(spec, e.getMessage());
+        }
+        if (!Files.isRegularFile(sloPath)) {
+            throw Inputs.bad(spec, "--slo: no SLO file at " + sloPath.toAbsolutePath());
         }
         // SIGINT/SIGTERM: stop the load, write the history, the interval logs and the verdict, then exit.
         CountDownLatch reported = new CountDownLatch(1);
