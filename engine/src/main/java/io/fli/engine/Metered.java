@@ -73,6 +73,21 @@ public final class Metered {
                 .description("Blocks the indexed finalized head is behind the source's").register(registry);
     }
 
+    /** The outcome labels of each measured call ({@code error}: a failure of no kind the call names). */
+    static final List<String> QUERY_OUTCOMES = List.of("ok", "invalid", "degraded", "backend", "error");
+    static final List<String> PUBLISH_OUTCOMES = List.of("ok", "fenced", "unknown", "invalid", "degraded", "backend",
+            "error");
+    static final List<String> ACQUIRE_OUTCOMES = List.of("ok", "held", "unknown", "error");
+
+    /** The outcome label of a failed call: its kind when {@code labels} names it, else {@code error}. */
+    static String outcome(RuntimeException e, List<String> labels) {
+        String kind = e instanceof FencedException ? "fenced" : e instanceof OutcomeUnknownException ? "unknown"
+                : e instanceof LeaseHeldException ? "held"
+                : e instanceof InvalidQueryException || e instanceof InvalidBlockException ? "invalid"
+                : e instanceof DegradedException ? "degraded" : e instanceof BackendException ? "backend" : "error";
+        return labels.contains(kind) ? kind : "error";
+    }
+
     /** The error class a metric label names: the driver's or SDK's exception under fli's own wrapping. */
     static String errorClass(Throwable e) {
         Throwable t = e;
@@ -242,7 +257,7 @@ public final class Metered {
             this.tags = tags;
             for (QueryClass c : QueryClass.values()) {
                 Map<String, Timer> byOutcome = new ConcurrentHashMap<>();
-                for (String outcome : List.of("ok", "invalid", "degraded", "backend", "error")) {
+                for (String outcome : QUERY_OUTCOMES) {
                     byOutcome.put(outcome, Timer.builder("fli.query").tags(tags).tag("class", c.label())
                             .tag("outcome", outcome).description("eth_getLogs queries by SLO class and outcome")
                             .publishPercentileHistogram().minimumExpectedValue(MIN).maximumExpectedValue(MAX)
@@ -280,7 +295,7 @@ public final class Metered {
                 counter("fli.fence.rejections", FENCE, "op", op);
             }
             counter("fli.lease.lost", LEASE_LOST);
-            for (String outcome : List.of("ok", "held", "unknown", "error")) {
+            for (String outcome : ACQUIRE_OUTCOMES) {
                 counter("fli.lease.acquires", ACQUIRES, "outcome", outcome);
             }
             counter("fli.ingest.blocks", "Blocks made query-visible");
@@ -316,14 +331,8 @@ public final class Metered {
                 results.get(c).increment(r.logs().size());
                 seeHead(r.head());
                 return r;
-            } catch (InvalidQueryException e) {
-                outcome = "invalid";
-                throw e;
-            } catch (DegradedException e) {
-                outcome = "degraded";
-                throw e;
-            } catch (BackendException e) {
-                outcome = "backend";
+            } catch (RuntimeException e) {
+                outcome = outcome(e, QUERY_OUTCOMES);
                 throw e;
             } finally {
                 queryTimers.get(c).get(outcome).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -405,11 +414,8 @@ public final class Metered {
                 outcome = "ok";
                 held = true;
                 return e;
-            } catch (LeaseHeldException e) {
-                outcome = "held";
-                throw e;
-            } catch (OutcomeUnknownException e) {
-                outcome = "unknown";
+            } catch (RuntimeException e) {
+                outcome = outcome(e, ACQUIRE_OUTCOMES);
                 throw e;
             } finally {
                 m.counter("fli.lease.acquires", MeteredIndex.ACQUIRES, "outcome", outcome).increment();
@@ -446,20 +452,11 @@ public final class Metered {
                 m.counter("fli.ingest.logs", "Logs made query-visible").increment(r.logsIndexed());
                 m.seeHead(r.head());
                 return r;
-            } catch (FencedException e) {
-                outcome = "fenced";
-                throw fenced("publish", e);
-            } catch (OutcomeUnknownException e) {
-                outcome = "unknown";
-                throw e;
-            } catch (InvalidBlockException e) {
-                outcome = "invalid";
-                throw e;
-            } catch (DegradedException e) {
-                outcome = "degraded";
-                throw e;
-            } catch (BackendException e) {
-                outcome = "backend";
+            } catch (RuntimeException e) {
+                outcome = outcome(e, PUBLISH_OUTCOMES);
+                if (e instanceof FencedException f) {
+                    throw fenced("publish", f);
+                }
                 throw e;
             } finally {
                 m.publishTimer(outcome).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);

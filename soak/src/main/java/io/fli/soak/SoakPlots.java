@@ -2,28 +2,21 @@ package io.fli.soak;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fli.checker.Plots;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.HdrHistogram.EncodableHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogarithmicAxis;
-import org.jfree.chart.plot.IntervalMarker;
-import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.chart.ui.Layer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -34,9 +27,6 @@ import org.jfree.data.xy.XYSeriesCollection;
  * kind, and GC backlog with head lag. Burst windows are shaded.
  */
 public final class SoakPlots {
-    private static final int W = 1100;
-    private static final int H = 520;
-
     private SoakPlots() {
     }
 
@@ -70,7 +60,7 @@ public final class SoakPlots {
                 p99.addSeries(percentileSeries(f, cls, 99, scale));
             }
         }
-        out.add(save(dir, "soak-latency-p99.png", chart("Query p99 per class (per sample interval)", unit,
+        out.add(Plots.save(dir, "soak-latency-p99.png", chart("Query p99 per class (per sample interval)", unit,
                 "p99 (ms, log scale)", p99, true, rows, scale)));
 
         // Throughput: ingest logs/s and queries/s from the counters.
@@ -86,7 +76,7 @@ public final class SoakPlots {
                 queries.add(x, (b.path("queries").asLong() - a.path("queries").asLong()) / dt);
             }
         }
-        out.add(save(dir, "soak-throughput.png", chart("Throughput", unit, "per second", collection(ingest, queries),
+        out.add(Plots.save(dir, "soak-throughput.png", chart("Throughput", unit, "per second", collection(ingest, queries),
                 false, rows, scale)));
 
         // Heap after GC, and the live heap (a full GC every live_set_every) with the trend line the leak check fits
@@ -116,7 +106,7 @@ public final class SoakPlots {
         JFreeChart heapChart = chart("Heap after GC", unit, "MB", collection(heapAll, live, trend), false, rows, scale);
         ((XYLineAndShapeRenderer) heapChart.getXYPlot().getRenderer()).setSeriesShapesVisible(1, true);
         heapChart.getXYPlot().addDomainMarker(new ValueMarker(warmS / scale, Color.GRAY, new BasicStroke(1.5f)));
-        out.add(save(dir, "soak-heap.png", heapChart));
+        out.add(Plots.save(dir, "soak-heap.png", heapChart));
 
         // RSS of fli and of each server process.
         List<XYSeries> rss = new ArrayList<>();
@@ -127,17 +117,17 @@ public final class SoakPlots {
                         scale));
             }
         });
-        out.add(save(dir, "soak-rss.png", chart("Resident set size", unit, "MB",
+        out.add(Plots.save(dir, "soak-rss.png", chart("Resident set size", unit, "MB",
                 collection(rss.toArray(XYSeries[]::new)), false, rows, scale)));
 
         // Storage by object kind.
-        out.add(save(dir, "soak-storage.png", chart("Stored bytes by object kind", unit, "MB", collection(
+        out.add(Plots.save(dir, "soak-storage.png", chart("Stored bytes by object kind", unit, "MB", collection(
                 series(rows, "packs (MB)", "packs_bytes", 1 << 20, scale),
                 series(rows, "index segments (MB)", "index_bytes", 1 << 20, scale),
                 series(rows, "GC backlog (MB)", "backlog_bytes", 1 << 20, scale)), false, rows, scale)));
 
         // GC backlog and head lag.
-        out.add(save(dir, "soak-backlog-lag.png", chart("GC backlog and head lag", unit, "objects / blocks",
+        out.add(Plots.save(dir, "soak-backlog-lag.png", chart("GC backlog and head lag", unit, "objects / blocks",
                 collection(series(rows, "GC backlog (orphan objects)", "backlog_objects", 1, scale),
                         series(rows, "head lag (blocks)", "head_lag", 1, scale)), false, rows, scale)));
         return out;
@@ -178,25 +168,8 @@ public final class SoakPlots {
 
     private static JFreeChart chart(String title, String unit, String yLabel, XYSeriesCollection data, boolean logY,
                                     List<JsonNode> rows, double scale) {
-        JFreeChart c = ChartFactory.createXYLineChart(title, "time (" + unit + ")", yLabel, data,
-                PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = c.getXYPlot();
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
-        for (int i = 0; i < data.getSeriesCount(); i++) {
-            r.setSeriesStroke(i, new BasicStroke(1.4f));
-        }
-        plot.setRenderer(r);
-        if (logY) {
-            LogarithmicAxis axis = new LogarithmicAxis(yLabel);
-            axis.setAllowNegativesFlag(false);
-            axis.setStrictValuesFlag(false);
-            plot.setRangeAxis(axis);
-        }
+        JFreeChart c = Plots.lineChart(title, "time (" + unit + ")", yLabel, data, logY);
         // Shade the bursts.
-        Map<Double, Double> bursts = new LinkedHashMap<>();
         Double start = null;
         double prev = 0;
         for (JsonNode row : rows) {
@@ -205,25 +178,16 @@ public final class SoakPlots {
             if (b && start == null) {
                 start = prev;
             } else if (!b && start != null) {
-                bursts.put(start, t);
+                Plots.shade(c.getXYPlot(), start / scale, t / scale, BURST, null);
                 start = null;
             }
             prev = t;
         }
         if (start != null) {
-            bursts.put(start, prev);
-        }
-        for (Map.Entry<Double, Double> e : bursts.entrySet()) {
-            IntervalMarker m = new IntervalMarker(e.getKey() / scale, e.getValue() / scale);
-            m.setPaint(new Color(255, 200, 120, 90));
-            plot.addDomainMarker(m, Layer.BACKGROUND);
+            Plots.shade(c.getXYPlot(), start / scale, prev / scale, BURST, null);
         }
         return c;
     }
 
-    private static Path save(Path dir, String name, JFreeChart chart) throws IOException {
-        Path f = dir.resolve(name);
-        ChartUtils.saveChartAsPNG(f.toFile(), chart, W, H);
-        return f;
-    }
+    private static final Color BURST = new Color(255, 200, 120, 90);
 }

@@ -7,7 +7,6 @@ import io.fli.checker.CheckResult;
 import io.fli.checker.Validity;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -165,10 +164,5 @@ public record Verdict(List<Check> checks) {
     private static String fmt(double v) {
         return Double.isInfinite(v) ? "inf" : Math.abs(v) >= 100 ? String.format("%.0f", v)
                 : String.format("%.3f", v);
-    }
-
-    @Override
-    public String toString() {
-        return Arrays.toString(checks.toArray());
     }
 }

@@ -15,18 +15,19 @@ import java.io.IOException;
  */
 public final class MetricsEndpoint implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
-    private final JvmGcMetrics gc;
+    private final java.util.List<AutoCloseable> binders;
     private final HTTPServer server;
 
-    private MetricsEndpoint(PrometheusMeterRegistry registry, JvmGcMetrics gc, HTTPServer server) {
+    private MetricsEndpoint(PrometheusMeterRegistry registry, java.util.List<AutoCloseable> binders,
+                            HTTPServer server) {
         this.registry = registry;
-        this.gc = gc;
+        this.binders = binders;
         this.server = server;
     }
 
     /**
      * A Prometheus registry with the JVM's memory, GC, thread and processor metrics bound, for a process that serves
-     * the exposition itself ({@code fli serve}); close the returned binder with the registry.
+     * the exposition itself ({@code fli serve}); what must be closed with the registry is added to {@code closeWithIt}.
      */
     public static PrometheusMeterRegistry newRegistry(java.util.List<AutoCloseable> closeWithIt) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -41,12 +42,11 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     /** Starts serving on 127.0.0.1:{@code port} (0: a free port). */
     public static MetricsEndpoint start(int port) throws IOException {
-        java.util.List<AutoCloseable> closing = new java.util.ArrayList<>();
-        PrometheusMeterRegistry registry = newRegistry(closing);
-        JvmGcMetrics gc = (JvmGcMetrics) closing.get(0);
+        java.util.List<AutoCloseable> binders = new java.util.ArrayList<>();
+        PrometheusMeterRegistry registry = newRegistry(binders);
         HTTPServer server = HTTPServer.builder().hostname("127.0.0.1").port(port)
                 .registry(registry.getPrometheusRegistry()).buildAndStart();
-        return new MetricsEndpoint(registry, gc, server);
+        return new MetricsEndpoint(registry, binders, server);
     }
 
     public PrometheusMeterRegistry registry() {
@@ -69,7 +69,13 @@ public final class MetricsEndpoint implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        gc.close();
+        for (AutoCloseable b : binders) {
+            try {
+                b.close();
+            } catch (Exception e) {
+                // a binder that cannot stop listening: the registry closes regardless
+            }
+        }
         registry.close();
     }
 }
