@@ -1,9 +1,8 @@
 package io.fli.cli;
 
-import io.fli.backends.CqlConfig;
+import io.fli.backends.Endpoints;
 import io.fli.backends.LocalBackends;
 import io.fli.backends.MinioBlobStore;
-import io.fli.backends.S3Config;
 import io.fli.backends.ScyllaMetaStore;
 import io.fli.engine.BlobStore;
 import io.fli.engine.MetaStore;
@@ -74,19 +73,13 @@ final class ServeCommand implements Callable<Integer> {
                 meta = MetaStore.inMemory();
                 blobs = BlobStore.inMemory();
             } else {
-                CqlConfig cql;
-                S3Config s3;
-                if (backend.equals("local")) {
-                    local = new LocalBackends(Files.createDirectories(store).resolve("servers")).start();
-                    cql = local.cql("fli");
-                    s3 = local.s3("fli");
-                } else {
-                    cql = CqlConfig.fromEnvironment(System.getenv());
-                    s3 = S3Config.fromEnvironment(System.getenv());
-                }
-                ScyllaMetaStore m = ScyllaMetaStore.connect(cql);
+                Endpoints at = backend.equals("local")
+                        ? Endpoints.local(Files.createDirectories(store).resolve("servers"), "fli")
+                        : Endpoints.fromEnvironment();
+                local = at.servers();
+                ScyllaMetaStore m = ScyllaMetaStore.connect(at.cql());
                 closing.add(m);
-                MinioBlobStore b = MinioBlobStore.connect(s3);
+                MinioBlobStore b = MinioBlobStore.connect(at.s3());
                 closing.add(b);
                 meta = m;
                 blobs = b;

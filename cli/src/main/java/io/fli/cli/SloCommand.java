@@ -161,18 +161,12 @@ final class SloCommand implements Callable<Integer> {
                 first = s;
                 another = () -> s;
             } else {
-                CqlConfig cql;
-                S3Config s3;
-                if (backend.equals("local")) {
-                    local = new LocalBackends(Files.createTempDirectory("fli-slo")).start();
-                    cql = local.cql("slo");
-                    s3 = local.s3("slo");
-                } else {
-                    cql = CqlConfig.fromEnvironment(System.getenv());
-                    s3 = S3Config.fromEnvironment(System.getenv());
-                }
-                CqlConfig c = cql;
-                S3Config b = s3;
+                io.fli.backends.Endpoints at = backend.equals("local")
+                        ? io.fli.backends.Endpoints.local(Files.createTempDirectory("fli-slo"), "slo")
+                        : io.fli.backends.Endpoints.fromEnvironment();
+                local = at.servers();
+                CqlConfig c = at.cql();
+                S3Config b = at.s3();
                 another = () -> {
                     ScyllaMetaStore m = ScyllaMetaStore.connect(c);
                     MinioBlobStore bl = MinioBlobStore.connect(b);

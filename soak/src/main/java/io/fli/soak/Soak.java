@@ -3,11 +3,10 @@ package io.fli.soak;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fli.backends.CqlConfig;
+import io.fli.backends.Endpoints;
 import io.fli.backends.LocalBackends;
 import io.fli.backends.LocalServer;
 import io.fli.backends.MinioBlobStore;
-import io.fli.backends.S3Config;
 import io.fli.backends.ScyllaMetaStore;
 import io.fli.checker.CheckResult;
 import io.fli.checker.Checking;
@@ -151,19 +150,11 @@ public final class Soak {
             return new Stores(Metered.meta(MetaStore.inMemory(), registry, "memory"),
                     Metered.blobs(blobs, registry, "memory"), blobs, null, closing);
         }
-        LocalBackends servers = null;
-        CqlConfig cql;
-        S3Config s3;
-        if (cfg.backend().equals("local")) {
-            servers = new LocalBackends(dir.resolve("servers")).start();
-            cql = servers.cql("fli");
-            s3 = servers.s3("fli");
-        } else {
-            cql = CqlConfig.fromEnvironment(System.getenv());
-            s3 = S3Config.fromEnvironment(System.getenv());
-        }
-        ScyllaMetaStore meta = ScyllaMetaStore.connect(cql);
-        MinioBlobStore blobs = MinioBlobStore.connect(s3);
+        Endpoints at = cfg.backend().equals("local") ? Endpoints.local(dir.resolve("servers"), "fli")
+                : Endpoints.fromEnvironment();
+        LocalBackends servers = at.servers();
+        ScyllaMetaStore meta = ScyllaMetaStore.connect(at.cql());
+        MinioBlobStore blobs = MinioBlobStore.connect(at.s3());
         closing.add(meta);
         closing.add(blobs);
         return new Stores(Metered.meta(meta, registry, "cql"), Metered.blobs(blobs, registry, "s3"), blobs,

@@ -3,6 +3,7 @@ package io.fli.workloads;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import io.fli.backends.CqlConfig;
+import io.fli.backends.Endpoints;
 import io.fli.backends.LocalBackends;
 import io.fli.backends.S3Config;
 import io.fli.backends.ScyllaMetaStore;
@@ -143,16 +144,11 @@ public final class TestRun {
                     nodes.add(simulatedNode(i, shared, sharedBlobs));
                 }
             } else {
-                CqlConfig cql;
-                S3Config s3;
-                if (cfg.backend().equals("local")) {
-                    servers = new LocalBackends(dir.resolve("servers")).start();
-                    cql = servers.cql("fli");
-                    s3 = servers.s3("fli");
-                } else {
-                    cql = CqlConfig.fromEnvironment(System.getenv());
-                    s3 = S3Config.fromEnvironment(System.getenv());
-                }
+                Endpoints at = cfg.backend().equals("local") ? Endpoints.local(dir.resolve("servers"), "fli")
+                        : Endpoints.fromEnvironment();
+                servers = at.servers();
+                CqlConfig cql = at.cql();
+                S3Config s3 = at.s3();
                 if (cfg.nemeses().stream().anyMatch(NetworkNemesis::offers)) {
                     // The engine talks to its servers through one proxy each, driven by the Toxiproxy API: a real
                     // Toxiproxy server if FLI_TOXIPROXY names one, else the in-JVM one.
