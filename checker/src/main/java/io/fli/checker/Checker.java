@@ -30,6 +30,10 @@ public final class Checker {
                     Detectors::headRegressions),
             new Detector(List.of(Invariant.FAIL_CLOSED), Detectors::failClosed));
 
+    /** The order of a result's anomalies: by invariant, then by the last operation each names. */
+    public static final java.util.Comparator<Anomaly> REPORT_ORDER = java.util.Comparator
+            .comparing(Anomaly::invariant).thenComparing(Emitter.ORDER);
+
     public static CheckResult check(History history) {
         return check(history, DETECTORS);
     }
@@ -72,8 +76,7 @@ public final class Checker {
         for (CheckResult.Verdict v : verdicts.values()) {
             valid = valid.merge(v.valid());
         }
-        anomalies.sort((a, b) -> a.invariant() != b.invariant() ? a.invariant().compareTo(b.invariant())
-                : Integer.compare(a.ops().get(a.ops().size() - 1), b.ops().get(b.ops().size() - 1)));
+        anomalies.sort(REPORT_ORDER);
         return new CheckResult(valid, anomalies, verdicts, stats(history), history.test());
     }
 

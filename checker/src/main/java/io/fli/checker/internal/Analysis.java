@@ -13,7 +13,7 @@ import java.util.Map;
  * publishes, acquires and queries, every version of every block with its outcomes, the crash events, and an inverted
  * index over all published logs for computing expected query answers.
  */
-public final class Analysis {
+public final class Analysis implements Facts {
     /** A client operation: its invoke, its completion (or -1) and how it ended. */
     public record Pair(Op invoke, Op completion) {
         public int invokeIndex() {
@@ -259,10 +259,20 @@ public final class Analysis {
         build.get(position).computeIfAbsent(value, k -> new LongList()).add(key);
     }
 
+    @Override
+    public long base() {
+        return base;
+    }
+
+    @Override
+    public long firstFailedBlock() {
+        return failedBlocks.length == 0 ? Long.MAX_VALUE : failedBlocks[0];
+    }
+
     /** Dense lookup by block number when the published range is not absurdly sparse. */
     private BlockInfo[] dense;
 
-    /** The block's versions, or null. */
+    @Override
     public BlockInfo block(long number) {
         if (dense != null) {
             long off = number - base;
@@ -275,6 +285,7 @@ public final class Analysis {
      * The first corrupt or fork nemesis line before line {@code index} (its invoke counts: the damage may be in place
      * before the nemesis records what it did), or -1.
      */
+    @Override
     public int damageBefore(int index) {
         return damages.length > 0 && damages[0] < index ? damages[0] : -1;
     }
@@ -295,6 +306,7 @@ public final class Analysis {
     }
 
     /** Whether a crash/restart/kill nemesis line lies strictly between the two indexes. */
+    @Override
     public boolean crashBetween(int after, int before) {
         int i = Arrays.binarySearch(crashes, after + 1);
         if (i < 0) {
@@ -307,6 +319,7 @@ public final class Analysis {
      * Every published log (of any version) in blocks {@code lo..hi} that matches the filter, as (block, version,
      * log) triples ordered by block then ordinal.
      */
+    @Override
     public List<Match> expected(long lo, long hi, List<String> addresses, List<List<String>> topics) {
         List<Match> out = new ArrayList<>();
         if (blockNumbers.length == 0) {

@@ -42,8 +42,35 @@ public final class Detectors {
     // ------------------------------------------------------------------ 1. single-writer
 
     public static void singleWriter(Analysis a, Emitter out) {
+        sameEpochs(a.acquires, out);
+        // Sweep in line order: the highest epoch granted by an acquire that completed before each invoke.
+        List<Pair> okAcquires = a.acquires.stream().filter(Pair::ok)
+                .sorted((x, y) -> Integer.compare(x.completeIndex(), y.completeIndex())).toList();
+        List<Pair> judged = new ArrayList<>();
+        a.acquires.stream().filter(Pair::ok).forEach(judged::add);
+        a.publishes.stream().filter(Pair::ok).forEach(judged::add);
+        judged.sort((x, y) -> Integer.compare(x.invokeIndex(), y.invokeIndex()));
+        int i = 0;
+        Pair max = null;
+        for (Pair p : judged) {
+            while (i < okAcquires.size() && okAcquires.get(i).completeIndex() < p.invokeIndex()) {
+                max = maxGrant(max, okAcquires.get(i++));
+            }
+            fencing(p, max, out);
+        }
+        Acks acks = new Acks();
+        for (Pair p : a.publishes.stream().filter(Pair::ok)
+                .sorted((x, y) -> Integer.compare(x.completeIndex(), y.completeIndex())).toList()) {
+            acks.acknowledged(p, out);
+        }
+    }
+
+    /** Acquires granted the same epoch: the first invoked against each other one. */
+    public static void sameEpochs(List<Pair> acquires, Emitter out) {
+        List<Pair> byInvoke = new ArrayList<>(acquires);
+        byInvoke.sort((x, y) -> Integer.compare(x.invokeIndex(), y.invokeIndex()));
         Map<Long, Pair> byEpoch = new HashMap<>();
-        for (Pair p : a.acquires) {
+        for (Pair p : byInvoke) {
             if (!p.ok()) {
                 continue;
             }
@@ -56,44 +83,43 @@ public final class Detectors {
                         first.id(), p.id());
             }
         }
-        // Sweep in line order: the highest epoch granted by an acquire that completed before each invoke.
-        List<Pair> okAcquires = a.acquires.stream().filter(Pair::ok)
-                .sorted((x, y) -> Integer.compare(x.completeIndex(), y.completeIndex())).toList();
-        List<Pair> judged = new ArrayList<>();
-        a.acquires.stream().filter(Pair::ok).forEach(judged::add);
-        a.publishes.stream().filter(Pair::ok).forEach(judged::add);
-        judged.sort((x, y) -> Integer.compare(x.invokeIndex(), y.invokeIndex()));
-        int i = 0;
-        Pair max = null;
-        for (Pair p : judged) {
-            while (i < okAcquires.size() && okAcquires.get(i).completeIndex() < p.invokeIndex()) {
-                Pair c = okAcquires.get(i++);
-                if (max == null || epochOf(c) > epochOf(max)) {
-                    max = c;
-                }
-            }
-            if (max == null) {
-                continue;
-            }
-            if (p.invoke().f().equals("acquire")) {
-                // Equal epochs are the rule above; here: a later grant with a smaller epoch.
-                if (epochOf(p) < epochOf(max)) {
-                    out.emit(Invariant.SINGLE_WRITER, "acquire " + p.id() + " was granted epoch " + epochOf(p)
-                            + " after acquire " + max.id() + " had already been granted the larger epoch "
-                            + epochOf(max) + " (epochs must grow)", max.id(), p.id());
-                }
-            } else if (pub(p).epoch() < epochOf(max)) {
-                out.emit(Invariant.SINGLE_WRITER, "publish " + p.id() + " by writer " + pub(p).writer() + " with epoch "
-                        + pub(p).epoch() + " was acknowledged at head " + pub(p).head() + " although acquire "
-                        + max.id() + " had already granted epoch " + epochOf(max)
-                        + " (a fenced writer advanced the head)", max.id(), p.id());
-            }
+    }
+
+    /** The acquire granting the larger epoch of {@code max} and the ok acquire {@code c} (the earlier on ties). */
+    public static Pair maxGrant(Pair max, Pair c) {
+        return max == null || epochOf(c) > epochOf(max) ? c : max;
+    }
+
+    /**
+     * An ok acquire or publish judged against {@code max}, the acquire that granted the highest epoch among those
+     * completed before it was invoked.
+     */
+    public static void fencing(Pair p, Pair max, Emitter out) {
+        if (max == null || !p.ok()) {
+            return;
         }
-        Map<Long, Pair> ackedBy = new HashMap<>();
-        Map<Long, String> ackedHash = new HashMap<>();
-        Set<Long> reported = new HashSet<>();
-        for (Pair p : a.publishes.stream().filter(Pair::ok)
-                .sorted((x, y) -> Integer.compare(x.completeIndex(), y.completeIndex())).toList()) {
+        if (p.invoke().f().equals("acquire")) {
+            // Equal epochs are the rule above; here: a later grant with a smaller epoch.
+            if (epochOf(p) < epochOf(max)) {
+                out.emit(Invariant.SINGLE_WRITER, "acquire " + p.id() + " was granted epoch " + epochOf(p)
+                        + " after acquire " + max.id() + " had already been granted the larger epoch "
+                        + epochOf(max) + " (epochs must grow)", max.id(), p.id());
+            }
+        } else if (pub(p).epoch() < epochOf(max)) {
+            out.emit(Invariant.SINGLE_WRITER, "publish " + p.id() + " by writer " + pub(p).writer() + " with epoch "
+                    + pub(p).epoch() + " was acknowledged at head " + pub(p).head() + " although acquire "
+                    + max.id() + " had already granted epoch " + epochOf(max)
+                    + " (a fenced writer advanced the head)", max.id(), p.id());
+        }
+    }
+
+    /** The first acknowledged hash of every block, fed acknowledged publishes in completion order. */
+    public static final class Acks {
+        private final Map<Long, Pair> ackedBy = new HashMap<>();
+        private final Map<Long, String> ackedHash = new HashMap<>();
+        private final Set<Long> reported = new HashSet<>();
+
+        public void acknowledged(Pair p, Emitter out) {
             for (Op.Block b : pub(p).blocks()) {
                 String prev = ackedHash.putIfAbsent(b.number(), b.hash());
                 if (prev != null && !prev.equals(b.hash()) && reported.add(b.number())) {
@@ -111,13 +137,31 @@ public final class Detectors {
 
     public static void visibilityBarrier(Analysis a, Emitter out) {
         Set<Long> reportedFailed = new HashSet<>();
-        for (Pair q : a.queries) {
+        for (Pair q : byCompletion(a.queries)) {
+            visibility(a, q, reportedFailed, out);
+        }
+    }
+
+    /** Queries in completion order (incomplete ones last, by invoke). */
+    static List<Pair> byCompletion(List<Pair> pairs) {
+        List<Pair> out = new ArrayList<>(pairs);
+        out.sort((x, y) -> x.completeIndex() != y.completeIndex() ? Integer.compare(x.completeIndex(),
+                y.completeIndex()) : Integer.compare(x.invokeIndex(), y.invokeIndex()));
+        return out;
+    }
+
+    /**
+     * One query's visibility: its head and returned logs against what was published. {@code reportedFailed}
+     * (blocks whose every publish failed, already reported) is shared across queries judged in completion order.
+     */
+    public static void visibility(Facts a, Pair q, Set<Long> reportedFailed, Emitter out) {
+        {
             if (!q.ok()) {
-                continue;
+                return;
             }
             Op.Query v = query(q);
             Long h = v.head();
-            if (h != null && h >= a.base) {
+            if (h != null && h >= a.base()) {
                 BlockInfo info = a.block(h);
                 if (info == null || info.firstInvoke > q.completeIndex()) {
                     out.emit(Invariant.VISIBILITY_BARRIER, "query " + q.id() + " returned head " + h
@@ -126,9 +170,9 @@ public final class Detectors {
                             : " (the first is invoked at " + info.firstInvoke + ")"), q.id());
                 }
             }
-            if (h != null && a.failedBlocks.length > 0 && a.failedBlocks[0] <= h
-                    && reportedFailed.add(a.failedBlocks[0])) {
-                long b = a.failedBlocks[0];
+            long firstFailed = a.firstFailedBlock();
+            if (h != null && firstFailed <= h && reportedFailed.add(firstFailed)) {
+                long b = firstFailed;
                 BlockInfo info = a.block(b);
                 List<Integer> ops = new ArrayList<>();
                 ops.add(q.id());
@@ -167,7 +211,7 @@ public final class Detectors {
     /** How a returned log relates to the published versions of its block. */
     enum Kind { CLEAN, DAMAGED, PHANTOM }
 
-    static Kind classify(Analysis a, Op.ReturnedLog l) {
+    static Kind classify(Facts a, Op.ReturnedLog l) {
         BlockInfo info = a.block(l.block());
         if (info == null) {
             return Kind.PHANTOM;
@@ -227,12 +271,19 @@ public final class Detectors {
     }
 
     public static void failClosed(Analysis a, Emitter out) {
-        for (Pair q : a.queries) {
+        for (Pair q : byCompletion(a.queries)) {
+            failClosed(a, q, out);
+        }
+    }
+
+    /** One query's returned logs that differ from every published version of their block. */
+    public static void failClosed(Facts a, Pair q, Emitter out) {
+        {
             if (!q.ok()) {
-                continue;
+                return;
             }
             for (Op.ReturnedLog l : query(q).logs()) {
-                if (l.block() < a.base || classify(a, l) != Kind.DAMAGED) {
+                if (l.block() < a.base() || classify(a, l) != Kind.DAMAGED) {
                     continue;
                 }
                 BlockInfo info = a.block(l.block());
@@ -255,40 +306,109 @@ public final class Detectors {
     private record BlockLog(long block, int index) {
     }
 
-    public static void noDuplicateOrMissing(Analysis a, Emitter out) {
-        unreadable(a, out);
-        Map<Long, Version> committed = new HashMap<>();
-        Map<Long, Integer> committedBy = new HashMap<>();
-        Map<Long, Boolean> committedByAck = new HashMap<>();
-        for (BlockInfo info : a.blocks.values()) {
-            Pair best = null;
-            Version bv = null;
-            for (Version v : info.versions) {
-                Pair ack = v.firstAck();
-                if (ack != null && (best == null || ack.completeIndex() < best.completeIndex())) {
-                    best = ack;
-                    bv = v;
+    /**
+     * The version of each block taken as committed: the version of its earliest acknowledgement, else the one a
+     * query was the first to show unambiguously (judged in completion order).
+     */
+    public interface Commits {
+        /** The committed version of block {@code b}, or null. */
+        Version version(long b);
+
+        /** The operation that committed it. */
+        int by(long b);
+
+        /** Whether an acknowledgement (not a query) committed it. */
+        boolean byAck(long b);
+
+        /** Query {@code q} showed version {@code v} of block {@code b} unambiguously, and nothing committed it yet. */
+        void shownBy(long b, Version v, int q);
+    }
+
+    /** Commits decided from the whole history: acknowledgements seeded up front, queries added as judged. */
+    static final class AllCommits implements Commits {
+        private final Map<Long, Version> committed = new HashMap<>();
+        private final Map<Long, Integer> committedBy = new HashMap<>();
+        private final Set<Long> byAck = new HashSet<>();
+
+        AllCommits(Analysis a) {
+            for (BlockInfo info : a.blocks.values()) {
+                Pair best = firstAck(info);
+                if (best != null) {
+                    committed.put(info.number, versionOf(info, best));
+                    committedBy.put(info.number, best.id());
+                    byAck.add(info.number);
                 }
             }
-            if (bv != null) {
-                committed.put(info.number, bv);
-                committedBy.put(info.number, best.id());
-                committedByAck.put(info.number, true);
+        }
+
+        @Override
+        public Version version(long b) {
+            return committed.get(b);
+        }
+
+        @Override
+        public int by(long b) {
+            return committedBy.get(b);
+        }
+
+        @Override
+        public boolean byAck(long b) {
+            return byAck.contains(b);
+        }
+
+        @Override
+        public void shownBy(long b, Version v, int q) {
+            committed.put(b, v);
+            committedBy.put(b, q);
+        }
+    }
+
+    /** The earliest acknowledgement of any version of the block, or null. */
+    public static Pair firstAck(BlockInfo info) {
+        Pair best = null;
+        for (Version v : info.versions) {
+            Pair ack = v.firstAck();
+            if (ack != null && (best == null || ack.completeIndex() < best.completeIndex())) {
+                best = ack;
             }
         }
-        List<Pair> oks = a.queries.stream().filter(Pair::ok)
-                .sorted((x, y) -> Integer.compare(x.completeIndex(), y.completeIndex())).toList();
-        for (Pair q : oks) {
+        return best;
+    }
+
+    /** The version of the block whose publishes include {@code ack}. */
+    public static Version versionOf(BlockInfo info, Pair ack) {
+        for (Version v : info.versions) {
+            if (v.firstAck() == ack) {
+                return v;
+            }
+        }
+        throw new IllegalStateException("no version of block " + info.number + " has acknowledgement " + ack.id());
+    }
+
+    public static void noDuplicateOrMissing(Analysis a, Emitter out) {
+        unreadable(a, out);
+        Commits commits = new AllCommits(a);
+        for (Pair q : byCompletion(a.queries)) {
+            noDuplicateOrMissing(a, q, commits, out);
+        }
+    }
+
+    /** One query's answer against the logs published in its range at its head. */
+    public static void noDuplicateOrMissing(Facts a, Pair q, Commits commits, Emitter out) {
+        {
+            if (!q.ok()) {
+                return;
+            }
             Op.Query v = query(q);
             if (matchesExactly(a, v)) {
-                continue;
+                return;
             }
             Set<BlockLog> seen = new HashSet<>();
             // Returned logs per block in the judged range, by index: present (clean matching or damaged).
             TreeMap<Long, Map<Integer, Op.ReturnedLog>> returned = new TreeMap<>();
             Long h = v.head();
             for (Op.ReturnedLog l : v.logs()) {
-                if (l.block() < a.base) {
+                if (l.block() < a.base()) {
                     continue;
                 }
                 if (!seen.add(new BlockLog(l.block(), l.index()))) {
@@ -315,9 +435,9 @@ public final class Detectors {
                 }
             }
             if (h == null) {
-                continue;
+                return;
             }
-            long lo = Math.max(v.from() == null ? a.base : v.from(), a.base);
+            long lo = Math.max(v.from() == null ? a.base() : v.from(), a.base());
             long hi = v.to() == null ? h : Math.min(v.to(), h);
             TreeMap<Long, Map<Version, Set<Integer>>> expected = new TreeMap<>();
             for (Analysis.Match m : a.expected(lo, hi, v.addresses(), v.topics())) {
@@ -343,21 +463,21 @@ public final class Detectors {
                         consistent.add(c);
                     }
                 }
-                Version c = committed.get(b);
+                Version c = commits.version(b);
                 if (c != null) {
                     if (consistent.contains(c)) {
                         continue;
                     }
                     Set<Integer> want = e.getOrDefault(c, Set.of());
-                    String by = committedByAck.getOrDefault(b, false) ? "acknowledged by publish " + committedBy.get(b)
-                            : "shown by query " + committedBy.get(b);
+                    String by = commits.byAck(b) ? "acknowledged by publish " + commits.by(b)
+                            : "shown by query " + commits.by(b);
                     if (!consistent.isEmpty()) {
                         out.emit(Invariant.NO_DUPLICATE_OR_MISSING, "query " + q.id() + " shows version "
                                 + consistent.get(0).block.hash() + " of block " + b + " but version "
                                 + c.block.hash() + " was " + by + " (two versions of one block are visible)",
-                                q.id(), committedBy.get(b));
+                                q.id(), commits.by(b));
                     } else {
-                        emitDiff(out, q, b, c, want, r, by, committedBy.get(b));
+                        emitDiff(out, q, b, c, want, r, by, commits.by(b));
                     }
                     continue;
                 }
@@ -366,8 +486,7 @@ public final class Detectors {
                     emitDiff(out, q, b, closest, e.getOrDefault(closest, Set.of()), r,
                             "published by publish " + closest.publishes.get(0).id(), closest.publishes.get(0).id());
                 } else if (consistent.size() == 1) {
-                    committed.put(b, consistent.get(0));
-                    committedBy.put(b, q.id());
+                    commits.shownBy(b, consistent.get(0), q.id());
                 }
             }
         }
@@ -385,6 +504,13 @@ public final class Detectors {
         all.addAll(a.queries);
         all.sort((x, y) -> Integer.compare(x.invokeIndex(), y.invokeIndex()));
         for (Pair p : all) {
+            unreadable(a, p, out);
+        }
+    }
+
+    /** One client operation's refusal to serve acknowledged data. */
+    public static void unreadable(Facts a, Pair p, Emitter out) {
+        {
             String error = p.completion() == null ? null : errorOf(p.completion().value());
             boolean degraded = p.outcome() == Op.Type.FAIL && Analysis.isDegraded(error);
             int cause = a.damageBefore(p.completeIndex());
@@ -418,12 +544,12 @@ public final class Detectors {
      * expected logs, every one the same published log (the parser shares strings with it) of a block that has a
      * single version.
      */
-    private static boolean matchesExactly(Analysis a, Op.Query v) {
+    private static boolean matchesExactly(Facts a, Op.Query v) {
         Long h = v.head();
         if (h == null) {
             return v.logs().isEmpty();
         }
-        long lo = Math.max(v.from() == null ? a.base : v.from(), a.base);
+        long lo = Math.max(v.from() == null ? a.base() : v.from(), a.base());
         long hi = v.to() == null ? h : Math.min(v.to(), h);
         List<Analysis.Match> expected = a.expected(lo, hi, v.addresses(), v.topics());
         List<Op.ReturnedLog> got = v.logs();
@@ -442,7 +568,7 @@ public final class Detectors {
         return true;
     }
 
-    private static boolean consistent(Analysis a, Version v, Set<Integer> want, Map<Integer, Op.ReturnedLog> got) {
+    private static boolean consistent(Facts a, Version v, Set<Integer> want, Map<Integer, Op.ReturnedLog> got) {
         if (!want.equals(got.keySet())) {
             return false;
         }
@@ -496,33 +622,48 @@ public final class Detectors {
         Pair maxQuery = null;
         for (Pair q : byInvoke) {
             while (pi < ackedPublishes.size() && ackedPublishes.get(pi).completeIndex() < q.invokeIndex()) {
-                Pair p = ackedPublishes.get(pi++);
-                if (maxAck == null || pub(p).head() > pub(maxAck).head()) {
-                    maxAck = p;
-                }
+                maxAck = maxAck(maxAck, ackedPublishes.get(pi++));
             }
             while (qi < okQueries.size() && okQueries.get(qi).completeIndex() < q.invokeIndex()) {
-                Pair p = okQueries.get(qi++);
-                if (maxQuery == null || headValue(p) > headValue(maxQuery)) {
-                    maxQuery = p;
-                }
+                maxQuery = maxQuery(maxQuery, okQueries.get(qi++));
             }
-            long h = headValue(q);
-            if (maxAck != null && h < pub(maxAck).head()) {
-                Invariant inv = a.crashBetween(maxAck.invokeIndex(), q.completeIndex()) ? Invariant.RESTART_IDEMPOTENT
-                        : Invariant.SNAPSHOT_CONSISTENT;
-                out.emit(inv, "query " + q.id() + " returned head " + head(query(q).head()) + " after publish "
-                        + maxAck.id() + " was acknowledged at head " + pub(maxAck).head()
-                        + (inv == Invariant.RESTART_IDEMPOTENT ? " (a restart, kill or crash happened in between: "
-                        + "an acknowledged block was lost)" : " (a stale read)"), maxAck.id(), q.id());
-            } else if (maxQuery != null && h < headValue(maxQuery)) {
-                Invariant inv = a.crashBetween(maxQuery.invokeIndex(), q.completeIndex())
-                        ? Invariant.RESTART_IDEMPOTENT : Invariant.SNAPSHOT_CONSISTENT;
-                out.emit(inv, "query " + q.id() + " returned head " + head(query(q).head()) + " after query "
-                        + maxQuery.id() + " had already returned head " + head(query(maxQuery).head())
-                        + (inv == Invariant.RESTART_IDEMPOTENT ? " (a restart, kill or crash happened in between)"
-                        : " (the head went backwards)"), maxQuery.id(), q.id());
-            }
+            headRegression(a, q, maxAck, maxQuery, out);
+        }
+    }
+
+    /** The acknowledged publish with the higher head (the earlier on ties). */
+    public static Pair maxAck(Pair max, Pair p) {
+        return max == null || pub(p).head() > pub(max).head() ? p : max;
+    }
+
+    /** The ok query with the higher head (the earlier on ties). */
+    public static Pair maxQuery(Pair max, Pair q) {
+        return max == null || headValue(q) > headValue(max) ? q : max;
+    }
+
+    /**
+     * One ok query's head against the highest acknowledged head and the highest head returned before it was
+     * invoked.
+     */
+    public static void headRegression(Facts a, Pair q, Pair maxAck, Pair maxQuery, Emitter out) {
+        if (!q.ok()) {
+            return;
+        }
+        long h = headValue(q);
+        if (maxAck != null && h < pub(maxAck).head()) {
+            Invariant inv = a.crashBetween(maxAck.invokeIndex(), q.completeIndex()) ? Invariant.RESTART_IDEMPOTENT
+                    : Invariant.SNAPSHOT_CONSISTENT;
+            out.emit(inv, "query " + q.id() + " returned head " + head(query(q).head()) + " after publish "
+                    + maxAck.id() + " was acknowledged at head " + pub(maxAck).head()
+                    + (inv == Invariant.RESTART_IDEMPOTENT ? " (a restart, kill or crash happened in between: "
+                    + "an acknowledged block was lost)" : " (a stale read)"), maxAck.id(), q.id());
+        } else if (maxQuery != null && h < headValue(maxQuery)) {
+            Invariant inv = a.crashBetween(maxQuery.invokeIndex(), q.completeIndex())
+                    ? Invariant.RESTART_IDEMPOTENT : Invariant.SNAPSHOT_CONSISTENT;
+            out.emit(inv, "query " + q.id() + " returned head " + head(query(q).head()) + " after query "
+                    + maxQuery.id() + " had already returned head " + head(query(maxQuery).head())
+                    + (inv == Invariant.RESTART_IDEMPOTENT ? " (a restart, kill or crash happened in between)"
+                    : " (the head went backwards)"), maxQuery.id(), q.id());
         }
     }
 
