@@ -80,22 +80,27 @@ public final class Checker {
         return new CheckResult(valid, anomalies, verdicts, stats(history), history.test());
     }
 
-    private static String describe(RuntimeException e) {
+    static String describe(RuntimeException e) {
         StackTraceElement at = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
         return e.getClass().getSimpleName() + ": " + e.getMessage() + (at == null ? "" : " at " + at);
     }
 
-    private static boolean isNemesisF(History h, String f) {
+    private static boolean isNemesisF(String f) {
         return !f.equals("acquire") && !f.equals("publish") && !f.equals("query");
     }
 
     static CheckResult.Stats stats(History h) {
-        Map<String, Map<String, Long>> byF = new TreeMap<>();
         Map<String, long[]> counts = new java.util.HashMap<>();
         for (Op op : h.ops()) {
             long[] c = counts.computeIfAbsent(op.f(), k -> new long[Op.Type.values().length]);
             c[op.type().ordinal()]++;
         }
+        return stats(h.ops().size(), counts);
+    }
+
+    /** Stats from the number of operation lines and, per f, the lines of each type. */
+    static CheckResult.Stats stats(long ops, Map<String, long[]> counts) {
+        Map<String, Map<String, Long>> byF = new TreeMap<>();
         counts.forEach((f, c) -> {
             Map<String, Long> m = new TreeMap<>();
             long completions = 0;
@@ -107,11 +112,11 @@ public final class Checker {
             }
             // Client invokes are completed at most once; nemesis invokes are followed by an info or stand alone.
             long incomplete = c[Op.Type.INVOKE.ordinal()] - completions;
-            if (incomplete > 0 && !isNemesisF(h, f)) {
+            if (incomplete > 0 && !isNemesisF(f)) {
                 m.put("incomplete", incomplete);
             }
             byF.put(f, m);
         });
-        return new CheckResult.Stats(h.ops().size(), byF);
+        return new CheckResult.Stats(ops, byF);
     }
 }

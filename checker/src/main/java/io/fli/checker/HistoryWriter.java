@@ -29,6 +29,7 @@ public final class HistoryWriter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final OutputStream out;
+    private final java.util.function.Consumer<String> tee;
     private final LongSupplier nanos;
     private final long start;
     private final Map<Integer, String> outstanding = new HashMap<>();
@@ -50,6 +51,16 @@ public final class HistoryWriter implements AutoCloseable {
      *                the writer's caller records answers as {@code logRefs} and completions without arguments
      */
     public HistoryWriter(OutputStream out, JsonNode test, LongSupplier nanos, boolean compact) {
+        this(out, test, nanos, compact, line -> { });
+    }
+
+    /**
+     * @param tee gets every line written (header included, without its newline), in file order, right after it is
+     *            written: a live check reading the history as it grows ({@link IncrementalChecker.Live#offer})
+     */
+    public HistoryWriter(OutputStream out, JsonNode test, LongSupplier nanos, boolean compact,
+                         java.util.function.Consumer<String> tee) {
+        this.tee = tee;
         this.out = out;
         this.nanos = nanos;
         this.start = nanos.getAsLong();
@@ -131,9 +142,10 @@ public final class HistoryWriter implements AutoCloseable {
 
     private void write(JsonNode n) {
         try {
-            byte[] line = (JSON.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
-            out.write(line);
+            String text = JSON.writeValueAsString(n);
+            out.write((text + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
+            tee.accept(text);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {

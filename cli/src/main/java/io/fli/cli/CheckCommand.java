@@ -5,6 +5,7 @@ import io.fli.checker.Checker;
 import io.fli.checker.Checking;
 import io.fli.checker.History;
 import io.fli.checker.HistoryFormatException;
+import io.fli.checker.IncrementalChecker;
 import io.fli.checker.Reports;
 import io.fli.checker.Timeline;
 import java.io.IOException;
@@ -36,10 +37,22 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--html", paramLabel = "OUT.html", description = "Also write a timeline of the history.")
     Path html;
 
+    @Option(names = "--streaming", description = {"Check while reading, keeping only the published chain and the "
+            + "operations in flight (for histories too large to hold: a day's soak). Same verdict and anomalies as "
+            + "the default batch check; anomalies are printed to stderr as they are found."})
+    boolean streaming;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (streaming) {
+            if (html != null) {
+                err.println("fli check: --html needs the whole history in memory; leave out --streaming to draw it");
+                return 2;
+            }
+            return streaming(out, err);
+        }
         History h;
         try {
             h = History.read(file);
@@ -64,6 +77,42 @@ final class CheckCommand implements Callable<Integer> {
             if (!json) {
                 out.println("timeline: " + html);
             }
+        }
+        out.flush();
+        return Checking.exitCode(r);
+    }
+
+    private int streaming(PrintWriter out, PrintWriter err) {
+        IncrementalChecker.Outcome o;
+        try {
+            o = IncrementalChecker.check(file, a -> {
+                err.println("fli check: found: " + a.invariant().wire() + ": " + a.explanation());
+                err.flush();
+            });
+        } catch (HistoryFormatException e) {
+            err.println("fli check: " + file + ": " + e.getMessage());
+            return 2;
+        } catch (NoSuchFileException e) {
+            err.println("fli check: " + file + ": no such file");
+            return 2;
+        } catch (IOException e) {
+            err.println("fli check: " + file + ": cannot read: " + e.getMessage());
+            return 2;
+        }
+        if (o.truncated()) {
+            err.println("fli check: " + file + ": the gzip stream ends early (a history still being written, or cut "
+                    + "off by a kill): its " + o.progress().opsRead() + " complete operations were checked");
+        }
+        if (o.inexact() != null) {
+            err.println("fli check: the streaming check could not decide alone (" + o.inexact() + "): the verdict "
+                    + "is the batch checker's, and the anomalies printed as found were provisional");
+        }
+        CheckResult r = o.result();
+        out.print(json ? Reports.jsonText(r) + "\n" : Reports.text(r));
+        if (!json) {
+            out.println("streaming: " + o.progress().opsRead() + " operations, " + o.progress().judged()
+                    + " queries judged, at most " + o.progress().maxWaiting() + " waiting for a publish, "
+                    + o.progress().blocks() + " blocks kept");
         }
         out.flush();
         return Checking.exitCode(r);

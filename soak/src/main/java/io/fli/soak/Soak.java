@@ -9,8 +9,8 @@ import io.fli.backends.LocalServer;
 import io.fli.backends.MinioBlobStore;
 import io.fli.backends.ScyllaMetaStore;
 import io.fli.checker.CheckResult;
-import io.fli.checker.Checking;
 import io.fli.checker.HistoryWriter;
+import io.fli.checker.IncrementalChecker;
 import io.fli.checker.Op;
 import io.fli.checker.Reports;
 import io.fli.engine.BackendException;
@@ -110,6 +110,11 @@ public final class Soak {
     private final AtomicInteger generation = new AtomicInteger();
     private long startNanos;
     private HistoryWriter history;
+    /** The history checked as it is written. */
+    private IncrementalChecker.Live live;
+    private volatile Path runDir;
+    private final java.util.concurrent.atomic.AtomicLong anomaliesFound = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong maxCheckLag = new java.util.concurrent.atomic.AtomicLong();
     private Latency latency;
 
     private Soak(SoakConfig cfg, PrintWriter out) {
@@ -178,6 +183,7 @@ public final class Soak {
     private Result go() throws Exception {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS"));
         Path dir = cfg.store().resolve("soak").resolve(stamp);
+        runDir = dir;
         Files.createDirectories(dir);
         ObjectNode test = cfg.toJson();
         Files.writeString(dir.resolve("soak-config.json"), JSON.writerWithDefaultPrettyPrinter()
@@ -203,7 +209,8 @@ public final class Soak {
             stores = open(dir, registry);
             index = openIndex(stores, registry);
             gz = new SyncableGzip(Files.newOutputStream(dir.resolve("history.jsonl.gz")));
-            history = new HistoryWriter(gz, test, System::nanoTime, true);
+            live = new IncrementalChecker.Live(dir.resolve("history.jsonl.gz"), LIVE_CHECK_CAPACITY, this::found);
+            history = new HistoryWriter(gz, test, System::nanoTime, true, live::offer);
             startNanos = System.nanoTime();
             latency = new Latency(dir, System.currentTimeMillis());
             Map<String, LocalServer> targets = new LinkedHashMap<>();
@@ -333,18 +340,27 @@ public final class Soak {
         } catch (IOException | RuntimeException e) {
             out.println("plots: not drawn (" + e + "); the data is in the run folder (fli plot " + dir + ")");
         }
-        out.println("checking the history ...");
+        out.println("checking the rest of the history (" + live.lag() + " operations behind) ...");
         out.flush();
         CheckResult check = null;
         try {
-            check = Checking.check(dir.resolve("history.jsonl.gz"));
+            IncrementalChecker.Outcome checked = live.finish();
+            check = checked.result();
+            summary.set("check", JSON.createObjectNode()
+                    .put("mode", checked.inexact() == null ? "streaming" : "batch")
+                    .put("why_batch", checked.inexact())
+                    .put("operations", checked.progress().opsRead())
+                    .put("queries_judged", checked.progress().judged())
+                    .put("max_waiting_queries", checked.progress().maxWaiting())
+                    .put("max_lag_operations", maxCheckLag.get())
+                    .put("writer_blocked_ms", live.blockedNanos() / 1_000_000));
             Files.writeString(dir.resolve("results.json"), Reports.jsonText(check));
             summary.setAll(verdict.toJson(check.valid(), interrupted.get()).retain("valid", "validity"));
             summary.put("anomalies", check.anomalies().size());
-        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError | InterruptedException e) {
             summary.put("validity", "unknown");
-            summary.put("check_error", "the history could not be checked here (" + e + "): run fli check "
-                    + dir.resolve("history.jsonl.gz") + " with a larger heap (FLI_JAVA_OPTS=-Xmx...)");
+            summary.put("check_error", "the history could not be checked here (" + e + "): run fli check --streaming "
+                    + dir.resolve("history.jsonl.gz"));
         }
         Files.writeString(soakJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         out.print(verdict.text(check, interrupted.get()));
@@ -357,8 +373,34 @@ public final class Soak {
                 verdict.checks(), check, interrupted.get(), summary);
     }
 
+    /** Lines the live check's feed holds before the history writer waits for it. */
+    static final int LIVE_CHECK_CAPACITY = 100_000;
+
+    /** An anomaly the live check found: said at once, and kept in anomalies.jsonl. */
+    private void found(io.fli.checker.Anomaly a) {
+        anomaliesFound.incrementAndGet();
+        synchronized (out) {
+            out.println("fli soak: ANOMALY " + a.invariant().wire() + " (operations " + a.ops() + "): "
+                    + a.explanation());
+            out.flush();
+        }
+        try {
+            Files.writeString(runDir.resolve("anomalies.jsonl"), JSON.createObjectNode()
+                    .put("invariant", a.invariant().wire()).put("explanation", a.explanation())
+                    .<ObjectNode>set("ops", JSON.valueToTree(a.ops())).toString() + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the anomaly is in the final result too
+        }
+    }
+
     /** The soak's own gauges for the time series. */
     private void gauges(ObjectNode row) {
+        long lag = live == null ? 0 : live.lag();
+        maxCheckLag.accumulateAndGet(lag, Math::max);
+        row.put("check_lag_operations", lag);
+        row.put("check_waiting_queries", live == null ? 0 : live.progress().waiting());
+        row.put("anomalies_found", anomaliesFound.get());
         GcReport g = lastGc.get();
         row.put("head", indexedHead.get());
         row.put("source_head", sourceHead.get());

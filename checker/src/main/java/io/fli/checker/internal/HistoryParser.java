@@ -46,12 +46,59 @@ public final class HistoryParser {
     private final Map<Integer, Long> outstandingLine = new HashMap<>();
     private final Set<Integer> retired = new HashSet<>();
     private final List<Op> ops = new ArrayList<>();
+    /** Where each operation goes: {@link #ops} for a batch parse, a streaming checker otherwise. */
+    private final java.util.function.Consumer<Op> sink;
+    /** Operations read so far (the next index expected). */
+    private int count;
     private JsonNode test;
     private long lastTime;
     private long line;
 
-    private HistoryParser(java.util.concurrent.ConcurrentHashMap<String, String> strings) {
+    private HistoryParser(java.util.concurrent.ConcurrentHashMap<String, String> strings,
+                          java.util.function.Consumer<Op> sink) {
         this.strings = strings;
+        this.sink = sink == null ? ops::add : sink;
+    }
+
+    private void add(Op op) {
+        count++;
+        sink.accept(op);
+    }
+
+    /** The header's {@code test} object (empty before the header is read). */
+    public JsonNode test() {
+        return test == null ? JsonNodeFactory.instance.objectNode() : test;
+    }
+
+    /** What a streaming parse read. */
+    public record Streamed(HistoryParser parser, long ops, boolean truncated) {
+    }
+
+    /**
+     * Reads a history file operation by operation, handing each to {@code sink} in file order without keeping it;
+     * the format is enforced as by {@link #read}. The parser is returned for {@link #resolve} (compact answers whose
+     * block was published after them) and the header.
+     */
+    public static Streamed stream(Path file, java.util.function.Consumer<Op> sink,
+                                  java.util.function.Consumer<HistoryParser> started) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+             CompleteLines gz = file.toString().endsWith(".gz") ? new CompleteLines(new GZIPInputStream(raw,
+                     1 << 16)) : null;
+             BufferedReader r = new BufferedReader(new InputStreamReader(gz != null ? gz : raw,
+                     StandardCharsets.UTF_8), 1 << 16)) {
+            HistoryParser p = stream(r, sink, started);
+            return new Streamed(p, p.count, gz != null && gz.truncated);
+        }
+    }
+
+    /** Reads lines until the reader ends, handing each operation to {@code sink}; {@code started} gets the parser first. */
+    public static HistoryParser stream(BufferedReader r, java.util.function.Consumer<Op> sink,
+                                       java.util.function.Consumer<HistoryParser> started) throws IOException {
+        java.util.concurrent.ConcurrentHashMap<String, String> strings = new java.util.concurrent.ConcurrentHashMap<>();
+        HistoryParser p = new HistoryParser(strings, sink);
+        started.accept(p);
+        p.run(r, new FastLines(strings));
+        return p;
     }
 
     public static History read(Path file) throws IOException {
@@ -174,8 +221,14 @@ public final class HistoryParser {
      */
     public static History parse(BufferedReader r) throws IOException {
         java.util.concurrent.ConcurrentHashMap<String, String> strings = new java.util.concurrent.ConcurrentHashMap<>();
-        HistoryParser p = new HistoryParser(strings);
-        FastLines fastLines = new FastLines(strings);
+        HistoryParser p = new HistoryParser(strings, null);
+        p.run(r, new FastLines(strings));
+        p.resolveLateRefs();
+        return new History(p.test, p.ops);
+    }
+
+    private void run(BufferedReader r, FastLines fastLines) throws IOException {
+        HistoryParser p = this;
         java.util.concurrent.BlockingQueue<java.util.concurrent.Future<Chunk>> queue =
                 new java.util.concurrent.ArrayBlockingQueue<>(3);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -216,8 +269,6 @@ public final class HistoryParser {
             throw new HistoryFormatException(1, "the file is empty; line 1 must be the header {\"format\":\"" + FORMAT
                     + "\",\"version\":1,...}");
         }
-        p.resolveLateRefs();
-        return new History(p.test, p.ops);
     }
 
     /**
@@ -426,7 +477,7 @@ public final class HistoryParser {
      */
     private void opFast(FastLines.FastOp o, String raw) {
         Op open = outstanding.get(o.process());
-        boolean fine = o.index() == ops.size() && o.time() >= 0 && o.time() >= lastTime
+        boolean fine = o.index() == count && o.time() >= 0 && o.time() >= lastTime
                 && (o.type() == Op.Type.INVOKE
                 ? open == null && !retired.contains(o.process())
                 : open != null && open.f().equals(o.f()));
@@ -458,7 +509,7 @@ public final class HistoryParser {
             Op op = new Op(index, o.time(), o.process(), o.type(), o.f(), v);
             outstanding.put(o.process(), op);
             outstandingLine.put(o.process(), line);
-            ops.add(op);
+            add(op);
             return;
         }
         outstanding.remove(o.process());
@@ -487,7 +538,7 @@ public final class HistoryParser {
                 v = new Op.Query(q.from(), q.to(), q.addresses(), q.topics(), null, null, error, q.finalRead());
             }
         }
-        ops.add(new Op(index, o.time(), o.process(), o.type(), o.f(), v));
+        add(new Op(index, o.time(), o.process(), o.type(), o.f(), v));
     }
 
     /**
@@ -533,8 +584,8 @@ public final class HistoryParser {
 
     private void op(JsonNode n) {
         long index = integer(n, "index", Where.of("operation"));
-        if (index != ops.size()) {
-            throw bad("index " + index + " where " + ops.size() + " was expected (indexes are 0, 1, 2 ... in file "
+        if (index != count) {
+            throw bad("index " + index + " where " + count + " was expected (indexes are 0, 1, 2 ... in file "
                     + "order, no gaps)");
         }
         long time = integer(n, "time", Where.operation(index));
@@ -578,7 +629,7 @@ public final class HistoryParser {
             if (type == Op.Type.OK || type == Op.Type.FAIL) {
                 throw bad(where + ": a nemesis operation is an invoke followed by an info, or a lone info");
             }
-            ops.add(new Op((int) index, time, process, type, f, new Op.Nemesis(value.toString())));
+            add(new Op((int) index, time, process, type, f, new Op.Nemesis(value.toString())));
             return;
         }
         if (!f.equals("acquire") && !f.equals("publish") && !f.equals("query")) {
@@ -596,7 +647,7 @@ public final class HistoryParser {
             Op op = new Op((int) index, time, process, type, f, invokeValue(f, value, where));
             outstanding.put(process, op);
             outstandingLine.put(process, line);
-            ops.add(op);
+            add(op);
             return;
         }
         Op invoke = outstanding.remove(process);
@@ -610,7 +661,7 @@ public final class HistoryParser {
         if (type == Op.Type.INFO) {
             retired.add(process);
         }
-        ops.add(new Op((int) index, time, process, type, f, completionValue(invoke.value(), type, value, where)));
+        add(new Op((int) index, time, process, type, f, completionValue(invoke.value(), type, value, where)));
     }
 
     private Op.Value invokeValue(String f, JsonNode v, Where where) {
@@ -690,7 +741,7 @@ public final class HistoryParser {
      * A compactly recorded log: the published version of its block whose log at {@code index} has this fingerprint
      * (computed with that version's hash), else an unresolved log that keeps only its position and fingerprint.
      */
-    Op.ReturnedLog resolve(long block, int index, String fingerprint) {
+    public Op.ReturnedLog resolve(long block, int index, String fingerprint) {
         List<Op.Block> known = versionsByNumber.get(block);
         if (known != null) {
             for (Op.Block b : known) {
