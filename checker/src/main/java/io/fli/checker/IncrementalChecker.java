@@ -47,9 +47,11 @@ public final class IncrementalChecker {
      * @param waiting    completed queries waiting for a publish they depend on
      * @param maxWaiting the most that ever waited
      * @param blocks     blocks in the kept chain
+     * @param coldBlocks of which on disk
      * @param anomalies  anomalies found so far
      */
-    public record Progress(long opsRead, long judged, int waiting, int maxWaiting, int blocks, long anomalies) {
+    public record Progress(long opsRead, long judged, int waiting, int maxWaiting, int blocks, long coldBlocks,
+                           long anomalies) {
     }
 
     /**
@@ -59,7 +61,25 @@ public final class IncrementalChecker {
      * @throws HistoryFormatException the file breaks format v1 (the message names the line and the rule)
      */
     public static Outcome check(Path file, Consumer<Anomaly> found) throws IOException {
-        Run run = new Run(found);
+        return check(file, found, new Memory(HOT_LOGS, 16));
+    }
+
+    /** Published logs the streaming checker keeps in memory before it moves the oldest settled blocks to disk. */
+    public static final long HOT_LOGS = 200_000;
+
+    /**
+     * How much of the chain stays in memory.
+     *
+     * @param hotLogs    published logs kept in memory; beyond them the oldest settled blocks go to a temporary
+     *                   on-disk store (0: all in memory)
+     * @param keepNewest the newest blocks always kept in memory
+     */
+    public record Memory(long hotLogs, int keepNewest) {
+    }
+
+    /** {@link #check(Path, Consumer)} with the chain's memory bounded as given. */
+    public static Outcome check(Path file, Consumer<Anomaly> found, Memory memory) throws IOException {
+        Run run = new Run(found, memory);
         HistoryParser.Streamed s = HistoryParser.stream(file, run::accept, run::parser);
         return run.finish(s.parser().test(), s.truncated(), file);
     }
@@ -71,9 +91,9 @@ public final class IncrementalChecker {
         String failure;
         long ops;
 
-        Run(Consumer<Anomaly> found) {
+        Run(Consumer<Anomaly> found, Memory memory) {
             emitter = new Emitter(Checker.MAX_ANOMALIES_PER_INVARIANT, found);
-            checker = new Streaming(emitter);
+            checker = new Streaming(emitter, memory.hotLogs(), memory.keepNewest(), null);
         }
 
         void accept(Op op) {
@@ -98,7 +118,7 @@ public final class IncrementalChecker {
                 n += checker.count(inv);
             }
             return new Progress(checker.opsRead(), checker.judged(), checker.waiting(), checker.maxWaiting(),
-                    checker.blocks(), n);
+                    checker.blocks(), checker.coldBlocks(), n);
         }
 
         Outcome finish(com.fasterxml.jackson.databind.JsonNode test, boolean truncated, Path file)
@@ -110,6 +130,7 @@ public final class IncrementalChecker {
                     failure = "the streaming checker failed at the end: " + Checker.describe(e);
                 }
             }
+            checker.close();
             String inexact = failure != null ? failure : checker.inexact();
             if (inexact != null) {
                 if (file == null) {
@@ -157,9 +178,14 @@ public final class IncrementalChecker {
          * @param found    called with each anomaly when it is found, on the checker's thread
          */
         public Live(Path file, int capacity, Consumer<Anomaly> found) {
+            this(file, capacity, found, new Memory(HOT_LOGS, 16));
+        }
+
+        /** As above, with the chain's memory bounded as given. */
+        public Live(Path file, int capacity, Consumer<Anomaly> found, Memory memory) {
             this.file = file;
             this.lines = new ArrayBlockingQueue<>(capacity);
-            this.run = new Run(found);
+            this.run = new Run(found, memory);
             this.thread = new Thread(this::parse, "fli-live-check");
             thread.setDaemon(true);
             thread.start();

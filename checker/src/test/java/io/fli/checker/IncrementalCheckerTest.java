@@ -26,7 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The differential test of the streaming checker: on every golden history (full and compact answers), on random
  * model histories of a correct index and on corrupted ones, it gives the batch checker's verdict, per-invariant
  * verdicts, anomalies and counts — from its own judgments, not by falling back to the batch checker, except for
- * the histories whose judgments depend on later lines, which are named here with the reason.
+ * the histories whose judgments depend on later lines, which are named here with the reason. Each is checked twice:
+ * with the chain in memory, and with every settled block moved to the on-disk store at once, so that nearly every
+ * judgment reads blocks back from disk.
  */
 class IncrementalCheckerTest {
     @TempDir
@@ -58,6 +60,9 @@ class IncrementalCheckerTest {
         return IncrementalChecker.check(file, found::add);
     }
 
+    /** Every block goes to disk as soon as it has settled: the on-disk chain answers nearly every judgment. */
+    static final IncrementalChecker.Memory SPILL_ALL = new IncrementalChecker.Memory(1, 0);
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("goldens")
     void goldenHistoriesGetTheBatchVerdict(Path file) throws Exception {
@@ -84,6 +89,12 @@ class IncrementalCheckerTest {
         assertThat(found).containsAll(o.result().anomalies());
         assertThat((long) found.size()).isEqualTo(o.result().invariants().values().stream()
                 .mapToLong(CheckResult.Verdict::anomalies).sum());
+        // The same with the chain on disk.
+        IncrementalChecker.Outcome spilled = IncrementalChecker.check(file, a -> { }, SPILL_ALL);
+        assertSame(spilled.result(), batch, name + " (chain on disk: " + spilled.inexact() + ")");
+        if (spilled.inexact() == null && spilled.progress().blocks() > 1) {
+            assertThat(spilled.progress().coldBlocks()).as(name).isPositive();
+        }
     }
 
     static Stream<Path> formatGoldens() throws Exception {
@@ -128,6 +139,10 @@ class IncrementalCheckerTest {
         Statistics.label("exact").collect(o.inexact() == null);
         assertSame(o.result(), batch, what + (o.inexact() == null ? "" : " (inexact: " + o.inexact() + ")"));
         Statistics.label("exact").coverage(cov -> cov.check(true).percentage(p -> p >= 90));
+        IncrementalChecker.Outcome spilled = IncrementalChecker.check(f, a -> { }, SPILL_ALL);
+        Statistics.label("exact with the chain on disk").collect(spilled.inexact() == null);
+        assertSame(spilled.result(), batch, what + " (chain on disk: " + spilled.inexact() + ")");
+        Statistics.label("exact with the chain on disk").coverage(cov -> cov.check(true).percentage(p -> p >= 90));
         Files.delete(f);
     }
 

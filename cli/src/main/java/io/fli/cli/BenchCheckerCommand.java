@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fli.checker.CheckResult;
 import io.fli.checker.Checker;
 import io.fli.checker.History;
+import io.fli.checker.IncrementalChecker;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -37,6 +38,10 @@ final class BenchCheckerCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Where to write the histories (default: a temporary folder).")
     Path dir;
 
+    @Option(names = "--streaming", description = "Also check each history with the streaming checker (fli check "
+            + "--streaming), in the same run: its time and peak heap next to the batch checker's.")
+    boolean streaming;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -51,6 +56,9 @@ final class BenchCheckerCommand implements Callable<Integer> {
         for (int i = 0; i < 3; i++) {
             jackson(warm);
             Checker.check(History.read(warm));
+            if (streaming) {
+                IncrementalChecker.check(warm, a -> { });
+            }
         }
         Files.delete(warm);
         for (long n : sizes) {
@@ -73,6 +81,18 @@ final class BenchCheckerCommand implements Callable<Integer> {
             out.flush();
             h = null;
             r = null;
+            if (streaming) {
+                System.gc();
+                resetPeaks();
+                long t2 = System.nanoTime();
+                IncrementalChecker.Outcome o = IncrementalChecker.check(f, a -> { });
+                double streamS = (System.nanoTime() - t2) / 1e9;
+                out.printf("| %,d streaming | %,d | %.2f | %.2f | %.0f%% | %,.0f | %,d | %s%s |%n",
+                        o.progress().opsRead(), Files.size(f) >> 20, parseS, streamS, 100 * parseS / streamS,
+                        lines / streamS, peakHeap() >> 20, o.result().valid(),
+                        o.inexact() == null ? "" : " (batch: " + o.inexact() + ")");
+                out.flush();
+            }
             Files.delete(f);
         }
         return 0;

@@ -756,6 +756,22 @@ public final class HistoryParser {
         return new Op.ReturnedLog(block, index, null, null, null, null, List.of(), null, fingerprint.intern());
     }
 
+    /**
+     * Forgets the versions of block {@code number} (the streaming checker keeps it elsewhere now): returned logs of
+     * it are no longer resolved or shared here, and a later publish of it is not compared with them (the streaming
+     * checker hands such a history to the batch checker, which reads every line again).
+     */
+    public void forget(long number) {
+        List<Op.Block> known = versionsByNumber.remove(number);
+        if (known != null) {
+            for (Op.Block b : known) {
+                VersionKey k = new VersionKey(number, b.hash());
+                versions.remove(k);
+                versionLine.remove(k);
+            }
+        }
+    }
+
     /** A returned log, read from its tree, then sharing a published log's strings when it is identical. */
     private Op.ReturnedLog returned(JsonNode l, Where lw) {
         long block = integer(l, "block", lw);
@@ -767,7 +783,7 @@ public final class HistoryParser {
                 rawOptString(l, "blockHash", lw), intern(address), strings(t, lw.sub(".topics")), data));
     }
 
-    private static Op.Log logAt(Op.Block b, int index) {
+    static Op.Log logAt(Op.Block b, int index) {
         List<Op.Log> logs = b.logs();
         if (index >= 0 && index < logs.size() && logs.get(index).index() == index) {
             return logs.get(index);

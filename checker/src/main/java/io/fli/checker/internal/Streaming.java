@@ -45,6 +45,21 @@ public final class Streaming implements Facts, Consumer<Op> {
     private final Emitter out;
     private HistoryParser parser;
 
+    // ---- the settled part of the chain, on disk
+    /** Logs kept in memory before the oldest settled blocks go to disk; 0 keeps everything in memory. */
+    private final long hotLogs;
+    private final int keepNewest;
+    private final java.nio.file.Path spillDir;
+    private ColdChain cold;
+    /** Blocks below this number are on disk (or were never published). */
+    private long coldBelow = Long.MIN_VALUE;
+    private long hotLogCount;
+    private long maxBlock = Long.MIN_VALUE;
+    private String spillError;
+    /** Blocks read from disk for the judgment in progress: one instance per block within a judgment. */
+    private final Map<Long, BlockInfo> pinned = new HashMap<>();
+    private final com.github.benmanes.caffeine.cache.Cache<Long, BlockInfo> recent;
+
     // ---- the published chain
     private final TreeMap<Long, BlockInfo> blocks = new TreeMap<>();
     private long base = Long.MAX_VALUE;
@@ -98,8 +113,51 @@ public final class Streaming implements Facts, Consumer<Op> {
         }
     }
 
+    /** A checker that keeps the whole chain in memory. */
     public Streaming(Emitter out) {
+        this(out, 0, null);
+    }
+
+    /**
+     * @param hotLogs  published logs kept in memory; beyond them the oldest settled blocks go to disk (0: never)
+     * @param spillDir where the on-disk part goes (a temporary folder in it, deleted by {@link #close}); null for
+     *                 the system's temporary folder
+     */
+    public Streaming(Emitter out, long hotLogs, java.nio.file.Path spillDir) {
+        this(out, hotLogs, 16, spillDir);
+    }
+
+    /** As above, keeping at least the {@code keepNewest} newest blocks in memory (tests spill everything: 0). */
+    public Streaming(Emitter out, long hotLogs, int keepNewest, java.nio.file.Path spillDir) {
         this.out = out;
+        this.hotLogs = hotLogs;
+        this.keepNewest = keepNewest;
+        this.spillDir = spillDir;
+        this.recent = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                .maximumWeight(Math.max(10_000, hotLogs / 4))
+                .<Long, BlockInfo>weigher((k, v) -> 1 + v.ordinalLog.size()).build();
+    }
+
+    /** Deletes the on-disk part of the chain. */
+    public void close() {
+        if (cold != null) {
+            cold.close();
+            cold = null;
+        }
+    }
+
+    /** Why the chain could not go to disk (it stayed in memory), or null. */
+    public String spillError() {
+        return spillError;
+    }
+
+    /** Blocks on disk. */
+    public long coldBlocks() {
+        return cold == null ? 0 : cold.blocks();
+    }
+
+    static long key(long block, int ordinal) {
+        return (block << ORDINAL_BITS) | ordinal;
     }
 
     /** The parser feeding this checker, to resolve compact answers whose block was published after them. */
@@ -141,8 +199,9 @@ public final class Streaming implements Facts, Consumer<Op> {
                 o.placeholder = new Pair(op, null);
                 openPublishes.add(op.index());
                 for (Op.Block b : p.blocks()) {
-                    changing(b.number(), () -> publishInvoked(b, o.placeholder));
+                    changing(b.number(), info -> publishInvoked(info, b, o.placeholder));
                 }
+                spill();
             }
             return;
         }
@@ -159,13 +218,14 @@ public final class Streaming implements Facts, Consumer<Op> {
             case "publish" -> {
                 openPublishes.remove(o.invoke.index());
                 for (Op.Block b : ((Op.Publish) o.invoke.value()).blocks()) {
-                    changing(b.number(), () -> publishCompleted(b, o.placeholder, pair));
+                    changing(b.number(), info -> publishCompleted(info, pair));
                 }
                 Detectors.fencing(pair, o.maxGrant, out);
                 if (pair.ok()) {
                     acks.acknowledged(pair, out);
                     maxAck = Detectors.maxAck(maxAck, pair);
                 }
+                spill();
             }
             default -> {
                 o.done = pair;
@@ -212,6 +272,14 @@ public final class Streaming implements Facts, Consumer<Op> {
     }
 
     private void judge(Open o) {
+        try {
+            judgeOne(o);
+        } finally {
+            pinned.clear();
+        }
+    }
+
+    private void judgeOne(Open o) {
         Pair q = resolved(o.done);
         Detectors.visibility(this, q, reportedFailed, out);
         Detectors.failClosed(this, q, out);
@@ -231,7 +299,7 @@ public final class Streaming implements Facts, Consumer<Op> {
 
     /** The query with its compactly recorded logs resolved against every version published by now. */
     private Pair resolved(Pair q) {
-        if (!q.ok() || parser == null) {
+        if (!q.ok()) {
             return q;
         }
         Op.Query v = (Op.Query) q.completion().value();
@@ -240,25 +308,130 @@ public final class Streaming implements Facts, Consumer<Op> {
         }
         List<Op.ReturnedLog> logs = new ArrayList<>(v.logs().size());
         for (Op.ReturnedLog l : v.logs()) {
-            logs.add(l.unresolved() ? parser.resolve(l.block(), l.index(), l.fingerprint()) : l);
+            logs.add(l.unresolved() ? resolve(l) : l);
         }
         Op c = q.completion();
         return new Pair(q.invoke(), new Op(c.index(), c.time(), c.process(), c.type(), c.f(), new Op.Query(v.from(),
                 v.to(), v.addresses(), v.topics(), v.head(), List.copyOf(logs), v.error(), v.finalRead())));
     }
 
+    /**
+     * A compactly recorded log: the published version of its block whose log at its index has its fingerprint, else
+     * the log as it is (unresolved) — as the parser resolves it, but against the whole chain, on disk too.
+     */
+    private Op.ReturnedLog resolve(Op.ReturnedLog l) {
+        BlockInfo info = lookup(l.block());
+        if (info != null) {
+            for (Version v : info.versions) {
+                Op.Log p = HistoryParser.logAt(v.block, l.index());
+                if (p != null && l.fingerprint().equals(io.fli.checker.Fingerprint.of(p.address(), p.topics(),
+                        p.data(), p.tx(), p.txHash(), v.block.hash()))) {
+                    return new Op.ReturnedLog(l.block(), l.index(), p.tx(), p.txHash(), v.block.hash(), p.address(),
+                            p.topics(), p.data(), l.fingerprint());
+                }
+            }
+        }
+        return l;
+    }
+
     // ------------------------------------------------------------------ the chain
 
-    /** Applies a change to block {@code number}, noting it when a judged query already read that block. */
-    private void changing(long number, Runnable change) {
-        if (number > judgedHi || inexact != null) {
-            change.run();
+    /** The block, in memory or read from disk (the same instance for the rest of the judgment in progress). */
+    private BlockInfo lookup(long number) {
+        if (number >= coldBelow) {
+            return blocks.get(number);
+        }
+        BlockInfo info = pinned.get(number);
+        if (info != null) {
+            return info;
+        }
+        info = recent.getIfPresent(number);
+        if (info == null && cold != null) {
+            info = cold.get(number);
+            if (info != null) {
+                recent.put(number, info);
+            }
+        }
+        if (info != null) {
+            pinned.put(number, info);
+        }
+        return info;
+    }
+
+    /**
+     * Moves the oldest settled blocks to disk once {@link #hotLogs} logs are in memory: blocks that no
+     * open publish carries, below the newest ones.
+     */
+    private void spill() {
+        if (hotLogs <= 0 || hotLogCount < hotLogs || spillError != null) {
             return;
         }
-        BlockInfo before = blocks.get(number);
-        List<Object> was = before == null ? null : signature(before);
-        change.run();
-        if (before == null || !was.equals(signature(blocks.get(number)))) {
+        long limit = maxBlock - keepNewest + 1;
+        for (Open o : open.values()) {
+            if (o.placeholder != null) {
+                for (Op.Block b : ((Op.Publish) o.invoke.value()).blocks()) {
+                    limit = Math.min(limit, b.number());
+                }
+            }
+        }
+        if (cold == null) {
+            try {
+                cold = new ColdChain(spillDir);
+            } catch (RuntimeException | LinkageError e) {
+                spillError = "the chain stays in memory: its on-disk store did not open (" + e + ")";
+                return;
+            }
+        }
+        long target = Math.max(1, hotLogCount - hotLogs * 3 / 4); // a quarter of the budget at a time
+        long moved = 0;
+        long newBelow = coldBelow;
+        while (!blocks.isEmpty() && moved < target && blocks.firstKey() < limit) {
+            BlockInfo info = blocks.pollFirstEntry().getValue();
+            cold.put(info);
+            if (parser != null) {
+                parser.forget(info.number);
+            }
+            moved += info.ordinalLog.size();
+            newBelow = info.number + 1;
+        }
+        if (newBelow == coldBelow) {
+            return;
+        }
+        hotLogCount -= moved;
+        coldBelow = newBelow;
+        long keyBelow = key(coldBelow, 0);
+        for (Map<String, Postings> m : postings) {
+            m.values().removeIf(p -> p.dropBelow(keyBelow));
+        }
+    }
+
+    /**
+     * Applies a change to block {@code number} — in memory, or read from disk, changed and written back — noting it
+     * when a judged query already read that block.
+     */
+    private void changing(long number, java.util.function.Consumer<BlockInfo> change) {
+        if (number < 0 || number > MAX_BLOCK) {
+            inexact = "block " + number + " is beyond what the streaming checker's keys hold";
+            return;
+        }
+        boolean onDisk = number < coldBelow;
+        BlockInfo info = onDisk ? (cold == null ? null : cold.get(number)) : blocks.get(number);
+        boolean created = info == null;
+        if (created) {
+            info = new BlockInfo(number);
+        }
+        boolean watched = number <= judgedHi && inexact == null;
+        List<Object> was = watched && !created ? signature(info) : null;
+        change.accept(info);
+        if (onDisk) {
+            if (!info.versions.isEmpty()) {
+                cold.put(info);
+            }
+            recent.invalidate(number);
+        } else if (created && !info.versions.isEmpty()) {
+            blocks.put(number, info);
+        }
+        if (watched && (created || !was.equals(signature(info)))) {
             inexact = "block " + number + " changed at operation " + (opsRead - 1) + " after a query that read it "
                     + "was judged (published again, or its outcome decided later)";
         }
@@ -279,36 +452,32 @@ public final class Streaming implements Facts, Consumer<Op> {
         return s;
     }
 
-    private void publishInvoked(Op.Block b, Pair placeholder) {
-        if (b.number() < 0 || b.number() > MAX_BLOCK || b.logs().size() >= 1 << ORDINAL_BITS) {
-            inexact = "block " + b.number() + " is beyond what the streaming checker's keys hold";
-            return;
-        }
+    private void publishInvoked(BlockInfo info, Op.Block b, Pair placeholder) {
         base = Math.min(base, b.number());
-        BlockInfo info = blocks.computeIfAbsent(b.number(), BlockInfo::new);
+        maxBlock = Math.max(maxBlock, b.number());
         info.firstInvoke = Math.min(info.firstInvoke, placeholder.invokeIndex());
-        Version v = null;
-        for (Version x : info.versions) {
-            if (x.block == b) {
-                v = x;
-                break;
-            }
-        }
+        Version v = info.version(b.hash());
         if (v == null) {
+            if (info.ordinalLog.size() + b.logs().size() >= 1 << ORDINAL_BITS) {
+                inexact = "block " + b.number() + " has more logs than the streaming checker's keys hold";
+                return;
+            }
             v = new Version(b);
             info.versions.add(v);
+            boolean hot = b.number() >= coldBelow;
+            if (hot) {
+                hotLogCount += b.logs().size();
+            }
             for (Op.Log l : b.logs()) {
                 int ordinal = info.ordinalLog.size();
-                if (ordinal >= 1 << ORDINAL_BITS) {
-                    inexact = "block " + b.number() + " has more logs than the streaming checker's keys hold";
-                    return;
-                }
                 info.ordinalLog.add(l);
                 info.ordinalVersion.add(v);
-                long key = (b.number() << ORDINAL_BITS) | ordinal;
-                post(0, l.address(), key);
-                for (int t = 0; t < l.topics().size(); t++) {
-                    post(t + 1, l.topics().get(t), key);
+                if (hot) { // a block on disk is written back with the postings of all its logs
+                    long key = key(b.number(), ordinal);
+                    post(0, l.address(), key);
+                    for (int t = 0; t < l.topics().size(); t++) {
+                        post(t + 1, l.topics().get(t), key);
+                    }
                 }
             }
         }
@@ -318,16 +487,16 @@ public final class Streaming implements Facts, Consumer<Op> {
         failedBlocks.remove(b.number());
     }
 
-    private void publishCompleted(Op.Block b, Pair placeholder, Pair done) {
-        BlockInfo info = blocks.get(b.number());
-        if (info == null) {
+    /** A publish carrying the block completed: its outcome replaces the open one (matched by invoke). */
+    private void publishCompleted(BlockInfo info, Pair done) {
+        if (info.versions.isEmpty()) {
             return;
         }
         boolean blockFailed = true;
         for (Version v : info.versions) {
             boolean failed = true;
             for (int i = 0; i < v.publishes.size(); i++) {
-                if (v.publishes.get(i) == placeholder) {
+                if (v.publishes.get(i).invokeIndex() == done.invokeIndex()) {
                     v.publishes.set(i, done);
                 }
                 failed &= v.publishes.get(i).outcome() == Op.Type.FAIL;
@@ -337,9 +506,9 @@ public final class Streaming implements Facts, Consumer<Op> {
         }
         info.allFailed = blockFailed;
         if (blockFailed) {
-            failedBlocks.add(b.number());
+            failedBlocks.add(info.number);
         } else {
-            failedBlocks.remove(b.number());
+            failedBlocks.remove(info.number);
         }
     }
 
@@ -364,6 +533,23 @@ public final class Streaming implements Facts, Consumer<Op> {
                 sorted = false;
             }
             a[n++] = key;
+        }
+
+        /** Drops the keys below {@code key}; true when none is left. */
+        boolean dropBelow(long key) {
+            if (!sorted) {
+                Arrays.sort(a, 0, n);
+                sorted = true;
+            }
+            int from = lowerBound(key);
+            if (from > 0) {
+                System.arraycopy(a, from, a, 0, n - from);
+                n -= from;
+                if (a.length > 16 && n < a.length / 4) {
+                    a = Arrays.copyOf(a, Math.max(2, n * 2));
+                }
+            }
+            return n == 0;
         }
 
         /** Keys in {@code [lo, hi]} appended to {@code into}. */
@@ -402,7 +588,7 @@ public final class Streaming implements Facts, Consumer<Op> {
 
     @Override
     public BlockInfo block(long number) {
-        return blocks.get(number);
+        return lookup(number);
     }
 
     @Override
@@ -427,16 +613,16 @@ public final class Streaming implements Facts, Consumer<Op> {
     @Override
     public List<Match> expected(long lo, long hi, List<String> addresses, List<List<String>> topics) {
         List<Match> found = new ArrayList<>();
-        if (blocks.isEmpty()) {
+        if (maxBlock == Long.MIN_VALUE) {
             return found;
         }
-        hi = Math.min(hi, blocks.lastKey());
+        hi = Math.min(hi, maxBlock);
         if (lo > hi || hi < base) {
             return found;
         }
         long from = Math.max(lo, base);
-        long keyLo = from << ORDINAL_BITS;
-        long keyHi = (hi << ORDINAL_BITS) | ((1L << ORDINAL_BITS) - 1);
+        long keyLo = key(from, 0);
+        long keyHi = key(hi, (1 << ORDINAL_BITS) - 1);
         List<long[]> clauses = new ArrayList<>();
         if (!addresses.isEmpty()) {
             clauses.add(union(0, addresses, keyLo, keyHi));
@@ -448,7 +634,17 @@ public final class Streaming implements Facts, Consumer<Op> {
             }
         }
         if (clauses.isEmpty()) {
-            for (BlockInfo info : blocks.subMap(from, true, hi, true).values()) {
+            if (from < coldBelow && cold != null) {
+                cold.forEach(from, Math.min(hi, coldBelow - 1), n -> {
+                    BlockInfo info = lookup(n);
+                    for (int o = 0; o < info.ordinalLog.size(); o++) {
+                        found.add(new Match(info, info.ordinalVersion.get(o), info.ordinalLog.get(o)));
+                    }
+                });
+            }
+            long hotFrom = Math.max(from, coldBelow);
+            for (BlockInfo info : hotFrom > hi ? List.<BlockInfo>of()
+                    : blocks.subMap(hotFrom, true, hi, true).values()) {
                 for (int o = 0; o < info.ordinalLog.size(); o++) {
                     found.add(new Match(info, info.ordinalVersion.get(o), info.ordinalLog.get(o)));
                 }
@@ -461,27 +657,34 @@ public final class Streaming implements Facts, Consumer<Op> {
             acc = intersect(acc, clauses.get(c));
         }
         for (long key : acc) {
-            BlockInfo info = blocks.get(key >>> ORDINAL_BITS);
+            BlockInfo info = lookup(key >>> ORDINAL_BITS);
             int o = (int) (key & ((1L << ORDINAL_BITS) - 1));
-            found.add(new Match(info, info.ordinalVersion.get(o), info.ordinalLog.get(o)));
+            Op.Log l = info.ordinalLog.get(o);
+            // Keys from disk are found by a hash of the term: keep only the logs that do match.
+            if (key >= key(coldBelow, 0) || Analysis.matches(l.address(), l.topics(), addresses, topics)) {
+                found.add(new Match(info, info.ordinalVersion.get(o), l));
+            }
         }
         return found;
     }
 
     private long[] union(int position, List<String> values, long keyLo, long keyHi) {
-        if (position >= postings.size()) {
-            return new long[0];
-        }
-        Map<String, Postings> m = postings.get(position);
+        Map<String, Postings> m = position < postings.size() ? postings.get(position) : Map.of();
         LongList all = new LongList();
+        long hotLo = Math.max(keyLo, key(coldBelow, 0));
         int lists = 0;
         for (String v : values) {
-            Postings p = m.get(v);
-            if (p == null) {
-                continue;
+            int before = all.n;
+            if (cold != null && keyLo < key(coldBelow, 0)) {
+                cold.postings(position, v, keyLo, Math.min(keyHi, key(coldBelow, 0) - 1), all);
             }
-            p.range(keyLo, keyHi, all);
-            lists++;
+            Postings p = m.get(v);
+            if (p != null) {
+                p.range(hotLo, keyHi, all);
+            }
+            if (all.n > before || p != null) {
+                lists++;
+            }
         }
         long[] keys = Arrays.copyOf(all.a, all.n);
         if (lists > 1) {
@@ -518,32 +721,37 @@ public final class Streaming implements Facts, Consumer<Op> {
 
     /** Commits as the batch checker decides them: the first acknowledgement of a block, else the query that showed it. */
     private final class Commits implements Detectors.Commits {
-        private final Map<Long, Version> shown = new HashMap<>();
+        /** By hash: a block read from disk is a new instance in each judgment. */
+        private final Map<Long, String> shown = new HashMap<>();
         private final Map<Long, Integer> shownBy = new HashMap<>();
 
         @Override
         public Version version(long b) {
-            BlockInfo info = blocks.get(b);
+            BlockInfo info = lookup(b);
             Pair ack = info == null ? null : Detectors.firstAck(info);
-            return ack != null ? Detectors.versionOf(info, ack) : shown.get(b);
+            if (ack != null) {
+                return Detectors.versionOf(info, ack);
+            }
+            String hash = shown.get(b);
+            return hash == null || info == null ? null : info.version(hash);
         }
 
         @Override
         public int by(long b) {
-            BlockInfo info = blocks.get(b);
+            BlockInfo info = lookup(b);
             Pair ack = info == null ? null : Detectors.firstAck(info);
             return ack != null ? ack.id() : shownBy.get(b);
         }
 
         @Override
         public boolean byAck(long b) {
-            BlockInfo info = blocks.get(b);
+            BlockInfo info = lookup(b);
             return info != null && Detectors.firstAck(info) != null;
         }
 
         @Override
         public void shownBy(long b, Version v, int q) {
-            shown.put(b, v);
+            shown.put(b, v.block.hash());
             shownBy.put(b, q);
         }
     }
@@ -574,9 +782,9 @@ public final class Streaming implements Facts, Consumer<Op> {
         return maxWaiting;
     }
 
-    /** Blocks in the chain. */
+    /** Blocks in the chain (in memory and on disk). */
     public int blocks() {
-        return blocks.size();
+        return (int) (blocks.size() + coldBlocks());
     }
 
     /** Per f, per type, the operations read. */
