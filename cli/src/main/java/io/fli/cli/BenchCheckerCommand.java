@@ -38,13 +38,21 @@ final class BenchCheckerCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Where to write the histories (default: a temporary folder).")
     Path dir;
 
-    @Option(names = "--streaming", description = "Also check each history with the streaming checker (fli check "
-            + "--streaming), in the same run: its time and peak heap next to the batch checker's.")
-    boolean streaming;
+    @Option(names = "--mode", description = "batch (fli check), streaming (fli check --streaming) or both, in the same "
+            + "run: time and peak heap of each (default: ${DEFAULT-VALUE}). Run streaming alone under a small heap "
+            + "(FLI_JAVA_OPTS=-Xmx256m) to show its memory does not grow with the history.")
+    String mode = "batch";
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (!List.of("batch", "streaming", "both").contains(mode)) {
+            spec.commandLine().getErr().println("fli bench-checker: --mode must be batch, streaming or both, not '"
+                    + mode + "'");
+            return 2;
+        }
+        boolean batch = !mode.equals("streaming");
+        boolean streaming = !mode.equals("batch");
         Path d = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("fli-bench-checker");
         out.printf("%d cores, max heap %,d MB%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
@@ -55,7 +63,9 @@ final class BenchCheckerCommand implements Callable<Integer> {
         SyntheticHistory.write(warm, 250_000, seed + 1);
         for (int i = 0; i < 3; i++) {
             jackson(warm);
-            Checker.check(History.read(warm));
+            if (batch) {
+                Checker.check(History.read(warm));
+            }
             if (streaming) {
                 IncrementalChecker.check(warm, a -> { });
             }
@@ -68,19 +78,19 @@ final class BenchCheckerCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             long lines = jackson(f);
             double parseS = (System.nanoTime() - t0) / 1e9;
-            System.gc();
-            resetPeaks();
-            long t1 = System.nanoTime();
-            History h = History.read(f);
-            CheckResult r = Checker.check(h);
-            double checkS = (System.nanoTime() - t1) / 1e9;
-            long peak = peakHeap();
-            out.printf("| %,d | %,d | %.2f | %.2f | %.0f%% | %,.0f | %,d | %s |%n", h.ops().size(),
-                    Files.size(f) >> 20, parseS, checkS, 100 * parseS / checkS, lines / checkS, peak >> 20,
-                    r.valid());
-            out.flush();
-            h = null;
-            r = null;
+            if (batch) {
+                System.gc();
+                resetPeaks();
+                long t1 = System.nanoTime();
+                History h = History.read(f);
+                CheckResult r = Checker.check(h);
+                double checkS = (System.nanoTime() - t1) / 1e9;
+                long peak = peakHeap();
+                out.printf("| %,d | %,d | %.2f | %.2f | %.0f%% | %,.0f | %,d | %s |%n", h.ops().size(),
+                        Files.size(f) >> 20, parseS, checkS, 100 * parseS / checkS, lines / checkS, peak >> 20,
+                        r.valid());
+                out.flush();
+            }
             if (streaming) {
                 System.gc();
                 resetPeaks();

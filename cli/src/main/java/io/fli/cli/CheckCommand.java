@@ -112,7 +112,7 @@ final class CheckCommand implements Callable<Integer> {
         if (!json) {
             out.println("streaming: " + o.progress().opsRead() + " operations, " + o.progress().judged()
                     + " queries judged, at most " + o.progress().maxWaiting() + " waiting for a publish, "
-                    + o.progress().blocks() + " blocks kept");
+                    + o.progress().blocks() + " blocks kept (" + o.progress().coldBlocks() + " of them on disk)");
         }
         out.flush();
         return Checking.exitCode(r);

@@ -48,6 +48,7 @@ public final class HistoryParser {
     private final List<Op> ops = new ArrayList<>();
     /** Where each operation goes: {@link #ops} for a batch parse, a streaming checker otherwise. */
     private final java.util.function.Consumer<Op> sink;
+    private final boolean batch;
     /** Operations read so far (the next index expected). */
     private int count;
     private JsonNode test;
@@ -58,12 +59,19 @@ public final class HistoryParser {
                           java.util.function.Consumer<Op> sink) {
         this.strings = strings;
         this.sink = sink == null ? ops::add : sink;
+        this.batch = sink == null;
     }
 
     private void add(Op op) {
         count++;
         sink.accept(op);
+        if (!batch && (count & 4095) == 0 && strings.size() > MAX_STREAMING_STRINGS) {
+            strings.clear(); // streaming: sharing strings saves memory, holding all of them would cost it
+        }
     }
+
+    /** Distinct strings a streaming parse shares before it starts over (the batch parse keeps them all). */
+    static final int MAX_STREAMING_STRINGS = 100_000;
 
     /** The header's {@code test} object (empty before the header is read). */
     public JsonNode test() {
