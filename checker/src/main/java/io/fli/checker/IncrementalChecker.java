@@ -271,12 +271,19 @@ public final class IncrementalChecker {
             return outcome;
         }
 
+        /** Stops a check that was not finished (its history abandoned) and deletes what it kept on disk. */
         @Override
         public void close() {
             if (outcome == null) {
                 lines.clear();
                 lines.offer(END);
+                try {
+                    thread.join(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
+            run.checker.close();
         }
 
         /** Reads the queued lines as one character stream, each followed by a newline; {@link #END} ends it. */

@@ -313,6 +313,9 @@ public final class Soak {
                 }
             }
         }
+        if (failure.get() != null && live != null) {
+            live.close(); // the history is abandoned with the run
+        }
         if (failure.get() != null && !(failure.get() instanceof RuntimeException)) {
             throw new IllegalStateException("the soak failed", failure.get());
         }
@@ -345,7 +348,12 @@ public final class Soak {
         out.flush();
         CheckResult check = null;
         try {
-            IncrementalChecker.Outcome checked = live.finish();
+            IncrementalChecker.Outcome checked;
+            try {
+                checked = live.finish();
+            } finally {
+                live.close();
+            }
             check = checked.result();
             summary.set("check", JSON.createObjectNode()
                     .put("mode", checked.inexact() == null ? "streaming" : "batch")

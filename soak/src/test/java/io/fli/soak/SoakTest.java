@@ -108,6 +108,13 @@ class SoakTest {
         assertThat(history).contains("\"logRefs\":[[").doesNotContain("\"logs\":[{\"block\"")
                 .contains("\"f\":\"restart\"").contains("\"final\":true");
         assertThat(Checking.check(dir.resolve("history.jsonl.gz")).valid()).isEqualTo(Validity.VALID);
+        // It was checked while it was written, by the streaming checker alone, which kept up.
+        JsonNode check = s.get("check");
+        assertThat(check.get("mode").asText()).as(check.toString()).isEqualTo("streaming");
+        assertThat(check.get("queries_judged").asLong()).isPositive();
+        assertThat(check.get("operations").asLong()).isEqualTo(history.lines().count() - 1);
+        assertThat(check.get("max_lag_operations").asLong()).isBetween(0L, (long) Soak.LIVE_CHECK_CAPACITY);
+        assertThat(dir.resolve("anomalies.jsonl")).doesNotExist();
 
         // HdrHistogram interval logs: one per class and for ingest, each with intervals that counted something.
         for (String c : List.of("selective-address", "or-256", "block-hash")) {
@@ -121,7 +128,7 @@ class SoakTest {
         JsonNode row = new ObjectMapper().readTree(rows.get(rows.size() - 1));
         for (String f : List.of("t_s", "heap_after_gc_bytes", "heap_engine_bytes", "rss_bytes", "threads",
                 "packs_objects", "packs_bytes", "index_objects", "index_bytes", "state_bytes", "backlog_objects",
-                "head_lag")) {
+                "head_lag", "check_lag_operations", "check_waiting_queries", "anomalies_found")) {
             assertThat(row.has(f)).as(f).isTrue();
         }
         assertThat(row.get("packs_bytes").asLong()).isPositive();
