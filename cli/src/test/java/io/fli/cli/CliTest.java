@@ -61,6 +61,30 @@ class CliTest {
     }
 
     @Test
+    void checkStreamingGivesTheSameAnswerAndSaysWhatItFoundAsItGoes() throws Exception {
+        Path f = history("bad-streaming.jsonl", HEADER,
+                "{\"index\":0,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"query\",\"value\":{}}",
+                "{\"index\":1,\"time\":2,\"process\":0,\"type\":\"ok\",\"f\":\"query\",\"value\":{\"head\":7,\"logs\":[]}}",
+                "{\"index\":2,\"time\":3,\"process\":0,\"type\":\"invoke\",\"f\":\"query\",\"value\":{}}",
+                "{\"index\":3,\"time\":4,\"process\":0,\"type\":\"ok\",\"f\":\"query\",\"value\":{\"head\":6,\"logs\":[]}}");
+        Run batch = fli("check", f.toString());
+        Run r = fli("check", "--streaming", f.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("found: snapshot-consistent: query 3 returned head 6 after query 1");
+        assertThat(r.out()).startsWith(batch.out()).contains("streaming: 4 operations, 2 queries judged");
+        assertThat(fli("check", "--streaming", "--json", f.toString()).out()).isEqualTo(fli("check", "--json",
+                f.toString()).out());
+        Run html = fli("check", "--streaming", "--html", dir.resolve("t.html").toString(), f.toString());
+        assertThat(html.code()).isEqualTo(2);
+        assertThat(html.err()).contains("--html needs the whole history in memory");
+        Path broken = history("broken-streaming.jsonl", HEADER,
+                "{\"index\":3,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"query\"}");
+        Run bad = fli("check", "--streaming", broken.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("line 2: index 3 where 0 was expected");
+    }
+
+    @Test
     void checkExitsTwoOnAFormatErrorNamingLineAndRule() throws Exception {
         Path f = history("broken.jsonl", HEADER, "{\"index\":3,\"time\":1,\"process\":0,\"type\":\"invoke\",\"f\":\"query\"}");
         Run r = fli("check", f.toString());
