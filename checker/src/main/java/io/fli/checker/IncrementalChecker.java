@@ -73,8 +73,12 @@ public final class IncrementalChecker {
      * @param hotLogs    published logs kept in memory; beyond them the oldest settled blocks go to a temporary
      *                   on-disk store (0: all in memory)
      * @param keepNewest the newest blocks always kept in memory
+     * @param spillDir   where the on-disk store's temporary folder goes (null: the system's temporary folder)
      */
-    public record Memory(long hotLogs, int keepNewest) {
+    public record Memory(long hotLogs, int keepNewest, Path spillDir) {
+        public Memory(long hotLogs, int keepNewest) {
+            this(hotLogs, keepNewest, null);
+        }
     }
 
     /** {@link #check(Path, Consumer)} with the chain's memory bounded as given. */
@@ -93,7 +97,7 @@ public final class IncrementalChecker {
 
         Run(Consumer<Anomaly> found, Memory memory) {
             emitter = new Emitter(Checker.MAX_ANOMALIES_PER_INVARIANT, found);
-            checker = new Streaming(emitter, memory.hotLogs(), memory.keepNewest(), null);
+            checker = new Streaming(emitter, memory.hotLogs(), memory.keepNewest(), memory.spillDir());
         }
 
         void accept(Op op) {

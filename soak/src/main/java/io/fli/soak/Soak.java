@@ -210,7 +210,7 @@ public final class Soak {
             index = openIndex(stores, registry);
             gz = new SyncableGzip(Files.newOutputStream(dir.resolve("history.jsonl.gz")));
             live = new IncrementalChecker.Live(dir.resolve("history.jsonl.gz"), LIVE_CHECK_CAPACITY, this::found,
-                    new IncrementalChecker.Memory(LIVE_CHECK_HOT_LOGS, 16));
+                    new IncrementalChecker.Memory(LIVE_CHECK_HOT_LOGS, 16, dir));
             history = new HistoryWriter(gz, test, System::nanoTime, true, live::offer);
             startNanos = System.nanoTime();
             latency = new Latency(dir, System.currentTimeMillis());
@@ -409,6 +409,26 @@ public final class Soak {
         }
     }
 
+    /** Bytes of the live check's on-disk chain (a temporary folder in the run folder while the soak runs). */
+    private long checkStoreBytes() {
+        Path d = runDir;
+        if (d == null) {
+            return 0;
+        }
+        try (var s = Files.walk(d, 2)) {
+            return s.filter(p -> p.getParent() != null && p.getParent().getFileName().toString()
+                    .startsWith("fli-check-chain") && Files.isRegularFile(p)).mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            return 0; // compacted away meanwhile
+                        }
+                    }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
     /** The soak's own gauges for the time series. */
     private void gauges(ObjectNode row) {
         long lag = live == null ? 0 : live.lag();
@@ -416,6 +436,7 @@ public final class Soak {
         row.put("check_lag_operations", lag);
         row.put("check_waiting_queries", live == null ? 0 : live.progress().waiting());
         row.put("anomalies_found", anomaliesFound.get());
+        row.put("check_store_bytes", checkStoreBytes());
         GcReport g = lastGc.get();
         row.put("head", indexedHead.get());
         row.put("source_head", sourceHead.get());

@@ -19,7 +19,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -45,6 +48,8 @@ final class ColdChain implements AutoCloseable {
 
     private final Path dir;
     private final Options options;
+    private final LRUCache cache;
+    private final WriteBufferManager writeBuffers;
     private final RocksDB db;
     private final WriteOptions writes;
     private final ReadOptions reads;
@@ -55,8 +60,15 @@ final class ColdChain implements AutoCloseable {
         try {
             dir = parent == null ? Files.createTempDirectory("fli-check-chain")
                     : Files.createTempDirectory(parent, "fli-check-chain");
+            // Native memory bounded: one 64 MB cache holds data, index and filter blocks, and is charged for the
+            // memtables too, so the store's footprint does not grow with the files it holds.
+            cache = new LRUCache(64L << 20);
+            writeBuffers = new WriteBufferManager(32L << 20, cache);
             options = new Options().setCreateIfMissing(true).setCompressionType(CompressionType.LZ4_COMPRESSION)
-                    .setWriteBufferSize(16L << 20).setMaxWriteBufferNumber(2).setMaxOpenFiles(256);
+                    .setWriteBufferSize(8L << 20).setMaxWriteBufferNumber(2).setMaxOpenFiles(256)
+                    .setWriteBufferManager(writeBuffers)
+                    .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache)
+                            .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true));
             db = RocksDB.open(options, dir.toString());
             writes = new WriteOptions().setDisableWAL(true); // scratch data: lost with the process anyway
             reads = new ReadOptions();
@@ -150,6 +162,8 @@ final class ColdChain implements AutoCloseable {
         writes.close();
         db.close();
         options.close();
+        writeBuffers.close();
+        cache.close();
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
