@@ -1,0 +1,131 @@
+package io.fli.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fli.engine.BlobStore;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.LogIndex;
+import io.fli.engine.MetaStore;
+import io.fli.engine.Writer;
+import io.fli.workloads.ChainGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fli admin} on stores a writer filled: status, lease and verify print what the stores hold, and every
+ * action — including one that found problems and one that could not reach the stores — is in the audit log, with no
+ * secret in it.
+ */
+class AdminCommandTest {
+    @TempDir
+    Path dir;
+
+    private final MetaStore meta = MetaStore.inMemory();
+    private final BlobStore blobs = BlobStore.inMemory();
+    private static final String SECRET = "s3cr3t-password-value";
+    private long logs;
+
+    @AfterEach
+    void reset() {
+        AdminCommand.openForTests = null;
+    }
+
+    private void filled() {
+        LogIndex index = LogIndex.open(meta, blobs, IndexConfig.defaults());
+        Writer w = index.writer("writer-a");
+        w.acquire();
+        ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(3).withLogsPerBlock(4));
+        List<io.fli.engine.Block> chain = gen.blocks(0, 10);
+        logs = chain.stream().mapToLong(x -> x.logs().size()).sum();
+        w.publish(chain);
+        AdminCommand.openForTests = a -> new AdminCommand.Opened(meta, blobs, List.of(), List.of(SECRET));
+    }
+
+    private List<JsonNode> audit() throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        return Files.readAllLines(dir.resolve("audit.jsonl")).stream().map(l -> {
+            try {
+                return m.readTree(l);
+            } catch (Exception e) {
+                throw new AssertionError(l, e);
+            }
+        }).toList();
+    }
+
+    private CliTest.Run admin(String... args) {
+        String[] all = new String[args.length + 5];
+        all[0] = "admin";
+        all[1] = "--audit-log";
+        all[2] = dir.resolve("audit.jsonl").toString();
+        all[3] = "--actor";
+        all[4] = "oncall-1";
+        System.arraycopy(args, 0, all, 5, args.length);
+        return CliTest.fli(all);
+    }
+
+    @Test
+    void statusLeaseAndVerifyAreReportedAndAudited() throws Exception {
+        filled();
+        CliTest.Run status = admin("status");
+        assertThat(status.code()).as(status.err()).isZero();
+        assertThat(status.out()).contains("meta/state version", "head 9 (", "first block 0, " + logs + " logs",
+                "lease: held by writer 'writer-a'", "segments: 1, tier 0: 1");
+        CliTest.Run json = admin("status", "--json");
+        JsonNode n = new ObjectMapper().readTree(json.out());
+        assertThat(n.get("head").asLong()).isEqualTo(9);
+        assertThat(n.get("lease_holder").asText()).isEqualTo("writer-a");
+        CliTest.Run lease = admin("lease", "show");
+        assertThat(lease.out()).startsWith("lease: held by writer 'writer-a'");
+        CliTest.Run verify = admin("verify");
+        assertThat(verify.code()).isZero();
+        assertThat(verify.out()).contains("packs", "bytes read: OK");
+
+        // a damaged pack: verify names it and exits 1
+        String pack = blobs.list("packs/").get(0).key();
+        byte[] b = blobs.get(pack).orElseThrow();
+        blobs.delete(pack);
+        blobs.putIfAbsent(pack, java.util.Arrays.copyOf(b, b.length / 2));
+        CliTest.Run bad = admin("verify", "--json");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(new ObjectMapper().readTree(bad.out()).get("problems").get(0).asText()).startsWith("pack " + pack);
+
+        List<JsonNode> lines = audit();
+        assertThat(lines).extracting(l -> l.get("action").asText())
+                .containsExactly("status", "status", "lease show", "verify", "verify");
+        assertThat(lines).allSatisfy(l -> {
+            assertThat(l.get("actor").asText()).isEqualTo("oncall-1");
+            assertThat(l.get("time").asText()).isNotBlank();
+            assertThat(l.toString()).doesNotContain(SECRET);
+        });
+        assertThat(lines.get(3).get("outcome").asText()).isEqualTo("ok");
+        assertThat(lines.get(4).get("outcome").asText()).isEqualTo("problems");
+        assertThat(lines.get(4).get("detail").get("problems").get(0).asText()).contains(pack);
+        assertThat(lines.get(1).get("args").toString()).contains("--json");
+    }
+
+    @Test
+    void anActionThatCannotReachTheStoresIsAuditedAsFailed() throws Exception {
+        AdminCommand.openForTests = a -> {
+            throw new IllegalStateException("connection refused to 127.0.0.1:9042");
+        };
+        CliTest.Run r = admin("status");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("cannot reach the stores", "connection refused");
+        JsonNode line = audit().get(0);
+        assertThat(line.get("outcome").asText()).isEqualTo("failed");
+        assertThat(line.get("detail").get("error").asText()).contains("connection refused");
+    }
+
+    @Test
+    void secretsInArgumentsNeverReachTheAuditLog() {
+        assertThat(AuditLog.redact(List.of("--s3-secret-key", "abcd1234", "--password=hunter22", "--plain",
+                "x-" + SECRET), List.of(SECRET))).containsExactly("--s3-secret-key", AuditLog.REDACTED,
+                "--password=" + AuditLog.REDACTED, "--plain", "x-" + AuditLog.REDACTED);
+    }
+}
