@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * data. Signals go only to the child's own PID.
  */
 public abstract class LocalServer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalServer.class);
     protected final Path dir;
     private Process process;
 
@@ -67,6 +68,7 @@ public abstract class LocalServer implements AutoCloseable {
                         + " while starting; see " + log() + ":\n" + tail());
             }
             if (accepts(readyPort())) {
+                LOG.info("{} started: pid {}, 127.0.0.1:{}, data {}", name(), process.pid(), readyPort(), dir);
                 return;
             }
             sleep(100);
@@ -107,6 +109,9 @@ public abstract class LocalServer implements AutoCloseable {
     /** {@code SIGKILL}: the process dies at once, losing whatever it had not made durable. */
     public synchronized void kill() {
         if (process != null) {
+            if (process.isAlive()) {
+                LOG.info("{} killed (SIGKILL): pid {}", name(), process.pid());
+            }
             process.destroyForcibly();
             waitFor(Duration.ofSeconds(30));
         }
@@ -116,6 +121,7 @@ public abstract class LocalServer implements AutoCloseable {
     public synchronized void stop() {
         if (process != null && process.isAlive()) {
             resume();
+            LOG.info("{} stopping (SIGTERM): pid {}", name(), process.pid());
             process.destroy();
             if (!waitFor(Duration.ofSeconds(30))) {
                 kill();
@@ -125,11 +131,15 @@ public abstract class LocalServer implements AutoCloseable {
 
     /** {@code SIGSTOP}: connections are accepted by the kernel but nothing is answered until {@link #resume()}. */
     public synchronized void pause() {
+        LOG.info("{} paused (SIGSTOP): pid {}", name(), pid());
         signal("STOP");
     }
 
     /** {@code SIGCONT}. */
     public synchronized void resume() {
+        if (isRunning()) {
+            LOG.debug("{} resumed (SIGCONT): pid {}", name(), pid());
+        }
         signal("CONT");
     }
 

@@ -66,6 +66,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<AutoCloseable> closing = new ArrayList<>();
         LocalBackends local = null;
+        RunLog log = RunLog.start(store, "serve " + String.join(" ", spec.commandLine().getParseResult()
+                .originalArgs()));
         try {
             MetaStore meta;
             BlobStore blobs;
@@ -113,6 +115,7 @@ final class ServeCommand implements Callable<Integer> {
             if (local != null) {
                 local.close();
             }
+            log.moveInto(store);
         }
     }
 }

@@ -95,11 +95,15 @@ final class SoakCommand implements Callable<Integer> {
             }
         }, "fli-soak-interrupt");
         Runtime.getRuntime().addShutdownHook(onSignal);
+        RunLog log = RunLog.start(cfg.store(), "soak " + String.join(" ", spec.commandLine().getParseResult()
+                .originalArgs()));
         try {
             Soak.Result r = Soak.run(cfg, out);
+            log.moveInto(r.dir());
             out.flush();
             return r.exitCode();
         } finally {
+            log.close();
             reported.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(onSignal);

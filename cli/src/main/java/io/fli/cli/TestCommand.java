@@ -97,8 +97,11 @@ final class TestCommand implements Callable<Integer> {
             }
         }, "fli-test-interrupt");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
+        RunLog log = RunLog.start(cfg.store(), "test " + String.join(" ", spec.commandLine().getParseResult()
+                .originalArgs()));
         try {
             TestRun.Result r = TestRun.run(cfg, out);
+            log.moveInto(r.dir());
             out.println();
             if (r.interrupted()) {
                 out.println("interrupted: the run was stopped early; its partial history (no final reads) was "
@@ -110,6 +113,7 @@ final class TestCommand implements Callable<Integer> {
             out.flush();
             return Checking.exitCode(r.check());
         } finally {
+            log.close();
             reported.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(onInterrupt);

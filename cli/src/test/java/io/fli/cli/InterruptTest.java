@@ -45,6 +45,9 @@ class InterruptTest {
         assertThat(latest.resolve("results.json")).exists();
         assertThat(latest.resolve("timeline.html")).exists();
         assertThat(Files.readString(latest.resolve("results.json"))).contains("\"valid\"");
+        // The run log moved into the run folder, even for an interrupted run.
+        assertThat(latest.resolve("fli.log")).exists();
+        assertThat(Files.readString(latest.resolve("fli.log"))).contains("INFO", "fli test --backend memory");
     }
 
     private static long historyLines(Path store) throws Exception {
