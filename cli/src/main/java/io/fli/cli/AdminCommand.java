@@ -9,7 +9,12 @@ import io.fli.backends.MinioBlobStore;
 import io.fli.backends.ScyllaMetaStore;
 import io.fli.engine.Admin;
 import io.fli.engine.BlobStore;
+import io.fli.engine.GcReport;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.LeaseHeldException;
+import io.fli.engine.LogIndex;
 import io.fli.engine.MetaStore;
+import io.fli.engine.Writer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -34,7 +39,8 @@ import picocli.CommandLine.Spec;
         description = {"Operate on an index's stores (CQL + S3) directly: status, lease, a full checksum scan.",
                 "Every action is appended to the audit log (--audit-log) and forced to disk before it is reported.",
                 "Stores: --backend remote (FLI_CQL_* and FLI_S3_*, as fli serve) or local (the servers of --store)."},
-        subcommands = {AdminCommand.Status.class, AdminCommand.Lease.class, AdminCommand.Verify.class})
+        subcommands = {AdminCommand.Status.class, AdminCommand.Lease.class, AdminCommand.Verify.class,
+                AdminCommand.Gc.class})
 final class AdminCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -240,7 +246,7 @@ final class AdminCommand implements Callable<Integer> {
     // ------------------------------------------------------------------ lease
 
     @Command(name = "lease", mixinStandardHelpOptions = true, description = "The writer lease.",
-            subcommands = {LeaseShow.class})
+            subcommands = {LeaseShow.class, LeaseTakeover.class})
     static final class Lease implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -273,6 +279,106 @@ final class AdminCommand implements Callable<Integer> {
                         .put("held", x.leaseHeld(System.currentTimeMillis())));
                 return new Result(0, "ok", n, json ? n.toPrettyString() + "\n"
                         : s.map(AdminCommand::leaseText).orElse("lease: no meta/state yet") + "\n");
+            });
+        }
+    }
+
+    @Command(name = "takeover", mixinStandardHelpOptions = true,
+            description = {"Takes the writer lease for --writer even from a live holder, bumping the epoch: the "
+                    + "previous holder is fenced (its publishes fail; nothing it sends is applied).",
+                    "For a holder that is stuck or must be replaced now; a healthy replacement writer takes the lease "
+                            + "by itself when the old one expires."})
+    static final class LeaseTakeover implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--writer", required = true, description = "The writer id that takes the lease.")
+        String writer;
+        @Option(names = "--reason", required = true, description = "Why (recorded in the audit log).")
+        String reason;
+
+        @Override
+        public Integer call() throws Exception {
+            AdminCommand admin = (AdminCommand) spec.parent().parent().userObject();
+            return admin.act(spec, "lease takeover", stores -> {
+                Optional<Admin.Status> before = Admin.status(stores.meta());
+                LogIndex index = LogIndex.open(stores.meta(), stores.blobs(), IndexConfig.defaults());
+                try {
+                    long epoch = index.writer(writer).takeOver();
+                    ObjectNode n = JSON.createObjectNode().put("writer", writer).put("epoch", epoch)
+                            .put("reason", reason).put("previous_holder", before.map(Admin.Status::holder)
+                                    .orElse(null)).put("previous_epoch", before.map(Admin.Status::epoch).orElse(null));
+                    return new Result(0, "ok", n, "lease taken over by writer '" + writer + "' with epoch " + epoch
+                            + before.filter(b -> b.holder() != null).map(b -> " (writer '" + b.holder()
+                            + "', epoch " + b.epoch() + ", is fenced)").orElse("") + "\n");
+                } finally {
+                    index.close();
+                }
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ gc
+
+    @Command(name = "gc", mixinStandardHelpOptions = true,
+            description = {"Deletes blobs the committed state does not reference and that are older than the grace "
+                    + "period. Fenced: it takes the writer lease as --writer first, so it refuses while another "
+                    + "writer holds it (GC runs in the holder on its schedule).",
+                    "--dry-run: what it would delete and what it keeps as backlog, without lease or delete."})
+    static final class Gc implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        AdminCommand admin;
+        @Option(names = "--dry-run", description = "Plan only.")
+        boolean dryRun;
+        @Option(names = "--grace", description = "Keep unreferenced blobs younger than this (default: the engine's, "
+                + "${DEFAULT-VALUE}).")
+        String grace = IndexConfig.defaults().gcGrace().toSeconds() + "s";
+        @Option(names = "--writer", description = "The writer id GC runs as (default: ${DEFAULT-VALUE}).")
+        String writer = "admin";
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            java.time.Duration g = grace.matches("0+(ms|s|m|h)?") ? java.time.Duration.ZERO
+                    : Inputs.duration(spec, "--grace", grace); // zero: everything unreferenced is due
+            return admin.act(spec, dryRun ? "gc --dry-run" : "gc", stores -> {
+                if (dryRun) {
+                    Admin.GcPlan plan = Admin.gcPlan(stores.meta(), stores.blobs(), System.currentTimeMillis(),
+                            g.toMillis());
+                    ObjectNode n = JSON.createObjectNode().put("referenced", plan.referenced())
+                            .put("due", plan.due().size()).put("due_bytes", plan.dueBytes())
+                            .put("backlog", plan.young().size()).put("backlog_bytes", plan.youngBytes());
+                    ArrayNode keys = n.putArray("due_keys");
+                    plan.due().stream().limit(1000).forEach(b -> keys.add(b.key()));
+                    StringBuilder t = new StringBuilder("gc --dry-run: " + plan.referenced() + " referenced blobs; "
+                            + plan.due().size() + " unreferenced older than " + grace + " would be deleted ("
+                            + plan.dueBytes() + " bytes); " + plan.young().size() + " younger kept as backlog ("
+                            + plan.youngBytes() + " bytes)\n");
+                    plan.due().stream().limit(20).forEach(b -> t.append("  ").append(b.key()).append('\n'));
+                    return new Result(0, "ok", n, json ? n.toPrettyString() + "\n" : t.toString());
+                }
+                LogIndex index = LogIndex.open(stores.meta(), stores.blobs(), IndexConfig.defaults().withGcGrace(g));
+                try {
+                    Writer w = index.writer(writer);
+                    try {
+                        w.acquire();
+                    } catch (LeaseHeldException e) {
+                        ObjectNode n = JSON.createObjectNode().put("refused", e.getMessage());
+                        return new Result(1, "refused", n, "gc refused: " + e.getMessage() + "; GC runs in the lease "
+                                + "holder on its schedule (or take the lease first: fli admin lease takeover)\n");
+                    }
+                    GcReport r = w.gc();
+                    ObjectNode n = JSON.createObjectNode().put("referenced", r.referenced())
+                            .put("deleted", r.deleted().size()).put("deleted_bytes", r.deletedBytes())
+                            .put("backlog", r.tooYoung()).put("backlog_bytes", r.tooYoungBytes());
+                    return new Result(0, "ok", n, json ? n.toPrettyString() + "\n" : "gc: deleted "
+                            + r.deleted().size() + " blobs (" + r.deletedBytes() + " bytes); " + r.tooYoung()
+                            + " younger than " + grace + " kept; " + r.referenced() + " referenced\n");
+                } finally {
+                    index.close();
+                }
             });
         }
     }

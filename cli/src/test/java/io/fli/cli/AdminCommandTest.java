@@ -110,6 +110,43 @@ class AdminCommandTest {
     }
 
     @Test
+    void gcPlansWithoutTheLeaseRefusesWhileAWriterHoldsItAndRunsAfterATakeover() throws Exception {
+        filled();
+        blobs.putIfAbsent("packs/0000000000000009/stray-0000000000000001-00000000", new byte[100]);
+        CliTest.Run young = admin("gc", "--dry-run");
+        assertThat(young.code()).isZero();
+        assertThat(young.out()).contains("0 unreferenced older than", "1 younger kept as backlog (100 bytes)");
+        CliTest.Run plan = admin("gc", "--dry-run", "--grace", "0s", "--json");
+        assertThat(plan.code()).as(plan.err() + plan.out()).isZero();
+        JsonNode p = new ObjectMapper().readTree(plan.out());
+        assertThat(p.get("due").asInt()).isEqualTo(1);
+        assertThat(p.get("due_keys").get(0).asText()).endsWith("stray-0000000000000001-00000000");
+        assertThat(p.get("referenced").asInt()).isPositive();
+
+        CliTest.Run refused = admin("gc", "--grace", "0s");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.out()).contains("gc refused", "writer-a");
+        assertThat(blobs.list("packs/")).hasSize(2); // nothing deleted
+
+        CliTest.Run take = admin("lease", "takeover", "--writer", "admin", "--reason", "writer-a is stuck");
+        assertThat(take.code()).as(take.err()).isZero();
+        assertThat(take.out()).contains("lease taken over by writer 'admin' with epoch 2",
+                "(writer 'writer-a', epoch 1, is fenced)");
+        CliTest.Run gc = admin("gc", "--grace", "0s");
+        assertThat(gc.code()).as(gc.err() + gc.out()).isZero();
+        assertThat(gc.out()).startsWith("gc: deleted 1 blobs (100 bytes)");
+        assertThat(blobs.list("packs/")).hasSize(1);
+        assertThat(admin("verify").out()).contains("bytes read: OK");
+
+        List<JsonNode> lines = audit();
+        assertThat(lines).extracting(l -> l.get("action").asText() + " " + l.get("outcome").asText())
+                .containsExactly("gc --dry-run ok", "gc --dry-run ok", "gc refused", "lease takeover ok", "gc ok",
+                        "verify ok");
+        assertThat(lines.get(3).get("detail").get("reason").asText()).isEqualTo("writer-a is stuck");
+        assertThat(lines.get(3).get("detail").get("previous_holder").asText()).isEqualTo("writer-a");
+    }
+
+    @Test
     void anActionThatCannotReachTheStoresIsAuditedAsFailed() throws Exception {
         AdminCommand.openForTests = a -> {
             throw new IllegalStateException("connection refused to 127.0.0.1:9042");

@@ -128,4 +128,47 @@ public final class Admin {
         return new VerifyReport(rec.get().version(), segments, packCount, bytes, List.copyOf(problems));
     }
 
+
+    /**
+     * What GC would do now, without doing it (no lease, no delete): the blobs under {@code packs/} and
+     * {@code index/} that the committed state does not reference, split by the grace period.
+     *
+     * @param referenced blobs the committed state references
+     * @param due        unreferenced blobs older than the grace period: GC deletes them
+     * @param young      unreferenced blobs within the grace period: the backlog GC keeps for now
+     */
+    public record GcPlan(int referenced, List<BlobStore.BlobInfo> due, List<BlobStore.BlobInfo> young) {
+        public long dueBytes() {
+            return due.stream().mapToLong(BlobStore.BlobInfo::size).sum();
+        }
+
+        public long youngBytes() {
+            return young.stream().mapToLong(BlobStore.BlobInfo::size).sum();
+        }
+    }
+
+    /** The GC plan at {@code nowMillis} with grace {@code graceMillis} (reads every referenced segment's pack table). */
+    public static GcPlan gcPlan(MetaStore meta, BlobStore blobs, long nowMillis, long graceMillis) {
+        Set<String> referenced = new java.util.HashSet<>();
+        Optional<MetaRecord> rec = meta.getCommitted(StateRecord.KEY);
+        if (rec.isPresent()) {
+            for (SegmentRef r : StateRecord.decode(rec.get().value()).segments()) {
+                referenced.add(r.key());
+                byte[] b = blobs.get(r.key()).orElseThrow(() -> new CorruptionException("segment " + r.key()
+                        + " referenced by meta/state is missing (run fli admin verify)"));
+                referenced.addAll(IndexSegment.decode(b, r.key()).packKeys());
+            }
+        }
+        List<BlobStore.BlobInfo> due = new ArrayList<>();
+        List<BlobStore.BlobInfo> young = new ArrayList<>();
+        for (String prefix : List.of("packs/", "index/")) {
+            for (BlobStore.BlobInfo b : blobs.list(prefix)) {
+                if (referenced.contains(b.key())) {
+                    continue;
+                }
+                (b.createdMillis() > nowMillis - graceMillis ? young : due).add(b);
+            }
+        }
+        return new GcPlan(referenced.size(), List.copyOf(due), List.copyOf(young));
+    }
 }
