@@ -71,7 +71,7 @@ class RunbooksTest {
                     String cmd = l.substring("bin/fli ".length()).replaceAll("\\s+#.*$", "").strip();
                     commands.add(p.getFileName() + ": " + cmd);
                     CommandLine cl = new CommandLine(new Main());
-                    cl.parseArgs(cmd.split("\\s+")); // throws on an unknown command or option
+                    cl.parseArgs(words(cmd)); // throws on an unknown command or option
                 }
             }
         }
@@ -111,6 +111,16 @@ class RunbooksTest {
         for (String a : alertNames) {
             assertThat(alerts).as("alert %s exists", a).contains("- alert: " + a + "\n");
         }
+    }
+
+    /** Shell words: split on blanks, double-quoted parts kept whole. */
+    static String[] words(String cmd) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(cmd);
+        while (m.find()) {
+            out.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        return out.toArray(new String[0]);
     }
 
     private static int countOf(String s, String what) {
