@@ -18,14 +18,31 @@ import java.util.Map;
  * @param password          password, or null
  * @param tls               whether to connect with TLS (the JVM's default trust store)
  * @param requestTimeout    per-request timeout; a conditional write that hits it has an unknown outcome
+ * @param migrate           apply pending schema migrations when connecting: only for servers this process started
+ *                          (local servers, test containers). Otherwise connecting checks that the schema is current
+ *                          and refuses to run on an older one; {@code fli admin migrate} applies migrations, under
+ *                          a role allowed to create tables, never the application
  */
 public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
                         int replicationFactor, String username, String password, boolean tls,
-                        Duration requestTimeout) {
+                        Duration requestTimeout, boolean migrate) {
+
+    /** A configuration that does not migrate on connect. */
+    public CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
+                     int replicationFactor, String username, String password, boolean tls, Duration requestTimeout) {
+        this(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls, requestTimeout,
+                false);
+    }
+
+    /** The same configuration, migrating on connect or not. */
+    public CqlConfig withMigrate(boolean m) {
+        return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls,
+                requestTimeout, m);
+    }
 
     public static CqlConfig local(int port, String datacenter, String keyspace) {
         return new CqlConfig(List.of(new InetSocketAddress("127.0.0.1", port)), datacenter, keyspace, 1, null, null,
-                false, Duration.ofSeconds(5));
+                false, Duration.ofSeconds(5), true);
     }
 
     /**
@@ -59,7 +76,7 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
         }
         return new CqlConfig(List.of(new InetSocketAddress(hostPort.substring(0, colon),
                 Integer.parseInt(hostPort.substring(colon + 1)))), localDatacenter, keyspace, replicationFactor,
-                username, password, tls, requestTimeout);
+                username, password, tls, requestTimeout, migrate);
     }
 
     static String require(Map<String, String> env, String name) {

@@ -60,10 +60,13 @@ public final class LocalBackends implements AutoCloseable {
         return dir;
     }
 
-    /** The CQL configuration of the local server, with {@code keyspace}. */
+    /**
+     * The CQL configuration of the local server, with {@code keyspace}; it migrates the schema on connect (the server
+     * is this process's own).
+     */
     public CqlConfig cql(String keyspace) {
         return new CqlConfig(java.util.List.of(new java.net.InetSocketAddress("127.0.0.1", cassandra.cqlPort())),
-                cassandra.datacenter(), keyspace, 1, null, null, false, Duration.ofSeconds(4));
+                cassandra.datacenter(), keyspace, 1, null, null, false, Duration.ofSeconds(4), true);
     }
 
     /** The S3 configuration of the local server, with {@code bucket}. */

@@ -96,6 +96,41 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
 
     /** As {@link #connect(CqlConfig)}, with the retry jitter drawn from {@code jitterSeed} (reproducible runs). */
     public static ScyllaMetaStore connect(CqlConfig c, long jitterSeed) {
+        CqlSession session = session(c);
+        try {
+            if (c.migrate()) {
+                migrate(session, c.keyspace(), c.replicationFactor());
+            } else {
+                int at = schemaVersion(session, c.keyspace());
+                if (at < MIGRATIONS.size()) {
+                    throw new SchemaOutdatedException("the CQL schema of keyspace '" + c.keyspace() + "' at "
+                            + c.contactPoints() + " is at version " + at + ", this fli needs version "
+                            + MIGRATIONS.size() + ": run 'fli admin migrate' with the credentials of a role allowed "
+                            + "to create keyspaces and tables (the application never changes the schema)");
+                }
+            }
+            return new ScyllaMetaStore(session, c.keyspace(), jitterSeed);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Applies the pending schema migrations ({@code fli admin migrate}) with {@code c}'s credentials, which must be
+     * allowed to create keyspaces and tables. Idempotent.
+     *
+     * @return the schema version before and after
+     */
+    public static int[] migrate(CqlConfig c) {
+        try (CqlSession session = session(c)) {
+            int before = schemaVersion(session, c.keyspace());
+            migrate(session, c.keyspace(), c.replicationFactor());
+            return new int[]{before, schemaVersion(session, c.keyspace())};
+        }
+    }
+
+    private static CqlSession session(CqlConfig c) {
         DriverConfigLoader loader = DriverConfigLoader.programmaticBuilder()
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, c.requestTimeout())
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
@@ -113,18 +148,10 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
         if (c.tls()) {
             b = b.withSslEngineFactory(sslEngineFactory());
         }
-        CqlSession session;
         try {
-            session = b.build();
+            return b.build();
         } catch (DriverException e) {
             throw new BackendException("cannot reach the CQL cluster at " + c.contactPoints() + ": " + e.getMessage(), e);
-        }
-        try {
-            migrate(session, c.keyspace(), c.replicationFactor());
-            return new ScyllaMetaStore(session, c.keyspace(), jitterSeed);
-        } catch (RuntimeException e) {
-            session.close();
-            throw e;
         }
     }
 
@@ -155,11 +182,33 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
 
     /** The highest schema version applied. */
     public int schemaVersion() {
+        return schemaVersion(session, keyspace);
+    }
+
+    /** The highest schema version applied in {@code ks}; 0 when the keyspace or its migration table is missing. */
+    static int schemaVersion(CqlSession s, String ks) {
         int max = 0;
-        for (Row r : session.execute("SELECT version FROM " + keyspace + ".schema_migrations")) {
-            max = Math.max(max, r.getInt(0));
+        try {
+            for (Row r : s.execute(SimpleStatement.newInstance("SELECT version FROM " + ks + ".schema_migrations")
+                    .setConsistencyLevel(ConsistencyLevel.QUORUM))) {
+                max = Math.max(max, r.getInt(0));
+            }
+        } catch (com.datastax.oss.driver.api.core.servererrors.InvalidQueryException e) {
+            return 0; // no keyspace or no table yet
         }
         return max;
+    }
+
+    /** The schema version this code needs. */
+    public static int requiredSchemaVersion() {
+        return MIGRATIONS.size();
+    }
+
+    /** Connecting to a keyspace whose schema is older than this code needs. */
+    public static final class SchemaOutdatedException extends BackendException {
+        SchemaOutdatedException(String message) {
+            super(message);
+        }
     }
 
     static boolean transientError(Throwable e) {

@@ -41,7 +41,7 @@ class ScyllaMinioContainersTest {
     @Test
     void ingestAndQueryThroughScyllaAndMinio() {
         CqlConfig cql = new CqlConfig(List.of(new InetSocketAddress(SCYLLA.getHost(), SCYLLA.getMappedPort(9042))),
-                "datacenter1", "fli", 1, null, null, false, Duration.ofSeconds(10));
+                "datacenter1", "fli", 1, null, null, false, Duration.ofSeconds(10), true);
         S3Config s3 = new S3Config("http://" + MINIO.getHost() + ":" + MINIO.getMappedPort(9000), "fli", SECRET, "fli",
                 Duration.ofSeconds(10));
         try (ScyllaMetaStore meta = ScyllaMetaStore.connect(cql); MinioBlobStore blobs = MinioBlobStore.connect(s3)) {

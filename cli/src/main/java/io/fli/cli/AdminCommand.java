@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
                 "Every action is appended to the audit log (--audit-log) and forced to disk before it is reported.",
                 "Stores: --backend remote (FLI_CQL_* and FLI_S3_*, as fli serve) or local (the servers of --store)."},
         subcommands = {AdminCommand.Status.class, AdminCommand.Lease.class, AdminCommand.Verify.class,
-                AdminCommand.Gc.class})
+                AdminCommand.Gc.class, AdminCommand.Migrate.class})
 final class AdminCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -380,6 +380,58 @@ final class AdminCommand implements Callable<Integer> {
                     index.close();
                 }
             });
+        }
+    }
+
+    // ------------------------------------------------------------------ migrate
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = {"Applies the pending CQL schema migrations (versioned, recorded in <keyspace>."
+                    + "schema_migrations), with the credentials FLI_CQL_USERNAME / FLI_CQL_PASSWORD(_FILE) give: "
+                    + "a role allowed to create keyspaces and tables.",
+                    "The application never changes the schema: it refuses to start on an older one."})
+    static final class Migrate implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        AdminCommand admin;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            AuditLog audit = new AuditLog(admin.auditLog);
+            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            String who = AuditLog.actor(admin.actor);
+            if (!admin.backend.equals("remote") && !admin.backend.equals("local")) {
+                throw Inputs.bad(spec, "--backend must be remote or local, got '" + admin.backend + "'");
+            }
+            Endpoints at = admin.backend.equals("local")
+                    ? Endpoints.local(Files.createDirectories(admin.store).resolve("servers"), "fli")
+                    : Endpoints.fromEnvironment();
+            List<String> secrets = new ArrayList<>();
+            secrets.add(at.cql().password());
+            secrets.add(at.s3().secretKey());
+            try {
+                int[] v = ScyllaMetaStore.migrate(at.cql());
+                ObjectNode n = JSON.createObjectNode().put("keyspace", at.cql().keyspace()).put("from", v[0])
+                        .put("to", v[1]);
+                audit.append(who, "migrate", args, "ok", n, secrets);
+                out.println(v[0] == v[1] ? "migrate: keyspace '" + at.cql().keyspace() + "' is current (schema "
+                        + "version " + v[1] + ")" : "migrate: keyspace '" + at.cql().keyspace() + "' from schema "
+                        + "version " + v[0] + " to " + v[1]);
+                out.flush();
+                return 0;
+            } catch (RuntimeException e) {
+                audit.append(who, "migrate", args, "failed", JSON.createObjectNode().put("error",
+                        String.valueOf(e.getMessage())), secrets);
+                err.println("fli admin migrate: failed: " + e.getMessage());
+                return 2;
+            } finally {
+                if (at.servers() != null) {
+                    at.servers().close();
+                }
+            }
         }
     }
 
