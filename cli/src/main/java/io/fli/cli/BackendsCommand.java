@@ -49,8 +49,11 @@ final class BackendsCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 LocalBackends b = new LocalBackends(dir.toAbsolutePath()).start();
                 out.printf("started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-                out.printf("  cassandra  127.0.0.1:%d (CQL, data center %s)  pid %d  logs %s%n", b.cassandra().cqlPort(),
-                        b.cassandra().datacenter(), b.cassandra().pid(), b.cassandra().dir().resolve("logs"));
+                // These servers are ours: their schema is migrated here, as an operator would with fli admin migrate.
+                int[] schema = io.fli.backends.ScyllaMetaStore.migrate(b.cql("fli"));
+                out.printf("  cassandra  127.0.0.1:%d (CQL, data center %s, keyspace fli at schema version %d)  pid %d  "
+                        + "logs %s%n", b.cassandra().cqlPort(), b.cassandra().datacenter(), schema[1],
+                        b.cassandra().pid(), b.cassandra().dir().resolve("logs"));
                 out.printf("  s3proxy    %s  pid %d  logs %s%n", b.s3().endpoint(), b.s3().pid(),
                         b.s3().dir().resolve("logs"));
                 out.println("  credentials and endpoints: " + env.toAbsolutePath()
