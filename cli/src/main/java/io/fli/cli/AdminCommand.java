@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
                 "Every action is appended to the audit log (--audit-log) and forced to disk before it is reported.",
                 "Stores: --backend remote (FLI_CQL_* and FLI_S3_*, as fli serve) or local (the servers of --store)."},
         subcommands = {AdminCommand.Status.class, AdminCommand.Lease.class, AdminCommand.Verify.class,
-                AdminCommand.Gc.class, AdminCommand.Migrate.class})
+                AdminCommand.Gc.class, AdminCommand.Migrate.class, AdminCommand.ClearDegraded.class})
 final class AdminCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -380,6 +380,66 @@ final class AdminCommand implements Callable<Integer> {
                     index.close();
                 }
             });
+        }
+    }
+
+    // ------------------------------------------------------------------ clear-degraded
+
+    @Command(name = "clear-degraded", mixinStandardHelpOptions = true,
+            description = {"Asks a running fli serve (--url) to leave the degraded state. It refuses (exit 1, "
+                    + "naming what is still damaged) while the cause is present: it drops its caches and reads and "
+                    + "checks every referenced blob first.", "A finality violation is re-detected by the writer at "
+                    + "its next publish while the source still disagrees."})
+    static final class ClearDegraded implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        AdminCommand admin;
+        @Option(names = "--url", description = "The fli serve to clear (default: ${DEFAULT-VALUE}).")
+        String url = "http://127.0.0.1:8545";
+        @Option(names = "--reason", required = true, description = "Why (recorded in the audit log).")
+        String reason;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            AuditLog audit = new AuditLog(admin.auditLog);
+            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            String who = AuditLog.actor(admin.actor);
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+            String body = JSON.createObjectNode().put("reason", reason + " (by " + who + ")").toString();
+            java.net.http.HttpResponse<String> r;
+            try {
+                r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.replaceAll("/+$", "")
+                                + "/admin/clear-degraded")).timeout(java.time.Duration.ofMinutes(10))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (IOException | IllegalArgumentException e) {
+                audit.append(who, "clear-degraded", args, "failed", JSON.createObjectNode().put("error",
+                        "cannot reach " + url + ": " + e.getMessage()), List.of());
+                err.println("fli admin clear-degraded: cannot reach " + url + ": " + e.getMessage());
+                return 2;
+            }
+            ObjectNode detail = JSON.createObjectNode().put("url", url).put("http_status", r.statusCode())
+                    .put("reason", reason);
+            try {
+                detail.set("response", JSON.readTree(r.body()));
+            } catch (IOException e) {
+                detail.put("response", r.body());
+            }
+            boolean ok = r.statusCode() == 200;
+            audit.append(who, "clear-degraded", args, ok ? "ok" : "refused", detail, List.of());
+            if (ok) {
+                out.println("clear-degraded: " + url + " is " + detail.path("response").path("status").asText());
+                out.flush();
+                return 0;
+            }
+            err.println("fli admin clear-degraded: refused by " + url + " (HTTP " + r.statusCode() + "): "
+                    + detail.path("response").path("error").asText(r.body()));
+            return 1;
         }
     }
 

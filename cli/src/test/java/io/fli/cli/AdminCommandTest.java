@@ -147,6 +147,49 @@ class AdminCommandTest {
     }
 
     @Test
+    void clearDegradedIsRefusedWhileTheDamageIsThereAndClearsOnceRepaired() throws Exception {
+        filled();
+        try (io.fli.serve.Serve serve = io.fli.serve.Serve.start(new io.fli.serve.Serve.Config("127.0.0.1", 0, false,
+                1, 10, 1, "serve-test"), meta, blobs, "memory")) {
+            String url = "http://127.0.0.1:" + serve.port();
+            String pack = blobs.list("packs/").get(0).key();
+            byte[] good = blobs.get(pack).orElseThrow();
+            byte[] bad = good.clone();
+            bad[bad.length / 2] ^= 0x10;
+            blobs.delete(pack);
+            blobs.putIfAbsent(pack, bad);
+            // A query reads the damaged pack: the server fails closed.
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).POST(java.net.http.HttpRequest
+                    .BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getLogs\","
+                            + "\"params\":[{\"fromBlock\":\"0x0\",\"toBlock\":\"0x9\"}]}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(health(http, url)).contains("\"status\":\"degraded\"");
+
+            CliTest.Run refused = admin("clear-degraded", "--url", url, "--reason", "pack restored");
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.err()).contains("refused", "HTTP 409", "still degraded", pack);
+            assertThat(health(http, url)).contains("\"status\":\"degraded\"");
+
+            blobs.delete(pack);
+            blobs.putIfAbsent(pack, good); // restored from a backup
+            CliTest.Run cleared = admin("clear-degraded", "--url", url, "--reason", "pack restored");
+            assertThat(cleared.code()).as(cleared.err()).isZero();
+            assertThat(cleared.out()).contains("is ok");
+            assertThat(health(http, url)).contains("\"status\":\"ok\"");
+        }
+        List<JsonNode> lines = audit();
+        assertThat(lines).extracting(l -> l.get("action").asText() + " " + l.get("outcome").asText())
+                .containsExactly("clear-degraded refused", "clear-degraded ok");
+        assertThat(lines.get(0).get("detail").get("response").get("error").asText()).contains("still degraded");
+    }
+
+    private static String health(java.net.http.HttpClient http, String url) throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/health")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
     void anActionThatCannotReachTheStoresIsAuditedAsFailed() throws Exception {
         AdminCommand.openForTests = a -> {
             throw new IllegalStateException("connection refused to 127.0.0.1:9042");

@@ -36,6 +36,18 @@ public interface LogIndex extends AutoCloseable {
     /** Drops all cached blobs (as a restart would); the next reads go to the stores and verify checksums again. */
     void dropCaches();
 
+    /**
+     * Leaves the degraded state, an operator's decision ({@code fli admin clear-degraded}), only once its cause is
+     * gone: the caches are dropped and every blob the committed state references is read and checked again
+     * ({@link Admin#verify}); while anything is still damaged or missing it stays degraded and says what.
+     *
+     * @return the health afterwards (unchanged when the index was not degraded)
+     * @throws DegradedException the cause is still present (the message names it)
+     */
+    default Health clearDegraded(String reason) {
+        throw new UnsupportedOperationException("this index cannot leave the degraded state");
+    }
+
     /** Cache and read-path counters since the index was opened. */
     IndexStats stats();
 

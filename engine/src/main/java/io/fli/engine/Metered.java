@@ -357,6 +357,11 @@ public final class Metered {
         }
 
         @Override
+        public Health clearDegraded(String reason) {
+            return d.clearDegraded(reason);
+        }
+
+        @Override
         public IndexStats stats() {
             return d.stats();
         }

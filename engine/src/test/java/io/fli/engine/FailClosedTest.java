@@ -49,6 +49,24 @@ class FailClosedTest {
     }
 
     @Test
+    void clearingTheDegradedStateIsRefusedWhileTheDamageIsThereAndServesAgainOnceItIsRepaired() {
+        published();
+        String key = blobs.list("packs/").get(0).key();
+        byte[] good = blobs.get(key).orElseThrow();
+        blobs.corrupt(key, flip(good, 40));
+        LogIndex index = LogIndex.open(meta, blobs, IndexConfig.defaults());
+        assertFailedClosed(index, "checksum mismatch");
+        assertThatThrownBy(() -> index.clearDegraded("operator: pack restored"))
+                .isInstanceOf(DegradedException.class).hasMessageContaining("still degraded")
+                .hasMessageContaining("pack " + key);
+        assertThat(index.health().status()).isEqualTo(Health.Status.DEGRADED);
+
+        blobs.corrupt(key, good); // restored from a backup
+        assertThat(index.clearDegraded("operator: pack restored").status()).isEqualTo(Health.Status.OK);
+        assertThat(index.query(all).logs()).hasSize(chain.stream().mapToInt(b -> b.logs().size()).sum());
+    }
+
+    @Test
     void aDamagedIndexSegmentIsNeverServed() {
         published();
         String key = blobs.list("index/").get(0).key();

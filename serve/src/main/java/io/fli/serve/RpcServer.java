@@ -47,6 +47,7 @@ public final class RpcServer implements AutoCloseable {
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.get()));
             config.routes.get("/health", this::health);
+            config.routes.post("/admin/clear-degraded", this::clearDegraded);
         }).start(host, port);
     }
 
@@ -64,6 +65,34 @@ public final class RpcServer implements AutoCloseable {
             o.putNull("head");
         }
         ctx.status(h.status() == Health.Status.OK ? 200 : 503).contentType("application/json").result(o.toString());
+    }
+
+    /**
+     * {@code POST /admin/clear-degraded} with {@code {"reason": "..."}}: leaves the degraded state if its cause is gone
+     * (200 and the health), else 409 naming what is still damaged. Operators call it through
+     * {@code fli admin clear-degraded}, which audits it; the server binds to 127.0.0.1 unless configured otherwise.
+     */
+    private void clearDegraded(Context ctx) {
+        String reason;
+        try {
+            JsonNode body = JSON.readTree(ctx.body());
+            reason = body == null ? null : body.path("reason").asText(null);
+        } catch (JsonProcessingException e) {
+            reason = null;
+        }
+        if (reason == null || reason.isBlank()) {
+            ctx.status(400).contentType("application/json").result(JSON.createObjectNode()
+                    .put("error", "a JSON body with a non-empty \"reason\" is required").toString());
+            return;
+        }
+        try {
+            Health h = index.get().clearDegraded(reason);
+            ctx.status(200).contentType("application/json").result(JSON.createObjectNode()
+                    .put("status", h.status().name().toLowerCase()).put("reason", h.reason()).toString());
+        } catch (io.fli.engine.DegradedException e) {
+            ctx.status(409).contentType("application/json").result(JSON.createObjectNode()
+                    .put("error", e.getMessage()).toString());
+        }
     }
 
     private void rpc(Context ctx) {

@@ -100,6 +100,15 @@ public final class Leaks {
                 index.dropCaches();
             }
 
+
+            @Override
+
+            public io.fli.engine.Health clearDegraded(String reason) {
+
+                return index.clearDegraded(reason);
+
+            }
+
             @Override
             public IndexStats stats() {
                 return index.stats();

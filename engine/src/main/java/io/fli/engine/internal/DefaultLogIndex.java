@@ -178,6 +178,23 @@ public final class DefaultLogIndex implements LogIndex {
         leaseView.set(null);
     }
 
+    @Override
+    public Health clearDegraded(String reason) {
+        Health h = health.get();
+        if (h.status() != Health.Status.DEGRADED) {
+            return health();
+        }
+        dropCaches();
+        io.fli.engine.Admin.VerifyReport r = io.fli.engine.Admin.verify(meta, blobs);
+        if (!r.ok()) {
+            throw new DegradedException("still degraded (" + h.reason() + "): " + r.problems().size()
+                    + " problem(s) remain: " + String.join("; ", r.problems().subList(0, Math.min(5,
+                    r.problems().size()))), null);
+        }
+        health.compareAndSet(h, new Health(Health.Status.OK, "", config.clock().millis()));
+        return health();
+    }
+
     /** Fails closed: from now on queries and ingest refuse with the reason. Returns the exception to throw. */
     public DegradedException degrade(String reason, Throwable cause) {
         Health entered = new Health(Health.Status.DEGRADED, reason, config.clock().millis());
