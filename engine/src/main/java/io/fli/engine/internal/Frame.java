@@ -69,9 +69,15 @@ public final class Frame {
                     + "' was expected");
         }
         int version = data[4] & 0xFF;
-        if (version < minVersion || version > maxVersion) {
-            throw new CorruptionException(what + ": format version " + version + " is not supported (this build reads "
-                    + minVersion + ".." + maxVersion + ")");
+        if (version > maxVersion) {
+            // Never guess at a layout this build does not know: fail closed, and say what to do.
+            throw new CorruptionException("upgrade required: " + what + " has format version " + version
+                    + ", written by a newer fli; this build reads versions " + minVersion + ".." + maxVersion
+                    + " (docs/upgrade.md)");
+        }
+        if (version < minVersion) {
+            throw new CorruptionException(what + ": format version " + version + " is older than this build reads ("
+                    + minVersion + ".." + maxVersion + "); upgrade through a release that reads both (docs/upgrade.md)");
         }
     }
 

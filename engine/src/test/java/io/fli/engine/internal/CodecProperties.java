@@ -203,7 +203,8 @@ class CodecProperties {
     void aNewerFormatVersionIsRefusedByName(@ForAll @IntRange(min = 5, max = 255) int version) {
         byte[] b = Frame.wrap(Frame.PACK, version, new ByteWriter(4).i32(0));
         assertThatThrownBy(() -> Pack.decode(b, "packs/x")).isInstanceOf(CorruptionException.class)
-                .hasMessage("packs/x: format version " + version + " is not supported (this build reads 1..4)");
+                .hasMessage("upgrade required: packs/x has format version " + version + ", written by a newer fli; "
+                        + "this build reads versions 1..4 (docs/upgrade.md)");
     }
 
     @net.jqwik.api.Example
