@@ -53,22 +53,12 @@ final class CheckCommand implements Callable<Integer> {
             }
             return streaming(out, err);
         }
-        History h;
-        try {
-            h = History.read(file);
-        } catch (HistoryFormatException e) {
-            err.println("fli check: " + file + ": " + e.getMessage());
-            return 2;
-        } catch (NoSuchFileException e) {
-            err.println("fli check: " + file + ": no such file");
-            return 2;
-        } catch (IOException e) {
-            err.println("fli check: " + file + ": cannot read: " + e.getMessage());
+        History h = read(err, () -> History.read(file));
+        if (h == null) {
             return 2;
         }
         if (h.truncated()) {
-            err.println("fli check: " + file + ": the gzip stream ends early (a history still being written, or cut "
-                    + "off by a kill): its " + h.ops().size() + " complete operations were checked");
+            truncated(err, h.ops().size());
         }
         CheckResult r = Checker.check(h);
         out.print(json ? Reports.jsonText(r) + "\n" : Reports.text(r));
@@ -82,26 +72,39 @@ final class CheckCommand implements Callable<Integer> {
         return Checking.exitCode(r);
     }
 
-    private int streaming(PrintWriter out, PrintWriter err) {
-        IncrementalChecker.Outcome o;
+    /** Reading the history, or null after saying on {@code err} why it could not be read. */
+    private interface Reading<T> {
+        T read() throws IOException;
+    }
+
+    private <T> T read(PrintWriter err, Reading<T> reading) {
         try {
-            o = IncrementalChecker.check(file, a -> {
-                err.println("fli check: found: " + a.invariant().wire() + ": " + a.explanation());
-                err.flush();
-            });
+            return reading.read();
         } catch (HistoryFormatException e) {
             err.println("fli check: " + file + ": " + e.getMessage());
-            return 2;
         } catch (NoSuchFileException e) {
             err.println("fli check: " + file + ": no such file");
-            return 2;
         } catch (IOException e) {
             err.println("fli check: " + file + ": cannot read: " + e.getMessage());
+        }
+        return null;
+    }
+
+    private void truncated(PrintWriter err, long ops) {
+        err.println("fli check: " + file + ": the gzip stream ends early (a history still being written, or cut "
+                + "off by a kill): its " + ops + " complete operations were checked");
+    }
+
+    private int streaming(PrintWriter out, PrintWriter err) {
+        IncrementalChecker.Outcome o = read(err, () -> IncrementalChecker.check(file, a -> {
+            err.println("fli check: found: " + a.invariant().wire() + ": " + a.explanation());
+            err.flush();
+        }));
+        if (o == null) {
             return 2;
         }
         if (o.truncated()) {
-            err.println("fli check: " + file + ": the gzip stream ends early (a history still being written, or cut "
-                    + "off by a kill): its " + o.progress().opsRead() + " complete operations were checked");
+            truncated(err, o.progress().opsRead());
         }
         if (o.inexact() != null) {
             err.println("fli check: the streaming check could not decide alone (" + o.inexact() + "): the verdict "

@@ -450,7 +450,8 @@ public final class Analysis implements Facts {
         return lo;
     }
 
-    private static long[] intersect(long[] a, long[] b) {
+    /** The keys in both sorted arrays. */
+    static long[] intersect(long[] a, long[] b) {
         long[] out = new long[Math.min(a.length, b.length)];
         int i = 0;
         int j = 0;

@@ -654,7 +654,7 @@ public final class Streaming implements Facts, Consumer<Op> {
         clauses.sort((x, y) -> Integer.compare(x.length, y.length));
         long[] acc = clauses.get(0);
         for (int c = 1; c < clauses.size() && acc.length > 0; c++) {
-            acc = intersect(acc, clauses.get(c));
+            acc = Analysis.intersect(acc, clauses.get(c));
         }
         for (long key : acc) {
             BlockInfo info = lookup(key >>> ORDINAL_BITS);
@@ -698,25 +698,6 @@ public final class Streaming implements Facts, Consumer<Op> {
             keys = Arrays.copyOf(keys, w);
         }
         return keys;
-    }
-
-    private static long[] intersect(long[] a, long[] b) {
-        long[] r = new long[Math.min(a.length, b.length)];
-        int i = 0;
-        int j = 0;
-        int w = 0;
-        while (i < a.length && j < b.length) {
-            if (a[i] < b[j]) {
-                i++;
-            } else if (a[i] > b[j]) {
-                j++;
-            } else {
-                r[w++] = a[i];
-                i++;
-                j++;
-            }
-        }
-        return Arrays.copyOf(r, w);
     }
 
     /** Commits as the batch checker decides them: the first acknowledgement of a block, else the query that showed it. */
