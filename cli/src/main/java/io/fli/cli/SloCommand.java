@@ -329,6 +329,7 @@ final class SloCommand implements Callable<Integer> {
         w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | mean results |");
         w.println("|---|---|---:|---:|---:|---:|---:|---:|");
         ObjectNode qres = results.putObject("queries");
+        Map<String, Map<String, Histogram>> distributions = new java.util.LinkedHashMap<>();
         for (String who : List.of("lease-holder", "other-process")) {
             LogIndex idx = who.equals("lease-holder") ? holder : other;
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
@@ -377,6 +378,16 @@ final class SloCommand implements Callable<Integer> {
                         .put("mean_results", results0 / (double) queries);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
+                distributions.computeIfAbsent(who + " warm", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), warm);
+                distributions.computeIfAbsent(who + " cold", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), cold);
+            }
+        }
+
+        for (Map.Entry<String, Map<String, Histogram>> d : distributions.entrySet()) {
+            try {
+                percentilePlot(dir, d.getKey(), d.getValue(), slo);
+            } catch (java.io.IOException | RuntimeException e) {
+                w.println("plot " + d.getKey() + ": not drawn (" + e + "); the .hgrm files hold the data");
             }
         }
 
@@ -484,6 +495,49 @@ final class SloCommand implements Callable<Integer> {
                     .put("bytes_per_block", bytes / (double) blocks);
         }
         w.flush();
+    }
+
+    /**
+     * The latency distribution of each class, as HdrHistogram's percentile plots draw it: latency against the
+     * percentile on a "nines" axis (1 = 90%, 2 = 99%, 3 = 99.9%), one line per class, each class's p99 target as a
+     * dot at 2. Written as {@code slo-<process>-<warm|cold>.png}.
+     */
+    static void percentilePlot(Path dir, String name, Map<String, Histogram> byClass, JsonNode slo)
+            throws java.io.IOException {
+        org.jfree.data.xy.XYSeriesCollection data = new org.jfree.data.xy.XYSeriesCollection();
+        org.jfree.data.xy.XYSeries targets = new org.jfree.data.xy.XYSeries("p99 targets", false, true);
+        for (Map.Entry<String, Histogram> e : byClass.entrySet()) {
+            Histogram h = e.getValue();
+            if (h.getTotalCount() == 0) {
+                continue;
+            }
+            org.jfree.data.xy.XYSeries s = new org.jfree.data.xy.XYSeries(e.getKey(), false, true);
+            for (org.HdrHistogram.HistogramIterationValue v : h.percentiles(5)) {
+                double p = v.getPercentileLevelIteratedTo();
+                if (p >= 100.0) {
+                    break;
+                }
+                s.add(-Math.log10(1 - p / 100.0), Math.max(1e-3, v.getValueIteratedTo() / 1e6));
+            }
+            data.addSeries(s);
+            double t = slo.path("queries").path(e.getKey()).path("p99_ms").asDouble(Double.NaN);
+            if (!Double.isNaN(t)) {
+                targets.add(2.0 + 0.02 * targets.getItemCount(), t);
+            }
+        }
+        if (data.getSeriesCount() == 0) {
+            return;
+        }
+        data.addSeries(targets);
+        org.jfree.chart.JFreeChart chart = io.fli.checker.Plots.lineChart("query latency by percentile: " + name,
+                "percentile (nines: 1 = 90%, 2 = 99%, 3 = 99.9%)", "latency (ms, log)", data, true);
+        org.jfree.chart.renderer.xy.XYLineAndShapeRenderer r =
+                (org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) chart.getXYPlot().getRenderer();
+        int ti = data.getSeriesCount() - 1;
+        r.setSeriesLinesVisible(ti, false);
+        r.setSeriesShapesVisible(ti, true);
+        r.setSeriesPaint(ti, java.awt.Color.RED);
+        io.fli.checker.Plots.save(dir, "slo-" + name.replace(' ', '-') + ".png", chart);
     }
 
     private static double ms(Histogram h, double percentile) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,10 @@ class SloCommandTest {
         for (String c : SloCommand.CLASSES.keySet()) {
             assertThat(r.out()).contains("| lease-holder | " + c + " |").contains("| other-process | " + c + " |");
             assertThat(out.resolve("other-process-" + c + "-cold.hgrm")).exists();
+        }
+        for (String plot : List.of("lease-holder-warm", "lease-holder-cold", "other-process-warm",
+                "other-process-cold")) {
+            assertThat(out.resolve("slo-" + plot + ".png")).as(plot).exists().isNotEmptyFile();
         }
         assertThat(r.out()).contains("cold start").contains("warm-up after restart").contains("storage packs/")
                 .contains("PASS: 47 figures, 47 within target");
