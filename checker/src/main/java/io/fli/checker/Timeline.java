@@ -25,6 +25,15 @@ public final class Timeline {
     }
 
     public static String html(History h, CheckResult r) {
+        return html(h, r, -1, -1);
+    }
+
+    /**
+     * The timeline of operations {@code from..to} only (inclusive, clamped to the history), for browsing any window of
+     * a long run ({@code fli check FILE --html OUT --window FROM-TO}); with {@code from < 0}, the neighbourhoods of the
+     * anomalies, or the start and the end.
+     */
+    public static String html(History h, CheckResult r, int from, int to) {
         List<Op> ops = h.ops();
         Map<Integer, Integer> partner = new HashMap<>();
         Map<Integer, Integer> open = new HashMap<>();
@@ -54,7 +63,9 @@ public final class Timeline {
                 }
             }
         }
-        List<Window> windows = windows(ops.size(), flagged);
+        List<Window> windows = from < 0 || ops.isEmpty() ? windows(ops.size(), flagged)
+                : List.of(new Window(Math.min(from, ops.size() - 1), Math.max(Math.min(from, ops.size() - 1),
+                Math.min(to, ops.size() - 1))));
         StringBuilder sb = new StringBuilder(64 * 1024);
         sb.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fli timeline</title><style>")
                 .append("body{font:13px system-ui,sans-serif;margin:16px;color:#222}h1{font-size:18px}")
@@ -92,9 +103,15 @@ public final class Timeline {
                         .append(total).append(" in all; at most ").append(Checker.MAX_ANOMALIES_PER_INVARIANT)
                         .append(" per invariant are listed).</p>");
             }
-        } else {
+        } else if (from < 0) {
             sb.append("<p>No anomalies. The start and the end of the history are drawn.</p>");
         }
+        if (from >= 0 && !windows.isEmpty()) {
+            sb.append("<p>Operations ").append(windows.get(0).from).append("–").append(windows.get(0).to)
+                    .append(" of ").append(ops.size()).append(".</p>");
+        }
+        sb.append("<p>Any other stretch: <code>fli check HISTORY --html OUT.html --window FROM-TO</code> "
+                + "(operation indexes).</p>");
         if (windows.size() == MAX_WINDOWS) {
             sb.append("<p>The neighbourhoods of the first ").append(MAX_WINDOWS).append(" stretches with anomalies are ")
                     .append("drawn; the list above links every listed anomaly's operations.</p>");

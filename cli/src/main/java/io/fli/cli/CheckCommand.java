@@ -37,6 +37,10 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--html", paramLabel = "OUT.html", description = "Also write a timeline of the history.")
     Path html;
 
+    @Option(names = "--window", paramLabel = "FROM-TO", description = "With --html: draw operations FROM..TO "
+            + "(indexes) instead of the anomalies' neighbourhoods, to browse any stretch of a long run.")
+    String window;
+
     @Option(names = "--streaming", description = {"Check while reading, keeping only the published chain and the "
             + "operations in flight (for histories too large to hold: a day's soak). Same verdict and anomalies as "
             + "the default batch check; anomalies are printed to stderr as they are found."})
@@ -63,7 +67,18 @@ final class CheckCommand implements Callable<Integer> {
         CheckResult r = Checker.check(h);
         out.print(json ? Reports.jsonText(r) + "\n" : Reports.text(r));
         if (html != null) {
-            Files.writeString(html, Timeline.html(h, r));
+            int[] w = {-1, -1};
+            if (window != null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)-(\\d+)").matcher(window);
+                if (!m.matches() || Long.parseLong(m.group(1)) > Long.parseLong(m.group(2))
+                        || Long.parseLong(m.group(2)) > Integer.MAX_VALUE) {
+                    err.println("fli check: --window must be FROM-TO, two operation indexes with FROM <= TO, got '"
+                            + window + "'");
+                    return 2;
+                }
+                w = new int[]{Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+            }
+            Files.writeString(html, Timeline.html(h, r, w[0], w[1]));
             if (!json) {
                 out.println("timeline: " + html);
             }

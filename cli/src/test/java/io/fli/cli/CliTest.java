@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,6 +105,28 @@ class CliTest {
         Run r = fli("check", f.toString(), "--html", html.toString());
         assertThat(r.code()).isZero();
         assertThat(Files.readString(html)).contains("<svg", "process 0");
+    }
+
+    @Test
+    void checkDrawsAnyWindowOfALongRun() throws Exception {
+        List<String> lines = new java.util.ArrayList<>(List.of(HEADER));
+        for (int i = 0; i < 400; i += 2) {
+            lines.add("{\"index\":" + i + ",\"time\":" + i + ",\"process\":0,\"type\":\"invoke\",\"f\":\"query\","
+                    + "\"value\":{}}");
+            lines.add("{\"index\":" + (i + 1) + ",\"time\":" + (i + 1) + ",\"process\":0,\"type\":\"ok\","
+                    + "\"f\":\"query\",\"value\":{\"head\":null,\"logs\":[]}}");
+        }
+        Path f = history("long.jsonl", lines.toArray(new String[0]));
+        Path html = dir.resolve("w.html");
+        Run r = fli("check", f.toString(), "--html", html.toString(), "--window", "200-219");
+        assertThat(r.code()).as(r.err()).isZero();
+        String page = Files.readString(html);
+        assertThat(page).contains("Operations 200–219 of 400", "id=\"op-200\"", "id=\"op-219\"")
+                .doesNotContain("id=\"op-0\"", "id=\"op-399\"");
+        assertThat(Files.readString(dir.resolve("w.html"))).contains("--window FROM-TO");
+        Run bad = fli("check", f.toString(), "--html", html.toString(), "--window", "30-10");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--window must be FROM-TO");
     }
 
     @Test
