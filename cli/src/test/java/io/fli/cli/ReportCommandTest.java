@@ -1,0 +1,100 @@
+package io.fli.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sign-off report: each gate's status follows from the evidence found, never pass without it, and a bad piece of
+ * evidence fails its gate.
+ */
+class ReportCommandTest {
+    @TempDir
+    Path dir;
+
+    private void run(String name, String workload, String backend, String nemesis, boolean valid) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("store").resolve(workload).resolve(name));
+        Files.writeString(d.resolve("test.json"), "{\"workload\":\"" + workload + "\",\"backend\":\"" + backend
+                + "\",\"nemesis\":[\"" + nemesis.replace(",", "\",\"") + "\"]}");
+        Files.writeString(d.resolve("results.json"), "{\"valid\":" + valid + ",\"anomaly_count\":" + (valid ? 0 : 1)
+                + ",\"stats\":{\"ops\":100,\"by_f\":{\"query\":{\"ok\":50},\"kill\":{\"info\":2}}}}");
+    }
+
+    private void suite(String name, int failures) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("store/reports/target/surefire-reports"));
+        Files.writeString(d.resolve("TEST-" + name + ".xml"), "<?xml version=\"1.0\"?>\n<testsuite name=\"" + name
+                + "\" tests=\"3\" failures=\"" + failures + "\" errors=\"0\" skipped=\"0\">\n</testsuite>\n");
+    }
+
+    private void soak(boolean stable) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("store/soak/1"));
+        Files.writeString(d.resolve("soak.json"), "{\"valid\":true,\"stable\":" + stable + ",\"interrupted\":false,"
+                + "\"check\":{\"mode\":\"streaming\"},\"checks\":[]}");
+    }
+
+    private void slo(boolean pass) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("store/slo/1"));
+        Files.writeString(d.resolve("results.json"), "{\"pass\":" + pass + ",\"figures\":[{\"name\":\"x\",\"pass\":"
+                + pass + "}]}");
+    }
+
+    private Map<String, String> report() throws Exception {
+        Path out = dir.resolve("report");
+        CliTest.Run r = CliTest.fli("report", "--out", out.toString(), "--repo", dir.toString(),
+                dir.resolve("store").toString());
+        assertThat(r.out()).contains("report: ");
+        JsonNode rep = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+        Map<String, String> status = new HashMap<>();
+        rep.get("gates").forEach(g -> status.put(g.get("gate").asText(), g.get("status").asText()));
+        assertThat(Files.readString(out.resolve("index.html"))).contains("fli sign-off report", "Gate A", "Gate E");
+        assertThat(r.code()).isEqualTo(status.containsValue("fail") ? 1 : 0);
+        return status;
+    }
+
+    @Test
+    void nothingFoundIsMissingEverywhereNeverPass() throws Exception {
+        Files.createDirectories(dir.resolve("store"));
+        assertThat(report()).containsEntry("A", "missing").containsEntry("B", "missing").containsEntry("C", "missing")
+                .containsEntry("D", "missing").containsEntry("E", "missing");
+    }
+
+    @Test
+    void completeGoodEvidencePassesGatesAToC() throws Exception {
+        run("1", "multi-writer", "local", "kill,pause", true);
+        run("2", "ingest-query", "local", "corrupt,fork", true);
+        suite("io.fli.backends.ContentionTest", 0);
+        suite("io.fli.engine.FencingTest", 0);
+        soak(true);
+        slo(true);
+        Map<String, String> s = report();
+        assertThat(s).containsEntry("A", "pass").containsEntry("B", "pass").containsEntry("C", "pass");
+        String page = Files.readString(dir.resolve("report/index.html"));
+        assertThat(page).contains("multi-writer", "kill,pause", "1/1 valid");
+    }
+
+    @Test
+    void eachBadPieceOfEvidenceFailsItsGate() throws Exception {
+        run("1", "multi-writer", "local", "kill,pause", false);
+        suite("io.fli.backends.ContentionTest", 1);
+        suite("io.fli.engine.FencingTest", 0);
+        soak(false);
+        slo(true);
+        Map<String, String> s = report();
+        assertThat(s).containsEntry("A", "fail").containsEntry("B", "fail").containsEntry("C", "fail");
+    }
+
+    @Test
+    void memoryOnlyRunsAndAMissingSoakAreMissingEvidence() throws Exception {
+        run("1", "multi-writer", "memory", "crash", true);
+        slo(true);
+        Map<String, String> s = report();
+        assertThat(s).containsEntry("A", "missing").containsEntry("B", "missing").containsEntry("C", "missing");
+    }
+}
