@@ -24,7 +24,7 @@ import org.jfree.data.xy.XYSeriesCollection;
  * The plots of a soak, drawn with JFreeChart from its run folder alone ({@code timeseries.jsonl}, the {@code .hlog}
  * files, {@code soak-config.json}), so that they can be drawn again for any saved run: p99 per query class over time,
  * ingest and query throughput, heap after GC with its trend line, RSS of fli and of each server, storage by object
- * kind, and GC backlog with head lag. Burst windows are shaded.
+ * kind, GC backlog with head lag, and the live check's lag and on-disk chain. Burst windows are shaded.
  */
 public final class SoakPlots {
     private SoakPlots() {
@@ -130,6 +130,16 @@ public final class SoakPlots {
         out.add(Plots.save(dir, "soak-backlog-lag.png", chart("GC backlog and head lag", unit, "objects / blocks",
                 collection(series(rows, "GC backlog (orphan objects)", "backlog_objects", 1, scale),
                         series(rows, "head lag (blocks)", "head_lag", 1, scale)), false, rows, scale)));
+
+        // The live check: how far behind the history it is, and what it keeps on disk.
+        if (rows.stream().anyMatch(r -> r.has("check_lag_operations"))) {
+            out.add(Plots.save(dir, "soak-check.png", chart("Live check: lag behind the history, chain on disk", unit,
+                    "operations / queries / MB", collection(
+                            series(rows, "lag (operations written, not yet judged)", "check_lag_operations", 1, scale),
+                            series(rows, "queries waiting for a publish", "check_waiting_queries", 1, scale),
+                            series(rows, "on-disk chain (MB)", "check_store_bytes", 1 << 20, scale)),
+                    false, rows, scale)));
+        }
         return out;
     }
 
