@@ -76,7 +76,10 @@ class ReportCommandTest {
         Map<String, String> s = report();
         assertThat(s).containsEntry("A", "pass").containsEntry("B", "pass").containsEntry("C", "pass");
         String page = Files.readString(dir.resolve("report/index.html"));
-        assertThat(page).contains("multi-writer", "kill,pause", "1/1 valid");
+        assertThat(page).contains("multi-writer", "kill,pause", "1/1 valid", "Evidence artifacts");
+        JsonNode rep = new ObjectMapper().readTree(dir.resolve("report/report.json").toFile());
+        assertThat(rep.get("artifacts").get(1).get("status").asText()).isEqualTo("present");
+        assertThat(rep.get("artifacts").get(4).get("status").asText()).isEqualTo("missing");
     }
 
     @Test
