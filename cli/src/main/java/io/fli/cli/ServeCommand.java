@@ -66,7 +66,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<AutoCloseable> closing = new ArrayList<>();
         LocalBackends local = null;
-        RunLog log = RunLog.start(store, "serve " + String.join(" ", spec.commandLine().getParseResult()
+        RunLog log = RunLog.start(store, String.join(" ", spec.commandLine().getParseResult()
                 .originalArgs()));
         try {
             MetaStore meta;

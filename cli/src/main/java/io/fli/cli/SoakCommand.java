@@ -95,7 +95,7 @@ final class SoakCommand implements Callable<Integer> {
             }
         }, "fli-soak-interrupt");
         Runtime.getRuntime().addShutdownHook(onSignal);
-        RunLog log = RunLog.start(cfg.store(), "soak " + String.join(" ", spec.commandLine().getParseResult()
+        RunLog log = RunLog.start(cfg.store(), String.join(" ", spec.commandLine().getParseResult()
                 .originalArgs()));
         try {
             Soak.Result r = Soak.run(cfg, out);

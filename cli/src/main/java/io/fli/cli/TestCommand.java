@@ -97,7 +97,7 @@ final class TestCommand implements Callable<Integer> {
             }
         }, "fli-test-interrupt");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        RunLog log = RunLog.start(cfg.store(), "test " + String.join(" ", spec.commandLine().getParseResult()
+        RunLog log = RunLog.start(cfg.store(), String.join(" ", spec.commandLine().getParseResult()
                 .originalArgs()));
         try {
             TestRun.Result r = TestRun.run(cfg, out);

@@ -32,7 +32,19 @@ class InterruptTest {
             assertThat(historyLines(store)).as("the run got going").isGreaterThanOrEqualTo(2_000);
             // SIGINT to the process this test started, by its PID: what Ctrl-C sends.
             new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start().waitFor();
-            assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("fli test exits after Ctrl-C").isTrue();
+            boolean exited = p.waitFor(180, TimeUnit.SECONDS);
+            if (!exited) {
+                // Say why: the child's threads and what it printed (a CI run once saw it not exit in 180 s).
+                Path dump = dir.resolve("jstack.txt");
+                new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                        Long.toString(p.pid())).redirectErrorStream(true).redirectOutput(dump.toFile()).start()
+                        .waitFor(60, TimeUnit.SECONDS);
+                String threads = Files.exists(dump) ? Files.readString(dump) : "(no jstack)";
+                Files.copy(dump, Path.of("target", "interrupt-test-jstack.txt"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                throw new AssertionError("fli test did not exit within 180 s of Ctrl-C; it printed:\n"
+                        + Files.readString(out, StandardCharsets.UTF_8) + "\nthreads:\n" + threads);
+            }
         } finally {
             p.destroyForcibly();
         }
