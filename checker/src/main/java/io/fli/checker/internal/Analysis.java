@@ -396,6 +396,14 @@ public final class Analysis implements Facts {
             }
             lists++;
         }
+        return union(all, lists);
+    }
+
+    /**
+     * The keys gathered from {@code lists} sorted posting lists, as one sorted list without repeats: as gathered when
+     * they came from one list (already sorted), else sorted and deduplicated.
+     */
+    static long[] union(LongList all, int lists) {
         long[] out = Arrays.copyOf(all.a, all.n);
         if (lists > 1) {
             Arrays.sort(out);

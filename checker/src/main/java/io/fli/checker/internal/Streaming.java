@@ -686,18 +686,7 @@ public final class Streaming implements Facts, Consumer<Op> {
                 lists++;
             }
         }
-        long[] keys = Arrays.copyOf(all.a, all.n);
-        if (lists > 1) {
-            Arrays.sort(keys);
-            int w = 0;
-            for (int i = 0; i < keys.length; i++) {
-                if (i == 0 || keys[i] != keys[i - 1]) {
-                    keys[w++] = keys[i];
-                }
-            }
-            keys = Arrays.copyOf(keys, w);
-        }
-        return keys;
+        return Analysis.union(all, lists);
     }
 
     /** Commits as the batch checker decides them: the first acknowledgement of a block, else the query that showed it. */
