@@ -139,9 +139,11 @@ public final class ChainGenerator {
         }
         List<Log> logs = new ArrayList<>(n);
         int tx = 0;
+        String txHash = n == 0 ? null : txHash(number, 0, salt);
         for (int i = 0; i < n; i++) {
             if (i > 0 && r.nextInt(3) == 0) {
                 tx++;
+                txHash = txHash(number, tx, salt);
             }
             int nt = r.nextInt(5);
             List<String> t = new ArrayList<>(nt);
@@ -151,7 +153,7 @@ public final class ChainGenerator {
             for (int k = 1; k < nt; k++) {
                 t.add(topics[topicRank.sample(r)]);
             }
-            logs.add(new Log(i, tx, txHash(number, tx, salt), addresses[addressRank.sample(r)], t, hex(r, 16)));
+            logs.add(new Log(i, tx, txHash, addresses[addressRank.sample(r)], t, hex(r, 16)));
         }
         return new Block(number, hash, number == 0 ? null : hash(number - 1), logs);
     }

@@ -67,4 +67,44 @@ class ChainGeneratorTest {
             assertThat(x).isBetween(9_000, 11_000);
         }
     }
+
+    @Test
+    void theGuideTableDrawsExactlyTheRanksOfABinarySearch() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int n : new int[]{1, 2, 3, 17, 1_000, 200_000}) {
+            for (double s : new double[]{0, 0.5, 1.1, 3}) {
+                Zipf z = new Zipf(n, s);
+                for (int i = 0; i < 20_000; i++) {
+                    double u = r.nextDouble();
+                    assertThat(z.rankOf(u)).as("n=%d s=%s u=%s", n, s, u).isEqualTo(z.rankByBinarySearch(u));
+                }
+                int buckets = Math.max(1, n / 2);
+                for (int j = 0; j <= buckets; j += Math.max(1, buckets / 500)) {
+                    double edge = j / (double) buckets;
+                    for (double u : new double[]{edge, Math.nextDown(edge), Math.nextUp(edge)}) {
+                        if (u >= 0 && u < 1) {
+                            assertThat(z.rankOf(u)).as("n=%d s=%s u=%s", n, s, u).isEqualTo(z.rankByBinarySearch(u));
+                        }
+                    }
+                }
+                assertThat(z.rankOf(Math.nextDown(1.0))).isEqualTo(z.rankByBinarySearch(Math.nextDown(1.0)));
+            }
+        }
+    }
+
+    @Test
+    void theGeneratedChainIsTheOneRecordedRunsWereMadeFrom() throws Exception {
+        // Saved histories, goldens and replays name blocks by seed: a faster generator must generate the same blocks.
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        for (Block b : gen.blocks(0, 300)) {
+            md.update(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        ChainGenerator big = new ChainGenerator(ChainGenerator.Shape.defaults(7)
+                .withCardinality(1_000_000, 20_000, 2_000_000));
+        for (Block b : big.blocks(5_000, 100)) {
+            md.update(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThat(java.util.HexFormat.of().formatHex(md.digest()))
+                .isEqualTo("ea2e0daafff5f9da10ef6aa700df2457bcc3672358bf4ef3c4d973c9c4615395");
+    }
 }

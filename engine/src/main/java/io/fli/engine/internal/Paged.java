@@ -35,12 +35,21 @@ public final class Paged {
         }
     }
 
-    /** The body being written: pages appended in order, each returning its {@link Ref}. */
+    /**
+     * The body being written: pages appended in order, each returning its {@link Ref}. Held as a list of chunks of at
+     * most {@link #CHUNK} bytes, so a body of unknown final size (a merged segment of millions of logs) is never
+     * copied to grow: each byte is copied once into a chunk and once into the frame.
+     */
     public static final class Body {
-        final ByteWriter w;
+        static final int CHUNK = 1 << 20;
+        private final java.util.ArrayList<byte[]> full = new java.util.ArrayList<>();
+        private byte[] cur;
+        private int used;
+        private long length;
 
-        public Body(int initialCapacity) {
-            w = new ByteWriter(initialCapacity);
+        /** @param sizeHint expected body bytes: the first chunk's size (up to {@link #CHUNK}) */
+        public Body(int sizeHint) {
+            cur = new byte[Math.max(256, Math.min(CHUNK, sizeHint))];
         }
 
         public Ref add(ByteWriter page) {
@@ -48,25 +57,51 @@ public final class Paged {
         }
 
         public Ref add(byte[] b, int off, int len) {
-            int at = w.length();
-            w.bytes(b, off, len);
-            return new Ref(at, len, crc(w.buffer(), at, len));
+            long at = length;
+            int crc = crc(b, off, len);
+            int done = 0;
+            while (done < len) {
+                if (used == cur.length) {
+                    full.add(cur);
+                    cur = new byte[CHUNK];
+                    used = 0;
+                }
+                int n = Math.min(len - done, cur.length - used);
+                System.arraycopy(b, off + done, cur, used, n);
+                used += n;
+                done += n;
+            }
+            length += len;
+            return new Ref(at, len, crc);
         }
 
-        public int length() {
-            return w.length();
+        public long length() {
+            return length;
+        }
+
+        int copyTo(byte[] dst, int at) {
+            for (byte[] c : full) {
+                System.arraycopy(c, 0, dst, at, c.length);
+                at += c.length;
+            }
+            System.arraycopy(cur, 0, dst, at, used);
+            return at + used;
         }
     }
 
     /** Header (length and CRC of the head), head, body. */
     public static byte[] frame(byte kind, int version, ByteWriter head, Body body) {
         byte[] h = head.toByteArray();
-        byte[] out = new byte[Frame.HEADER + h.length + body.w.length()];
+        long size = Frame.HEADER + h.length + body.length();
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a blob of " + size + " bytes is beyond what one array holds");
+        }
+        byte[] out = new byte[(int) size];
         ByteWriter hdr = new ByteWriter(Frame.HEADER);
         hdr.u8('F').u8('L').u8('I').u8(kind).u8(version).i32(h.length).i32(crc(h, 0, h.length));
         hdr.copyTo(out, 0);
         System.arraycopy(h, 0, out, Frame.HEADER, h.length);
-        body.w.copyTo(out, Frame.HEADER + h.length);
+        body.copyTo(out, Frame.HEADER + h.length);
         return out;
     }
 
