@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "A finalized log index and the Jepsen-style harness that proves it safe.",
         subcommands = {CheckCommand.class, DemoCommand.class, BenchCommand.class, BenchCheckerCommand.class,
                 BackendsCommand.class, BenchBackendsCommand.class, TestCommand.class, BugZooCommand.class, SloCommand.class,
-                SoakCommand.class, PlotCommand.class, ServeCommand.class, AdminCommand.class, ReportCommand.class,
+                SoakCommand.class, PlotCommand.class, ServeCommand.class, AdminCommand.class, DrillCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

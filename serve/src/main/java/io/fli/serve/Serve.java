@@ -33,6 +33,47 @@ public final class Serve implements AutoCloseable {
                          String writerId) {
     }
 
+    /**
+     * What a drill changes in a serving process; {@link #DEFAULT} is what {@code fli serve} runs.
+     *
+     * @param source   where the follower's batches come from
+     * @param observer told of every publish (a drill records them in its history)
+     * @param gcEvery  how often the writer runs GC
+     * @param config   the index configuration, from the default one
+     * @param blobs    wraps the blob store the index uses (a drill injects failing deletes)
+     */
+    public record Hooks(Source source, PublishObserver observer, Duration gcEvery,
+                        java.util.function.UnaryOperator<IndexConfig> config,
+                        java.util.function.UnaryOperator<io.fli.engine.BlobStore> blobs) {
+        public static final Hooks DEFAULT = new Hooks(ChainGenerator::blocks, PublishObserver.NONE,
+                Duration.ofSeconds(30), c -> c, b -> b);
+    }
+
+    /** The follower's block source: blocks {@code next..next+count-1} of the chain, or what a fault hands over. */
+    @FunctionalInterface
+    public interface Source {
+        List<Block> blocks(ChainGenerator gen, long next, int count);
+    }
+
+    /** Told before and after each publish of the follower. */
+    public interface PublishObserver {
+        PublishObserver NONE = new PublishObserver() {
+            @Override
+            public Object before(Writer w, List<Block> batch) {
+                return null;
+            }
+
+            @Override
+            public void after(Object token, io.fli.engine.PublishResult result, RuntimeException error) {
+            }
+        };
+
+        Object before(Writer w, List<Block> batch);
+
+        /** Exactly one of {@code result} and {@code error} is set. */
+        void after(Object token, io.fli.engine.PublishResult result, RuntimeException error);
+    }
+
     private final PrometheusMeterRegistry registry;
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final LogIndex index;
@@ -45,14 +86,25 @@ public final class Serve implements AutoCloseable {
     /** Serves {@code index} (opened over stores the caller owns) with metrics; follows the chain if asked. */
     public static Serve start(Config cfg, io.fli.engine.MetaStore meta, io.fli.engine.BlobStore blobs,
                               String backend) {
-        return new Serve(cfg, meta, blobs, backend);
+        return new Serve(cfg, meta, blobs, backend, Hooks.DEFAULT);
     }
 
-    private Serve(Config cfg, io.fli.engine.MetaStore meta, io.fli.engine.BlobStore blobs, String backend) {
+    /** As {@link #start(Config, io.fli.engine.MetaStore, io.fli.engine.BlobStore, String)}, changed by {@code hooks}. */
+    public static Serve start(Config cfg, io.fli.engine.MetaStore meta, io.fli.engine.BlobStore blobs,
+                              String backend, Hooks hooks) {
+        return new Serve(cfg, meta, blobs, backend, hooks);
+    }
+
+    private final Hooks hooks;
+
+    private Serve(Config cfg, io.fli.engine.MetaStore meta, io.fli.engine.BlobStore blobs, String backend,
+                  Hooks hooks) {
+        this.hooks = hooks;
         this.registry = MetricsEndpoint.newRegistry(closing);
-        IndexConfig config = IndexConfig.defaults().withMaxOrTerms(256);
+        IndexConfig config = hooks.config().apply(IndexConfig.defaults().withMaxOrTerms(256));
         this.index = Metered.index(LogIndex.open(Metered.meta(meta, registry, backend.equals("memory") ? "memory"
-                : "cql"), Metered.blobs(blobs, registry, backend.equals("memory") ? "memory" : "s3"), config),
+                : "cql"), Metered.blobs(hooks.blobs().apply(blobs), registry, backend.equals("memory") ? "memory"
+                : "s3"), config),
                 registry, Tags.of("process", "serve"));
         Metered.headLag(registry, Tags.of("process", "serve"), () -> cfg.follow()
                 ? Math.max(0, sourceHead.get() - indexedHead.get()) : 0);
@@ -89,8 +141,9 @@ public final class Serve implements AutoCloseable {
         while (running.get()) {
             try {
                 if (w == null) {
-                    w = index.writer(cfg.writerId());
-                    w.acquire();
+                    Writer candidate = index.writer(cfg.writerId());
+                    candidate.acquire();
+                    w = candidate;
                     Long h = index.head();
                     next = h == null ? 0 : h + 1;
                     indexedHead.set(next - 1);
@@ -101,22 +154,34 @@ public final class Serve implements AutoCloseable {
                 sourceHead.set(next - 1 + (long) Math.floor(due));
                 int n = (int) Math.min(cfg.batchBlocks(), Math.floor(due));
                 if (n >= 1) {
-                    List<Block> batch = gen.blocks(next, n);
-                    w.publish(batch);
-                    next += n;
+                    List<Block> batch = hooks.source().blocks(gen, next, n);
+                    Object token = hooks.observer().before(w, batch);
+                    io.fli.engine.PublishResult res;
+                    try {
+                        res = w.publish(batch);
+                    } catch (RuntimeException e) {
+                        hooks.observer().after(token, null, e);
+                        throw e;
+                    }
+                    hooks.observer().after(token, res, null);
+                    next = res.head() + 1;
                     due -= n;
                     indexedHead.set(next - 1);
                 } else {
                     w.renew();
                     Thread.sleep(Math.max(1, (long) ((1 - due) / cfg.blocksPerSecond() * 1000)));
                 }
-                if (now - lastGc > Duration.ofSeconds(30).toNanos()) {
+                if (now - lastGc > hooks.gcEvery().toNanos()) {
                     lastGc = now;
                     w.gc();
                 }
             } catch (FencedException e) {
                 w = null; // another writer took over: ask for the lease again
                 sleep(1_000);
+            } catch (io.fli.engine.LeaseHeldException e) {
+                // Acquire refused (w still null: another writer's lease is live), or publish refused while this
+                // writer, holding the lease, waits out its predecessor's: keep it, a new acquire would not help.
+                sleep(w == null ? 1_000 : 250);
             } catch (BackendException e) {
                 sleep(500);
             } catch (FliException e) {

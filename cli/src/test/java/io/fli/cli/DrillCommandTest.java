@@ -1,0 +1,105 @@
+package io.fli.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fli drill}: the time compression of the alert rules, the runbook parsing, and — where Debian's
+ * {@code prometheus} is installed ({@code .ci/run} installs it) — the whole on-call dry run on local servers with a
+ * real Prometheus: every scenario's alert fires, every scenario recovers, the history is valid, the notes say when.
+ */
+class DrillCommandTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    @Test
+    void rulesAreCompressedInTimeButNotInThreshold() {
+        String rules = """
+                expr: fli:cas_unknown:rate5m > 0.05 and rate(x[5m]) > 0 and deriv(y[1h]) > 0 and z[30s] > 10000
+                for: 10m
+                for: 0m
+                """;
+        String scaled = DrillCommand.scaleRules(rules, 30);
+        assertThat(scaled).contains("rate(x[10s])", "deriv(y[120s])", "z[1s]", "for: 20s", "for: 0s",
+                "> 10000", "rate5m > 0.05");
+        assertThat(DrillCommand.scaleRules(rules, 1)).contains("rate(x[300s])", "for: 600s");
+    }
+
+    @Test
+    void runbookSectionsYieldTheirCommandLines() throws Exception {
+        List<String> page = Files.readAllLines(ROOT.resolve("docs/runbooks/corruption.md"));
+        List<String> diagnosis = DrillCommand.section(page, "Diagnosis");
+        assertThat(diagnosis).anyMatch(l -> l.startsWith("bin/fli admin verify"));
+        assertThat(diagnosis).noneMatch(l -> l.startsWith("```") || l.startsWith("## "));
+        assertThat(DrillCommand.words("admin clear-degraded --reason \"packs restored\" --url http://x"))
+                .containsExactly("admin", "clear-degraded", "--reason", "packs restored", "--url", "http://x");
+        for (String scenario : DrillCommand.SCENARIOS) {
+            assertThat(ROOT.resolve("docs/runbooks/" + scenario + ".md")).as("runbook of scenario " + scenario)
+                    .exists();
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        StringWriter err = new StringWriter();
+        int rc = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err),
+                new String[]{"drill", "--backend", "remote"});
+        assertThat(rc).isEqualTo(2);
+        assertThat(err.toString()).contains("--backend must be local");
+        err = new StringWriter();
+        rc = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err),
+                new String[]{"drill", "--scenario", "meteor-strike"});
+        assertThat(rc).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown scenario 'meteor-strike'");
+        err = new StringWriter();
+        rc = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err),
+                new String[]{"drill", "--prometheus", "/nonexistent/prometheus"});
+        assertThat(rc).isEqualTo(2);
+        assertThat(err.toString()).contains("'/nonexistent/prometheus' not found");
+    }
+
+    @Test
+    void everyScenarioFiresItsAlertInARealPrometheusAndRecovers(@TempDir Path dir) throws Exception {
+        assumeTrue(onPath("prometheus"), "prometheus not installed (Debian package prometheus)");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Main.run(new PrintWriter(out), new PrintWriter(err),
+                new String[]{"drill", "--store", dir.resolve("drill").toString()});
+        String notes = Files.readString(dir.resolve("drill/drill-notes.md"));
+        assertThat(rc).as(out + "\n" + notes).isZero();
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("drill/drill.json").toFile());
+        assertThat(json.path("history").asText()).isEqualTo("VALID");
+        assertThat(json.path("scenarios")).hasSize(DrillCommand.SCENARIOS.size());
+        for (JsonNode s : json.path("scenarios")) {
+            assertThat(s.path("ok").asBoolean()).as(s.toString()).isTrue();
+            assertThat(s.path("fired").asText()).as(s.toString()).isNotEqualTo("null");
+            assertThat(s.path("resolved").asText()).as(s.toString()).isNotEqualTo("null");
+        }
+        for (String scenario : DrillCommand.SCENARIOS) {
+            assertThat(notes).contains("## " + scenario);
+        }
+        assertThat(notes).contains("firing in Prometheus", "recovered: the alert resolved", "runbook: `fli admin");
+        // The runbooks' admin commands went to the audit log, without the S3 secret.
+        String audit = Files.readString(dir.resolve("drill/audit.jsonl"));
+        assertThat(audit).contains("clear-degraded", "lease takeover");
+        assertThat(dir.resolve("drill/fli.log")).exists();
+    }
+
+    private static boolean onPath(String name) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
