@@ -116,6 +116,7 @@ final class DrillCommand implements Callable<Integer> {
     private final AtomicInteger nextProcess = new AtomicInteger(2);
     private final ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(7));
     private final StringBuilder notes = new StringBuilder();
+    private Duration lease;
 
     /** One scenario's outcome. */
     record Outcome(String scenario, String alert, Instant injected, Instant fired, Instant mitigated,
@@ -182,7 +183,7 @@ final class DrillCommand implements Callable<Integer> {
                     .put("time_scale", timeScale);
             test.putArray("scenarios").addAll(chosen.stream().map(JSON.getNodeFactory()::textNode).toList());
             history = HistoryWriter.create(dir.resolve("history.jsonl"), test);
-            Duration lease = scaled(Duration.ofMinutes(1));
+            lease = scaled(Duration.ofMinutes(1));
             Duration grace = scaled(Duration.ofHours(1));
             serve = Serve.start(new Serve.Config("127.0.0.1", 0, true, 20, 10, 7, "serve-main"), meta, blobs, "local",
                     new Serve.Hooks(this::source, new Recorder(), Duration.ofSeconds(5),
@@ -350,12 +351,16 @@ final class DrillCommand implements Callable<Integer> {
                                 + "--reason ...` (the runbook's command)");
             case "lease-loss":
                 return new Plan("lease-loss.md", "FliLeaseFlapping", null, null, () -> {
-                    // Four takeovers, each once serve-main holds the lease again: at least three lease losses inside
-                    // the alert's window (a takeover's lease, 10 s, runs out before serve-main gets it back).
-                    for (int i = 0; i < 4; i++) {
-                        waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout));
-                        runCommand(List.of("admin", "lease", "takeover", "--writer", "intruder-" + i, "--reason",
-                                "drill: a second writer fights for the lease"), true);
+                    // A second writer (another process with serve-main's lease settings) takes the lease four times,
+                    // each time once serve-main holds it again: at least three lease losses inside the alert's window.
+                    try (MinioBlobStore b = MinioBlobStore.connect(at.s3());
+                         io.fli.engine.LogIndex intruder = io.fli.engine.LogIndex.open(checks, b,
+                                 io.fli.engine.IndexConfig.defaults().withLeaseDuration(lease))) {
+                        for (int i = 0; i < 4; i++) {
+                            waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout));
+                            nemesis("takeover", JSON.createObjectNode().put("writer", "intruder-" + i));
+                            intruder.writer("intruder-" + i).takeOver();
+                        }
                     }
                 }, () -> waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout)),
                         "the intruding writer stopped; serve-main acquired the lease again and holds it");

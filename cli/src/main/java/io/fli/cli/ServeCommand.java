@@ -39,9 +39,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port = 8545;
 
-    @Option(names = "--follow", negatable = true, description = "Follow the seeded chain as the writer "
-            + "(default: ${DEFAULT-VALUE}; --no-follow serves queries only).")
-    boolean follow = true;
+    // (defaultValue and fallbackValue both "true": with only a field initialiser of true, picocli reads a negatable
+    // option as the opposite of its default, so --follow meant query-only and --no-follow a writer.)
+    @Option(names = "--follow", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Follow the seeded chain as the writer (default: ${DEFAULT-VALUE}; --no-follow serves "
+                    + "queries only).")
+    boolean follow;
 
     @Option(names = "--blocks-per-s", description = "The block source's rate (default: ${DEFAULT-VALUE}).")
     double blocksPerSecond = 4;

@@ -61,6 +61,10 @@ final class SoakCommand implements Callable<Integer> {
             + "leak-published-batches (it retains every published batch).")
     String bug;
 
+    @Option(names = "--readers-via", description = "How readers query: index (the index's API) or serve "
+            + "(eth_getLogs over HTTP to fli serve's JSON-RPC server over the soak's index) (default: ${DEFAULT-VALUE}).")
+    String readersVia = "index";
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -77,7 +81,7 @@ final class SoakCommand implements Callable<Integer> {
         SoakConfig cfg;
         try {
             cfg = new SoakConfig(backend, p, nemesis.stream().filter(n -> !n.equals("none")).toList(), seed,
-                    metricsPort, store, bug, sloPath);
+                    metricsPort, store, bug, sloPath, readersVia);
         } catch (IllegalArgumentException e) {
             throw Inputs.bad(spec, e.getMessage());
         }

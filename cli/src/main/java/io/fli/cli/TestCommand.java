@@ -63,6 +63,11 @@ final class TestCommand implements Callable<Integer> {
             + "compact (position and content fingerprint per log, a fraction of the size) (default: ${DEFAULT-VALUE}).")
     String answers = "full";
 
+    @Option(names = "--readers-via", description = "How readers query: index (the index processes' API) or serve "
+            + "(eth_getLogs over HTTP to a query-only fli serve over the same stores; local and remote backends) "
+            + "(default: ${DEFAULT-VALUE}).")
+    String readersVia = "index";
+
     static Duration parse(CommandSpec spec, String s) {
         return Inputs.duration(spec, "--time", s);
     }
@@ -74,7 +79,7 @@ final class TestCommand implements Callable<Integer> {
                 ? TestConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
                         .readTree(replay.resolve("test.json").toFile()), store)
                 : new TestConfig(workload, nemesis, backend, parse(spec, time), seed, concurrency, 8,
-                        Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug, answers);
+                        Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug, answers, readersVia);
         workload = cfg.workload();
         nemesis = cfg.nemeses();
         backend = cfg.backend();

@@ -88,9 +88,10 @@ class DrillCommandTest {
             assertThat(notes).contains("## " + scenario);
         }
         assertThat(notes).contains("firing in Prometheus", "recovered: the alert resolved", "runbook: `fli admin");
-        // The runbooks' admin commands went to the audit log, without the S3 secret.
+        // The runbooks' admin commands went to the audit log.
         String audit = Files.readString(dir.resolve("drill/audit.jsonl"));
-        assertThat(audit).contains("clear-degraded", "lease takeover");
+        assertThat(audit).contains("\"action\":\"clear-degraded\"", "\"action\":\"verify\"",
+                "\"action\":\"status\"");
         assertThat(dir.resolve("drill/fli.log")).exists();
     }
 

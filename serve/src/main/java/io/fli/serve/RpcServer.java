@@ -95,6 +95,10 @@ public final class RpcServer implements AutoCloseable {
         }
     }
 
+    /** The response header naming the head an {@code eth_getLogs} answer (a single request) was computed against. */
+    public static final String HEAD_HEADER = "X-Fli-Head";
+    private final ThreadLocal<long[]> answeredHead = new ThreadLocal<>();
+
     private void rpc(Context ctx) {
         JsonNode body;
         try {
@@ -105,6 +109,7 @@ public final class RpcServer implements AutoCloseable {
             return;
         }
         JsonNode reply;
+        answeredHead.remove();
         if (body != null && body.isArray()) {
             ArrayNode out = JSON.createArrayNode();
             if (body.isEmpty()) {
@@ -115,7 +120,14 @@ public final class RpcServer implements AutoCloseable {
             }
         } else {
             reply = one(body);
+            long[] h = answeredHead.get();
+            if (h != null) {
+                // The head the answer was computed against (not part of the JSON-RPC answer, which has no room for
+                // it): a test harness records it to check snapshot consistency; clients may ignore it.
+                ctx.header(HEAD_HEADER, h[0] < 0 ? "null" : Long.toString(h[0]));
+            }
         }
+        answeredHead.remove();
         ctx.contentType("application/json").result(reply.toString());
     }
 
@@ -134,6 +146,7 @@ public final class RpcServer implements AutoCloseable {
                     LogIndex idx = index.get();
                     LogQuery q = GetLogs.query(r.get("params"), idx.head());
                     QueryResult res = idx.query(q);
+                    answeredHead.set(new long[]{res.head() == null ? -1 : res.head()});
                     yield ok(id).set("result", GetLogs.result(res.logs()));
                 }
                 case "eth_blockNumber" -> {

@@ -106,6 +106,9 @@ public final class Soak {
     /** Readers and the writer hold it shared; a restart (the index process losing its memory) holds it alone. */
     private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock();
     private volatile LogIndex index;
+    /** With {@code readersVia serve}: the JSON-RPC server over the index (as fli serve runs it) and its client. */
+    private io.fli.serve.RpcServer rpc;
+    private io.fli.workloads.RpcClient rpcClient;
     /** Bumped by each restart: a writer of an older generation belongs to an index that is gone. */
     private final AtomicInteger generation = new AtomicInteger();
     private long startNanos;
@@ -231,6 +234,12 @@ public final class Soak {
                 }
             });
 
+            if (cfg.readersVia().equals("serve")) {
+                // Readers are clients of the service: eth_getLogs over HTTP, answered by fli serve's own JSON-RPC
+                // server over this soak's index (a restarted index included).
+                rpc = new io.fli.serve.RpcServer(() -> index, registry::scrape, "127.0.0.1", 0);
+                rpcClient = new io.fli.workloads.RpcClient("http://127.0.0.1:" + rpc.port());
+            }
             ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(cfg.seed())
                     .withCardinality(p.addresses(), p.topic0s(), p.topicValues()).withLogsPerBlock(p.logsPerBlock()));
             QueryMix mix = new QueryMix(gen, 256, p.broadSpanBlocks());
@@ -286,6 +295,9 @@ public final class Soak {
             }
         } finally {
             running.set(false);
+            if (rpc != null) {
+                rpc.close();
+            }
             if (history != null) {
                 history.close();
             }
@@ -676,7 +688,7 @@ public final class Soak {
             long t0 = System.nanoTime();
             queries.incrementAndGet();
             try {
-                QueryResult res = index.query(q);
+                QueryResult res = ask(q);
                 latency.query(cls, System.nanoTime() - t0);
                 history.complete(process, Op.Type.OK, HistoryJson.answer(v, res, true));
                 return process;
@@ -700,6 +712,11 @@ public final class Soak {
         }
     }
 
+    /** A reader's query: to the index, or through the JSON-RPC server ({@code readersVia serve}). */
+    private QueryResult ask(LogQuery q) {
+        return rpcClient != null ? rpcClient.query(q) : index.query(q);
+    }
+
     /** A query timed but not recorded in the history (beyond the profile's history_query_fraction). */
     private void unrecorded(LogQuery q) {
         String cls = QueryClass.of(q).label();
@@ -708,7 +725,7 @@ public final class Soak {
             long t0 = System.nanoTime();
             queries.incrementAndGet();
             try {
-                index.query(q);
+                ask(q);
                 latency.query(cls, System.nanoTime() - t0);
             } catch (RuntimeException e) {
                 queryErrors.incrementAndGet();

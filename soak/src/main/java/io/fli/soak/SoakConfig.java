@@ -18,9 +18,17 @@ import java.util.List;
  * @param store       run folders go under {@code store/soak/}
  * @param bug         a stability bug ({@link io.fli.zoo.Leaks#NAMES}) instead of the correct engine, or null
  * @param slo         the SLO file whose query targets the p99 checks use
+ * @param readersVia  {@code index} (readers call the index) or {@code serve} (readers send {@code eth_getLogs} over
+ *                    HTTP to the {@code fli serve} JSON-RPC server the soak runs over its index)
  */
 public record SoakConfig(String backend, SoakProfile profile, List<String> nemeses, long seed, int metricsPort,
-                         Path store, String bug, Path slo) {
+                         Path store, String bug, Path slo, String readersVia) {
+    /** A soak whose readers call the index. */
+    public SoakConfig(String backend, SoakProfile profile, List<String> nemeses, long seed, int metricsPort,
+                      Path store, String bug, Path slo) {
+        this(backend, profile, nemeses, seed, metricsPort, store, bug, slo, "index");
+    }
+
     public static final List<String> NEMESES = List.of("restart", "kill", "pause");
 
     public SoakConfig {
@@ -42,6 +50,12 @@ public record SoakConfig(String backend, SoakProfile profile, List<String> nemes
             throw new IllegalArgumentException("unknown soak bug '" + bug + "' (" + String.join(", ",
                     io.fli.zoo.Leaks.NAMES) + ")");
         }
+        if (readersVia == null) {
+            readersVia = "index";
+        }
+        if (!readersVia.equals("index") && !readersVia.equals("serve")) {
+            throw new IllegalArgumentException("--readers-via must be index or serve, got '" + readersVia + "'");
+        }
         if (metricsPort < 0 || metricsPort > 65_535) {
             throw new IllegalArgumentException("--metrics-port must be 0..65535, got " + metricsPort);
         }
@@ -57,6 +71,9 @@ public record SoakConfig(String backend, SoakProfile profile, List<String> nemes
         n.put("seed", seed);
         if (bug != null) {
             n.put("bug", bug);
+        }
+        if (!readersVia.equals("index")) {
+            n.put("readers_via", readersVia);
         }
         return n;
     }

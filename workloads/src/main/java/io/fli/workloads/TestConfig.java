@@ -28,10 +28,21 @@ import java.util.List;
  * @param bug              a bug-zoo variant to run instead of the correct engine ({@link Bugs}), or null
  * @param answers          how query answers are recorded: {@code full} (every returned log) or {@code compact}
  *                         ({@code logRefs}: position and content fingerprint, {@code docs/history-format.md})
+ * @param readersVia       how readers query: {@code index} (the index processes' own API) or {@code serve} (Ethereum
+ *                         JSON-RPC {@code eth_getLogs} over HTTP to a query-only {@code fli serve} process over the
+ *                         same stores; local and remote backends, from the fli command line)
  */
 public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                          int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
-                         String answers) {
+                         String answers, String readersVia) {
+    /** A configuration whose readers query the index processes. */
+    public TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
+                      int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
+                      String answers) {
+        this(workload, nemeses, backend, time, seed, concurrency, batchBlocks, nemesisInterval, store, bug, answers,
+                "index");
+    }
+
     /** A configuration that records full answers. */
     public TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                       int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug) {
@@ -114,6 +125,16 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         if (!answers.equals("full") && !answers.equals("compact")) {
             throw new IllegalArgumentException("--answers must be full or compact, got '" + answers + "'");
         }
+        if (readersVia == null) {
+            readersVia = "index";
+        }
+        if (!readersVia.equals("index") && !readersVia.equals("serve")) {
+            throw new IllegalArgumentException("--readers-via must be index or serve, got '" + readersVia + "'");
+        }
+        if (readersVia.equals("serve") && backend.equals("memory")) {
+            throw new IllegalArgumentException("--readers-via serve queries a fli serve process over the same stores: "
+                    + "use --backend local or remote");
+        }
         if (concurrency < 2) {
             throw new IllegalArgumentException("concurrency must be >= 2 (a writer and a reader), got " + concurrency);
         }
@@ -133,7 +154,8 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
                 Duration.ofMillis(n.get("time_ms").asLong()), n.get("seed").asLong(), n.get("concurrency").asInt(),
                 n.get("batch_blocks").asInt(), Duration.ofMillis(n.get("nemesis_interval_ms").asLong()), store,
                 n.hasNonNull("bug") ? n.get("bug").asText() : null,
-                n.hasNonNull("answers") ? n.get("answers").asText() : "full");
+                n.hasNonNull("answers") ? n.get("answers").asText() : "full",
+                n.hasNonNull("readers_via") ? n.get("readers_via").asText() : "index");
     }
 
     public ObjectNode toJson() {
@@ -151,6 +173,9 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
             n.put("bug", bug);
         }
         n.put("answers", answers);
+        if (!readersVia.equals("index")) {
+            n.put("readers_via", readersVia);
+        }
         return n;
     }
 }

@@ -71,6 +71,8 @@ public final class TestRun {
     private final BlockSource source;
     private final QueryMix mix;
     private final List<Node> nodes = new ArrayList<>();
+    /** With {@code --readers-via serve}: the query-only fli serve process the readers query over JSON-RPC. */
+    private ServeNode serveNode;
     /** The harness's own CQL client on real servers (it damages meta/state for the corrupt fault), or null. */
     private MetaStore rawMetaClient;
     private final List<SimBackground> merges = new ArrayList<>();
@@ -181,6 +183,11 @@ public final class TestRun {
                 for (Node n : nodes) {
                     urls.append(n.name()).append(' ').append(((RemoteNode) n).metricsUrl()).append('\n');
                 }
+                if (cfg.readersVia().equals("serve")) {
+                    // Through the same (possibly proxied) endpoints as the index processes: faults reach it too.
+                    serveNode = new ServeNode("serve", cql, s3, logs.resolve("serve"));
+                    urls.append("serve ").append(serveNode.url()).append("/metrics\n");
+                }
                 Files.writeString(dir.resolve("metrics.txt"), urls.toString());
                 rawMeta = ScyllaMetaStore.connect(cql);
                 rawMetaClient = rawMeta;
@@ -231,7 +238,11 @@ public final class TestRun {
             }
             nemeses.clear();
             if (run.recordingFailed.get() == null && !run.interrupted.get()) {
-                run.guarded(() -> clients.finalReads(nodes));
+                List<Node> queried = new ArrayList<>(nodes);
+                if (serveNode != null) {
+                    queried.add(serveNode);
+                }
+                run.guarded(() -> clients.finalReads(queried));
             }
             if (run.recordingFailed.get() != null) {
                 RuntimeException f = run.recordingFailed.get();
@@ -250,6 +261,9 @@ public final class TestRun {
             scrapeMetrics(dir);
             for (Node n : nodes) {
                 n.close();
+            }
+            if (serveNode != null) {
+                serveNode.close();
             }
             if (rawMetaClient != null) {
                 try {
@@ -364,7 +378,7 @@ public final class TestRun {
         }
         for (int i = 0; i < readers; i++) {
             int k = writers + i;
-            Node n = nodes.get(i % PROCESSES);
+            Node n = serveNode != null ? serveNode : nodes.get(i % PROCESSES);
             names.add("reader-" + k);
             bodies.add(() -> run.guarded(() -> clients.reader(k, n)));
         }
