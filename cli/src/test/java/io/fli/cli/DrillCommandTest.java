@@ -73,7 +73,7 @@ class DrillCommandTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int rc = Main.run(new PrintWriter(out), new PrintWriter(err),
-                new String[]{"drill", "--store", dir.resolve("drill").toString()});
+                new String[]{"drill", "--store", dir.resolve("drill").toString(), "--time-scale", "60"});
         String notes = Files.readString(dir.resolve("drill/drill-notes.md"));
         assertThat(rc).as(out + "\n" + notes).isZero();
         JsonNode json = new ObjectMapper().readTree(dir.resolve("drill/drill.json").toFile());
