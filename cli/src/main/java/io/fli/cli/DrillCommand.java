@@ -816,14 +816,18 @@ final class DrillCommand implements Callable<Integer> {
 
     private void writeNotes(List<Outcome> outcomes, CheckResult verdict) throws IOException {
         StringBuilder sb = new StringBuilder(notes);
-        sb.append("## Summary\n\n| scenario | alert | fired after (s) | recovered after mitigation (s) | result |\n")
-                .append("|---|---|---:|---:|---|\n");
+        sb.append("## Summary\n\nTimes in seconds: from the fault to the alert firing, from the mitigation to recovery (0 "
+                + "when the alert had already resolved while the runbook's diagnosis ran), from the fault to recovery.\n\n")
+                .append("| scenario | alert | fired after | recovered after mitigation | recovered after fault | result |\n")
+                .append("|---|---|---:|---:|---:|---|\n");
         ArrayNode arr = JSON.createArrayNode();
         for (Outcome o : outcomes) {
             sb.append("| ").append(o.scenario()).append(" | ").append(o.alert()).append(" | ")
                     .append(o.fired() == null ? "-" : String.format("%.1f", Duration.between(o.injected(), o.fired())
                             .toMillis() / 1000.0)).append(" | ")
                     .append(o.resolved() == null ? "-" : String.format("%.1f", Duration.between(o.mitigated(),
+                            o.resolved()).toMillis() / 1000.0)).append(" | ")
+                    .append(o.resolved() == null ? "-" : String.format("%.1f", Duration.between(o.injected(),
                             o.resolved()).toMillis() / 1000.0)).append(" | ")
                     .append(o.ok() ? "recovered" : "FAILED: " + o.failure()).append(" |\n");
             ObjectNode n = arr.addObject().put("scenario", o.scenario()).put("alert", o.alert()).put("ok", o.ok());
