@@ -68,6 +68,28 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
                 Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_CQL_TIMEOUT_MS", "5000"))));
     }
 
+    /**
+     * The environment variables {@link #fromEnvironment} reads back as this configuration: what a command hands a
+     * child process (a runbook's {@code fli admin}, a query-only {@code fli serve}) to reach the same keyspace.
+     */
+    public Map<String, String> toEnvironment() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("FLI_CQL_CONTACT_POINTS", String.join(",", contactPoints.stream().map(a -> a.getHostString() + ":"
+                + a.getPort()).toList()));
+        env.put("FLI_CQL_DATACENTER", localDatacenter);
+        env.put("FLI_CQL_KEYSPACE", keyspace);
+        env.put("FLI_CQL_RF", Integer.toString(replicationFactor));
+        if (username != null) {
+            env.put("FLI_CQL_USERNAME", username);
+        }
+        if (password != null) {
+            env.put("FLI_CQL_PASSWORD", password);
+        }
+        env.put("FLI_CQL_TLS", Boolean.toString(tls));
+        env.put("FLI_CQL_TIMEOUT_MS", Long.toString(requestTimeout.toMillis()));
+        return env;
+    }
+
     /** The same configuration with one contact point {@code host:port} instead (e.g. a fault-injecting proxy). */
     public CqlConfig withContactPoint(String hostPort) {
         int colon = hostPort.lastIndexOf(':');

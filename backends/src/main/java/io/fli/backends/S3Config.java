@@ -24,6 +24,17 @@ public record S3Config(String endpoint, String accessKey, String secretKey, Stri
                 Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_S3_TIMEOUT_MS", "5000"))));
     }
 
+    /** The environment variables {@link #fromEnvironment} reads back as this configuration (for a child process). */
+    public Map<String, String> toEnvironment() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("FLI_S3_ENDPOINT", endpoint);
+        env.put("FLI_S3_ACCESS_KEY", accessKey);
+        env.put("FLI_S3_SECRET_KEY", secretKey);
+        env.put("FLI_S3_BUCKET", bucket);
+        env.put("FLI_S3_TIMEOUT_MS", Long.toString(timeout.toMillis()));
+        return env;
+    }
+
     /** The same configuration with another endpoint (e.g. a fault-injecting proxy). */
     public S3Config withEndpoint(String newEndpoint) {
         return new S3Config(newEndpoint, accessKey, secretKey, bucket, timeout);

@@ -73,8 +73,13 @@ import picocli.CommandLine.Spec;
                 "Time is compressed by --time-scale: every 'for:' and range window of the alert rules, the lease and the "
                         + "GC grace are divided by it (the thresholds are not)."})
 final class DrillCommand implements Callable<Integer> {
-    static final List<String> SCENARIOS = List.of("s3-down", "cql-down", "throttling", "corruption",
+    static final List<String> SCENARIOS = List.of("s3-down", "cql-down", "cql-stall", "throttling", "corruption",
             "finality-violation", "lease-loss", "gc-backlog");
+
+    /** The runbook page each scenario drills. */
+    static String runbookOf(String scenario) {
+        return scenario.equals("cql-stall") ? "cql-down.md" : scenario + ".md";
+    }
 
     @Spec
     CommandSpec spec;
@@ -87,7 +92,7 @@ final class DrillCommand implements Callable<Integer> {
     Path store;
 
     @Option(names = "--scenario", split = ",", description = "Scenarios to drill, in order (default: all: "
-            + "s3-down, cql-down, throttling, corruption, finality-violation, lease-loss, gc-backlog).")
+            + "s3-down, cql-down, cql-stall, throttling, corruption, finality-violation, lease-loss, gc-backlog).")
     List<String> scenarios;
 
     @Option(names = "--time-scale", description = "How much faster than real time the alerts' windows, 'for' "
@@ -265,7 +270,23 @@ final class DrillCommand implements Callable<Integer> {
 
     /** What one scenario does: the alert it expects (and a label it must carry), its fault and its mitigation. */
     private record Plan(String runbook, String alert, String label, String labelValue, Fault inject, Fault mitigate,
-                        String mitigation) {
+                        String mitigation, List<String> also) {
+        Plan(String runbook, String alert, String label, String labelValue, Fault inject, Fault mitigate,
+             String mitigation) {
+            this(runbook, alert, label, labelValue, inject, mitigate, mitigation, List.of());
+        }
+
+        Plan with(String... alerts) {
+            return new Plan(runbook, alert, label, labelValue, inject, mitigate, mitigation, List.of(alerts));
+        }
+
+        /** Every alert the scenario must see firing: the page's alert and the others the fault raises with it. */
+        List<String> expected() {
+            List<String> all = new ArrayList<>();
+            all.add(label == null ? alert : alert + "{" + label + "=" + labelValue + "}");
+            all.addAll(also);
+            return all;
+        }
     }
 
     @FunctionalInterface
@@ -276,32 +297,46 @@ final class DrillCommand implements Callable<Integer> {
     private Outcome drill(String scenario, String serveUrl) throws Exception {
         Plan p = plan(scenario, serveUrl);
         notes.append("## ").append(scenario).append("\n\n").append("Runbook: `docs/runbooks/").append(p.runbook())
-                .append("`; expected alert: `").append(p.alert()).append(p.label() == null ? "" : "{" + p.label()
-                        + "=\"" + p.labelValue() + "\"}").append("`.\n\n");
+                .append("`; expected alerts: `").append(String.join("`, `", p.expected())).append("`.\n\n");
         Instant injected = Instant.now();
         notes.append("- ").append(injected).append(" fault injected\n");
         p.inject().run();
-        Instant fired = waitUntil(() -> firing(p), Duration.ofSeconds(phaseTimeout));
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+        Map<String, Instant> firedAt = new java.util.LinkedHashMap<>();
+        Instant fired = waitUntil(() -> {
+            for (String a : firingNow()) {
+                if (p.expected().contains(a) && seen.add(a)) {
+                    firedAt.put(a, Instant.now());
+                }
+            }
+            return seen.containsAll(p.expected());
+        }, Duration.ofSeconds(phaseTimeout));
         if (fired == null) {
-            notes.append("- the alert did not fire within ").append(phaseTimeout).append(" s; firing: ")
-                    .append(alerts()).append("\n\n");
+            List<String> missing = new ArrayList<>(p.expected());
+            missing.removeAll(seen);
+            notes.append("- the alert(s) ").append(missing).append(" did not fire within ").append(phaseTimeout)
+                    .append(" s; active: ").append(alerts()).append("\n\n");
             p.mitigate().run();
             waitUntil(() -> alerts().isEmpty(), Duration.ofSeconds(phaseTimeout));
-            return new Outcome(scenario, p.alert(), injected, null, null, null, false, "alert " + p.alert()
-                    + " did not fire within " + phaseTimeout + " s");
+            return new Outcome(scenario, String.join(", ", p.expected()), injected, null, null, null, false,
+                    "alert(s) " + missing + " did not fire within " + phaseTimeout + " s");
         }
-        notes.append("- ").append(fired).append(" `").append(p.alert()).append("` firing in Prometheus (")
-                .append(Duration.between(injected, fired).toMillis() / 1000.0).append(" s after the fault)\n");
+        for (Map.Entry<String, Instant> e : firedAt.entrySet()) {
+            notes.append("- ").append(e.getValue()).append(" `").append(e.getKey()).append("` firing in Prometheus (")
+                    .append(Duration.between(injected, e.getValue()).toMillis() / 1000.0).append(" s after the fault)\n");
+        }
         runbookCommands(p.runbook(), "Diagnosis", serveUrl);
         Instant mitigated = Instant.now();
         p.mitigate().run();
         notes.append("- ").append(mitigated).append(" mitigated: ").append(p.mitigation()).append("\n");
-        Instant resolved = waitUntil(() -> !firingOrPending(p.alert()) && healthOk(serveUrl),
+        Instant resolved = waitUntil(() -> p.expected().stream().noneMatch(a -> firingOrPending(a.replaceAll("\\{.*",
+                "")) ) && healthOk(serveUrl),
                 Duration.ofSeconds(phaseTimeout));
         if (resolved == null) {
             notes.append("- not recovered within ").append(phaseTimeout).append(" s: alerts ").append(alerts())
                     .append(", health ").append(health(serveUrl)).append("\n\n");
-            return new Outcome(scenario, p.alert(), injected, fired, mitigated, null, false, "alert " + p.alert()
+            return new Outcome(scenario, String.join(", ", p.expected()), injected, fired, mitigated, null, false,
+                    "alert(s) " + p.expected()
                     + " still active or health not ok " + phaseTimeout + " s after mitigation");
         }
         notes.append("- ").append(resolved).append(" recovered: the alert resolved and /health is ok (")
@@ -310,35 +345,52 @@ final class DrillCommand implements Callable<Integer> {
         // The next scenario starts from a quiet system.
         waitUntil(() -> alerts().isEmpty(), Duration.ofSeconds(phaseTimeout));
         notes.append("\n");
-        return new Outcome(scenario, p.alert(), injected, fired, mitigated, resolved, true, null);
+        return new Outcome(scenario, String.join(", ", p.expected()), injected, fired, mitigated, resolved, true,
+                null);
     }
 
     private Plan plan(String scenario, String serveUrl) {
         switch (scenario) {
             case "s3-down":
-                return new Plan("s3-down.md", "FliBackendErrors", "backend", "s3", () -> {
-                    nemesis("kill", JSON.createObjectNode().put("target", "s3").put("signal", "KILL"));
-                    servers.s3().kill();
-                }, () -> {
-                    servers.s3().start();
-                    nemesis("restart", JSON.createObjectNode().put("target", "s3"));
-                }, "restored the object store (S3Proxy started again)");
+                return killed("s3-down.md", "s3", servers.s3(), "object store (S3Proxy)");
             case "cql-down":
-                return new Plan("cql-down.md", "FliBackendErrors", "backend", "cql", () -> {
-                    nemesis("kill", JSON.createObjectNode().put("target", "cql").put("signal", "KILL"));
-                    servers.cassandra().kill();
+                return killed("cql-down.md", "cql", servers.cassandra(), "CQL node (Cassandra)");
+            case "cql-stall": {
+                // A CQL node that stalls for seconds at a time (long GC pauses, a saturated disk): requests in flight
+                // time out, so conditional writes end with unknown outcomes, while the calls between stalls succeed
+                // and keep the circuit breaker closed.
+                AtomicBoolean stalling = new AtomicBoolean();
+                Thread[] cycler = new Thread[1];
+                return new Plan("cql-down.md", "FliCasUnknownOutcomes", null, null, () -> {
+                    nemesis("stall", JSON.createObjectNode().put("target", "cql").put("pattern",
+                            "SIGSTOP 4.5 s, SIGCONT 5 s, repeated"));
+                    stalling.set(true);
+                    cycler[0] = new Thread(() -> {
+                        while (stalling.get()) {
+                            servers.cassandra().pause();
+                            sleep(4_500);
+                            servers.cassandra().resume();
+                            sleep(5_000);
+                        }
+                    }, "drill-cql-stall");
+                    cycler[0].start();
                 }, () -> {
-                    servers.cassandra().start();
-                    nemesis("restart", JSON.createObjectNode().put("target", "cql"));
-                }, "restored the CQL node (Cassandra started again)");
+                    stalling.set(false);
+                    cycler[0].join(30_000);
+                    servers.cassandra().resume();
+                    nemesis("resume", JSON.createObjectNode().put("target", "cql").put("signal", "CONT"));
+                }, "the CQL node stopped stalling; the writer resolves its unknown outcomes by re-reading");
+            }
             case "throttling":
+                // The source keeps producing while writes are held back: the head lag grows too.
                 return new Plan("throttling.md", "FliThrottled", null, null, () -> {
                     nemesis("pause", JSON.createObjectNode().put("target", "s3").put("signal", "STOP"));
                     servers.s3().pause();
                 }, () -> {
                     servers.s3().resume();
                     nemesis("resume", JSON.createObjectNode().put("target", "s3").put("signal", "CONT"));
-                }, "the stalled object store resumed (SIGCONT); the breaker closes through successful calls");
+                }, "the stalled object store resumed (SIGCONT); the breaker closes through successful calls")
+                        .with("FliHeadLagGrowing");
             case "corruption":
                 return corruption(serveUrl);
             case "finality-violation":
@@ -351,19 +403,21 @@ final class DrillCommand implements Callable<Integer> {
                                 + "--reason ...` (the runbook's command)");
             case "lease-loss":
                 return new Plan("lease-loss.md", "FliLeaseFlapping", null, null, () -> {
-                    // A second writer (another process with serve-main's lease settings) takes the lease four times,
-                    // each time once serve-main holds it again: at least three lease losses inside the alert's window.
+                    // A second writer (another process with serve-main's lease settings) takes the lease eight times,
+                    // each time as soon as serve-main holds it again (before it may publish): lease losses, and
+                    // serve-main's next conditional write conflicts each time.
                     try (MinioBlobStore b = MinioBlobStore.connect(at.s3());
                          io.fli.engine.LogIndex intruder = io.fli.engine.LogIndex.open(checks, b,
                                  io.fli.engine.IndexConfig.defaults().withLeaseDuration(lease))) {
-                        for (int i = 0; i < 4; i++) {
+                        for (int i = 0; i < 8; i++) {
                             waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout));
                             nemesis("takeover", JSON.createObjectNode().put("writer", "intruder-" + i));
                             intruder.writer("intruder-" + i).takeOver();
                         }
                     }
                 }, () -> waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout)),
-                        "the intruding writer stopped; serve-main acquired the lease again and holds it");
+                        "the intruding writer stopped; serve-main acquired the lease again and holds it")
+                        .with("FliCasConflictSpike");
             case "gc-backlog":
                 return new Plan("gc-backlog.md", "FliGcBacklogGrowing", null, null, this::orphans,
                         () -> { }, "none needed beyond the runbook's diagnosis: the orphans are a crashed writer's "
@@ -371,6 +425,17 @@ final class DrillCommand implements Callable<Integer> {
             default:
                 throw new IllegalArgumentException(scenario);
         }
+    }
+
+    /** A server killed (SIGKILL) and started again: the page's FliBackendErrors for its backend. */
+    private Plan killed(String runbook, String backend, io.fli.backends.LocalServer server, String what) {
+        return new Plan(runbook, "FliBackendErrors", "backend", backend, () -> {
+            nemesis("kill", JSON.createObjectNode().put("target", backend).put("signal", "KILL"));
+            server.kill();
+        }, () -> {
+            server.start();
+            nemesis("restart", JSON.createObjectNode().put("target", backend));
+        }, "restored the " + what + ": started again");
     }
 
     /** Damages the head of the live segment that covers block 0, and restores it as from the bucket's versions. */
@@ -536,6 +601,9 @@ final class DrillCommand implements Callable<Integer> {
      */
     private void runbookCommands(String runbook, String section, String serveUrl) throws IOException {
         Path page = Path.of(System.getProperty("fli.home", "."), "docs", "runbooks", runbook);
+        if (!Files.isRegularFile(page)) {
+            throw new IOException("no runbook " + page);
+        }
         List<String> lines = section(Files.readAllLines(page), section);
         for (String line : lines) {
             String cmd = line.replaceAll("\\s+#.*$", "").trim().replace("http://127.0.0.1:8545", serveUrl);
@@ -599,15 +667,8 @@ final class DrillCommand implements Callable<Integer> {
         cmd.addAll(full);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
-        env.put("FLI_CQL_CONTACT_POINTS", at.cql().contactPoints().get(0).getHostString() + ":"
-                + at.cql().contactPoints().get(0).getPort());
-        env.put("FLI_CQL_DATACENTER", at.cql().localDatacenter());
-        env.put("FLI_CQL_KEYSPACE", at.cql().keyspace());
-        env.put("FLI_CQL_RF", "1");
-        env.put("FLI_S3_ENDPOINT", at.s3().endpoint());
-        env.put("FLI_S3_ACCESS_KEY", at.s3().accessKey());
-        env.put("FLI_S3_SECRET_KEY", at.s3().secretKey());
-        env.put("FLI_S3_BUCKET", at.s3().bucket());
+        env.putAll(at.cql().toEnvironment());
+        env.putAll(at.s3().toEnvironment());
         return runProcess(pb, "fli " + String.join(" ", args), mitigation);
     }
 
@@ -712,19 +773,23 @@ final class DrillCommand implements Callable<Integer> {
         return out;
     }
 
-    private boolean firing(Plan p) {
+    /** The firing alerts, each as its name and as name{label=value} for each of its labels. */
+    private java.util.Set<String> firingNow() {
+        java.util.Set<String> out = new java.util.HashSet<>();
         JsonNode r = getJson(promUrl + "/api/v1/alerts");
         if (r == null) {
-            return false;
+            return out;
         }
         for (JsonNode a : r.path("data").path("alerts")) {
-            if (a.path("labels").path("alertname").asText().equals(p.alert()) && a.path("state").asText()
-                    .equals("firing") && (p.label() == null || a.path("labels").path(p.label()).asText()
-                    .equals(p.labelValue()))) {
-                return true;
+            if (!a.path("state").asText().equals("firing")) {
+                continue;
             }
+            String name = a.path("labels").path("alertname").asText();
+            out.add(name);
+            a.path("labels").fields().forEachRemaining(l -> out.add(name + "{" + l.getKey() + "=" + l.getValue()
+                    .asText() + "}"));
         }
-        return false;
+        return out;
     }
 
     private boolean firingOrPending(String alert) {

@@ -43,8 +43,8 @@ class DrillCommandTest {
         assertThat(DrillCommand.words("admin clear-degraded --reason \"packs restored\" --url http://x"))
                 .containsExactly("admin", "clear-degraded", "--reason", "packs restored", "--url", "http://x");
         for (String scenario : DrillCommand.SCENARIOS) {
-            assertThat(ROOT.resolve("docs/runbooks/" + scenario + ".md")).as("runbook of scenario " + scenario)
-                    .exists();
+            assertThat(ROOT.resolve("docs/runbooks/" + DrillCommand.runbookOf(scenario))).as("runbook of scenario "
+                    + scenario).exists();
         }
     }
 
@@ -65,6 +65,19 @@ class DrillCommandTest {
                 new String[]{"drill", "--prometheus", "/nonexistent/prometheus"});
         assertThat(rc).isEqualTo(2);
         assertThat(err.toString()).contains("'/nonexistent/prometheus' not found");
+    }
+
+    @Test
+    void everyAlertHasAScenarioThatMustFireIt() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("- alert: (\\w+)")
+                .matcher(Files.readString(ROOT.resolve("ops/prometheus/alerts.yml")));
+        String source = Files.readString(ROOT.resolve("cli/src/main/java/io/fli/cli/DrillCommand.java"));
+        int n = 0;
+        while (m.find()) {
+            n++;
+            assertThat(source).as("a drill scenario expects " + m.group(1)).contains("\"" + m.group(1) + "\"");
+        }
+        assertThat(n).isEqualTo(8);
     }
 
     @Test

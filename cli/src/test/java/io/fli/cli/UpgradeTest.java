@@ -58,11 +58,8 @@ class UpgradeTest {
                 // schema created (the local servers' configuration migrates on connect): what 'fli admin migrate' does
                 assertThat(m).isNotNull();
             }
-            Map<String, String> env = Map.of("FLI_CQL_CONTACT_POINTS", cql.contactPoints().get(0).getHostString()
-                            + ":" + cql.contactPoints().get(0).getPort(), "FLI_CQL_DATACENTER", cql.localDatacenter(),
-                    "FLI_CQL_KEYSPACE", cql.keyspace(), "FLI_CQL_RF", "1", "FLI_S3_ENDPOINT", s3.endpoint(),
-                    "FLI_S3_ACCESS_KEY", s3.accessKey(), "FLI_S3_SECRET_KEY", s3.secretKey(), "FLI_S3_BUCKET",
-                    s3.bucket());
+            Map<String, String> env = new java.util.HashMap<>(cql.toEnvironment());
+            env.putAll(s3.toEnvironment());
 
             // 1. The previous release is the writer.
             String oldWriter = serve(oldJar, env, true, "old-writer");

@@ -46,22 +46,8 @@ final class ServeNode implements Node {
                 "--no-follow", "--port", Integer.toString(port), "--store", dir.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("serve.out").toFile()));
-        java.net.InetSocketAddress cp = cql.contactPoints().get(0);
-        pb.environment().put("FLI_CQL_CONTACT_POINTS", cp.getHostString() + ":" + cp.getPort());
-        pb.environment().put("FLI_CQL_DATACENTER", cql.localDatacenter());
-        pb.environment().put("FLI_CQL_KEYSPACE", cql.keyspace());
-        pb.environment().put("FLI_CQL_RF", Integer.toString(cql.replicationFactor()));
-        pb.environment().put("FLI_CQL_TIMEOUT_MS", Long.toString(cql.requestTimeout().toMillis()));
-        if (cql.username() != null) {
-            pb.environment().put("FLI_CQL_USERNAME", cql.username());
-            pb.environment().put("FLI_CQL_PASSWORD", cql.password());
-        }
-        pb.environment().put("FLI_CQL_TLS", Boolean.toString(cql.tls()));
-        pb.environment().put("FLI_S3_ENDPOINT", s3.endpoint());
-        pb.environment().put("FLI_S3_ACCESS_KEY", s3.accessKey());
-        pb.environment().put("FLI_S3_SECRET_KEY", s3.secretKey());
-        pb.environment().put("FLI_S3_BUCKET", s3.bucket());
-        pb.environment().put("FLI_S3_TIMEOUT_MS", Long.toString(s3.timeout().toMillis()));
+        pb.environment().putAll(cql.toEnvironment());
+        pb.environment().putAll(s3.toEnvironment());
         this.process = pb.start();
         this.url = "http://127.0.0.1:" + port;
         this.client = new RpcClient(url);

@@ -68,21 +68,16 @@ public final class Zipf {
         while (hi < cdf.length - 1 && cdf[hi] < u) {
             hi++;
         }
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (cdf[mid] < u) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+        return search(u, lo, hi);
     }
 
     /** The same rank by a binary search of the whole CDF: the reference {@link #rankOf} is tested against. */
     int rankByBinarySearch(double u) {
-        int lo = 0;
-        int hi = cdf.length - 1;
+        return search(u, 0, cdf.length - 1);
+    }
+
+    /** The smallest rank in {@code lo..hi} whose cumulative weight is at least {@code u} ({@code hi} if none). */
+    private int search(double u, int lo, int hi) {
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             if (cdf[mid] < u) {
