@@ -69,7 +69,9 @@ public final class Metered {
 
     /** Registers {@code fli.head.lag.blocks}: how far the indexed head is behind the source's finalized head. */
     public static void headLag(MeterRegistry registry, Tags tags, Supplier<Number> lag) {
-        Gauge.builder("fli.head.lag.blocks", lag, s -> s.get().doubleValue()).tags(tags)
+        // Strongly held: a gauge keeps only a weak reference to its object, and nothing else holds this supplier
+        // (it read NaN after the first collection, so FliHeadLagGrowing could never fire: found by fli drill).
+        Gauge.builder("fli.head.lag.blocks", lag, s -> s.get().doubleValue()).tags(tags).strongReference(true)
                 .description("Blocks the indexed finalized head is behind the source's").register(registry);
     }
 
@@ -266,6 +268,13 @@ public final class Metered {
                 queryTimers.put(c, byOutcome);
                 results.put(c, Counter.builder("fli.query.results").tags(tags).tag("class", c.label())
                         .description("Logs returned by queries").register(registry));
+            }
+            // A process that opens its index again (a restart) under the same tags: the meters that read the index
+            // must read the new one, not keep the first (a registry ignores a second registration of an id).
+            for (String n : List.of("fli.health", "fli.head.block", "fli.gc.backlog.objects", "fli.gc.backlog.bytes",
+                    "fli.cache.hits", "fli.cache.misses", "fli.cache.evictions", "fli.cache.bytes",
+                    "fli.cache.limit.bytes", "fli.blob.reads", "fli.blob.read.bytes", "fli.state.reads")) {
+                registry.find(n).tags(tags).meters().forEach(registry::remove);
             }
             for (Health.Status s : Health.Status.values()) {
                 Gauge.builder("fli.health", d, i -> i.health().status() == s ? 1 : 0).tags(tags)

@@ -157,4 +157,27 @@ class MeteredTest {
                 .isEqualTo(QueryClass.TOPIC_ONLY);
         assertThat(QueryClass.of(LogQuery.range(5L, 9L, null, null))).isEqualTo(QueryClass.UNFILTERED);
     }
+
+    @Test
+    void headLagSurvivesCollectionAndAReopenedIndexIsTheOneMeasured() throws Exception {
+        java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong(7);
+        Metered.headLag(registry, Tags.of("process", "a"), lag::get);
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(registry.find("fli.head.lag.blocks").gauge().value()).isEqualTo(7.0);
+
+        Writer w = index.writer("w");
+        w.acquire();
+        w.publish(chain.subList(0, 5));
+        assertThat(registry.find("fli.head.block").tags("process", "a").gauge().value()).isEqualTo(4);
+        // The process opens its index again (a restart): the gauges read the new index, not the first.
+        LogIndex reopened = Metered.index(LogIndex.open(meta, blobs, config), registry, Tags.of("process", "a"));
+        assertThat(registry.find("fli.head.block").tags("process", "a").gauges()).hasSize(1);
+        assertThat(registry.find("fli.head.block").tags("process", "a").gauge().value()).isEqualTo(-1);
+        reopened.query(LogQuery.range(0L, 4L, null, null));
+        assertThat(registry.find("fli.head.block").tags("process", "a").gauge().value()).isEqualTo(4);
+        assertThat(registry.find("fli.health").tags("process", "a", "state", "ok").gauges()).hasSize(1);
+    }
 }
