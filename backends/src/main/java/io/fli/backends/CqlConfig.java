@@ -35,6 +35,12 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
     }
 
     /** The same configuration, migrating on connect or not. */
+    /** The same configuration with another request timeout. */
+    public CqlConfig withRequestTimeout(Duration t) {
+        return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls, t,
+                migrate);
+    }
+
     public CqlConfig withMigrate(boolean m) {
         return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls,
                 requestTimeout, m);

@@ -181,7 +181,9 @@ final class DrillCommand implements Callable<Integer> {
             out.flush();
             at = Endpoints.local(dir.resolve("servers"), "fli");
             servers = at.servers();
-            ScyllaMetaStore meta = ScyllaMetaStore.connect(at.cql());
+            // Serve's CQL requests time out after 2 s (the local default is 4 s): the cql-stall scenario's stalls of
+            // 2.5 s then outlast a request, as a production node's multi-second stalls outlast its timeouts.
+            ScyllaMetaStore meta = ScyllaMetaStore.connect(at.cql().withRequestTimeout(Duration.ofSeconds(2)));
             MinioBlobStore blobs = MinioBlobStore.connect(at.s3());
             checks = ScyllaMetaStore.connect(at.cql());
             ObjectNode test = JSON.createObjectNode().put("name", "drill").put("backend", "local")
@@ -363,14 +365,14 @@ final class DrillCommand implements Callable<Integer> {
                 Thread[] cycler = new Thread[1];
                 return new Plan("cql-down.md", "FliCasUnknownOutcomes", null, null, () -> {
                     nemesis("stall", JSON.createObjectNode().put("target", "cql").put("pattern",
-                            "SIGSTOP 4.5 s, SIGCONT 5 s, repeated"));
+                            "SIGSTOP 2.5 s, SIGCONT 1.5 s, repeated"));
                     stalling.set(true);
                     cycler[0] = new Thread(() -> {
                         while (stalling.get()) {
                             servers.cassandra().pause();
-                            sleep(4_500);
+                            sleep(2_500);
                             servers.cassandra().resume();
-                            sleep(5_000);
+                            sleep(1_500);
                         }
                     }, "drill-cql-stall");
                     cycler[0].start();
