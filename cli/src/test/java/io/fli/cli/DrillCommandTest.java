@@ -85,8 +85,21 @@ class DrillCommandTest {
         assumeTrue(onPath("prometheus"), "prometheus not installed (Debian package prometheus)");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int rc = Main.run(new PrintWriter(out), new PrintWriter(err),
-                new String[]{"drill", "--store", dir.resolve("drill").toString(), "--time-scale", "60"});
+        // The drill reads the alert rules and the runbooks of the checkout (fli.home; bin/fli sets it).
+        String home = System.getProperty("fli.home");
+        System.setProperty("fli.home", ROOT.toString());
+        int rc;
+        try {
+            rc = Main.run(new PrintWriter(out), new PrintWriter(err),
+                    new String[]{"drill", "--store", dir.resolve("drill").toString(), "--time-scale", "60"});
+        } finally {
+            if (home == null) {
+                System.clearProperty("fli.home");
+            } else {
+                System.setProperty("fli.home", home);
+            }
+        }
+        assertThat(dir.resolve("drill/drill-notes.md")).as("rc %d, out:%n%s%nerr:%n%s", rc, out, err).exists();
         String notes = Files.readString(dir.resolve("drill/drill-notes.md"));
         assertThat(rc).as(out + "\n" + notes).isZero();
         JsonNode json = new ObjectMapper().readTree(dir.resolve("drill/drill.json").toFile());
