@@ -405,14 +405,19 @@ final class DrillCommand implements Callable<Integer> {
                                 + "--reason ...` (the runbook's command)");
             case "lease-loss":
                 return new Plan("lease-loss.md", "FliLeaseFlapping", null, null, () -> {
-                    // A second writer (another process with serve-main's lease settings) takes the lease eight times,
+                    // A second writer (another process with serve-main's lease settings) takes the lease twelve times,
                     // each time as soon as serve-main holds it again (before it may publish): lease losses, and
                     // serve-main's next conditional write conflicts each time.
                     try (MinioBlobStore b = MinioBlobStore.connect(at.s3());
                          io.fli.engine.LogIndex intruder = io.fli.engine.LogIndex.open(checks, b,
                                  io.fli.engine.IndexConfig.defaults().withLeaseDuration(lease))) {
-                        for (int i = 0; i < 8; i++) {
-                            waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout));
+                        for (int i = 0; i < 12; i++) {
+                            // Polled closely: the takeover lands before serve-main may publish again, so every
+                            // conditional write serve-main makes between its acquires conflicts.
+                            long end = System.nanoTime() + Duration.ofSeconds(phaseTimeout).toNanos();
+                            while (!serveHoldsLease() && System.nanoTime() < end) {
+                                sleep(100);
+                            }
                             nemesis("takeover", JSON.createObjectNode().put("writer", "intruder-" + i));
                             intruder.writer("intruder-" + i).takeOver();
                         }

@@ -34,11 +34,12 @@ class ReadersViaServeTest {
         int rc = Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "test", "--backend", "local",
                 "--readers-via", "serve", "--time", "20s", "--nemesis", "none", "--store", dir.toString());
         assertThat(rc).as(out.toString()).isZero();
+        // (the history is valid: results.json below)
         Path run;
         try (Stream<Path> s = Files.list(dir.resolve("ingest-query"))) {
             run = s.filter(Files::isDirectory).findFirst().orElseThrow();
         }
-        assertThat(Files.readString(run.resolve("test.json"))).contains("\"readers_via\":\"serve\"");
+        assertThat(Files.readString(run.resolve("test.json"))).containsPattern("\"readers_via\"\\s*:\\s*\"serve\"");
         assertThat(Files.readString(run.resolve("metrics.txt"))).contains("serve http://127.0.0.1:");
         String history = Files.readString(run.resolve("history.jsonl"));
         assertThat(history).contains("\"f\":\"query\"");
@@ -51,9 +52,11 @@ class ReadersViaServeTest {
     @Test
     void fliSoakReadersQueryThroughTheJsonRpcServer() throws Exception {
         StringWriter out = new StringWriter();
-        Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "soak", "--backend", "memory",
-                "--duration", "15s", "--readers-via", "serve", "--store", dir.toString());
-        assertThat(out.toString()).as(out.toString()).contains("soak: VALID");
+        StringWriter err = new StringWriter();
+        Main.run(new PrintWriter(out), new PrintWriter(err), "soak", "--backend", "memory", "--duration", "15s",
+                "--readers-via", "serve", "--store", dir.toString(), "--slo",
+                Path.of("..").toAbsolutePath().normalize().resolve("slo.json").toString());
+        assertThat(out.toString()).as(out + "\n" + err).contains("soak: VALID");
         Path run;
         try (Stream<Path> s = Files.list(dir.resolve("soak"))) {
             run = s.filter(Files::isDirectory).findFirst().orElseThrow();
