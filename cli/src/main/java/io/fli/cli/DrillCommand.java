@@ -194,7 +194,7 @@ final class DrillCommand implements Callable<Integer> {
             Duration grace = scaled(Duration.ofHours(1));
             serve = Serve.start(new Serve.Config("127.0.0.1", 0, true, 20, 10, 7, "serve-main"), meta, blobs, "local",
                     new Serve.Hooks(this::source, new Recorder(), Duration.ofSeconds(5),
-                            c -> c.withLeaseDuration(lease).withGcGrace(grace), b -> b));
+                            c -> c.withLeaseDuration(lease).withGcGrace(grace)));
             String serveUrl = "http://127.0.0.1:" + serve.port();
             out.printf("fli serve on %s (writer serve-main, lease %s, GC grace %s, GC every 5 s)%n", serveUrl,
                     lease, grace);
@@ -282,6 +282,14 @@ final class DrillCommand implements Callable<Integer> {
             return new Plan(runbook, alert, label, labelValue, inject, mitigate, mitigation, List.of(alerts));
         }
 
+        /** The names of the alerts the scenario expects ({@code also} holds names only). */
+        List<String> names() {
+            List<String> all = new ArrayList<>();
+            all.add(alert);
+            all.addAll(also);
+            return all;
+        }
+
         /** Every alert the scenario must see firing: the page's alert and the others the fault raises with it. */
         List<String> expected() {
             List<String> all = new ArrayList<>();
@@ -331,8 +339,7 @@ final class DrillCommand implements Callable<Integer> {
         Instant mitigated = Instant.now();
         p.mitigate().run();
         notes.append("- ").append(mitigated).append(" mitigated: ").append(p.mitigation()).append("\n");
-        Instant resolved = waitUntil(() -> p.expected().stream().noneMatch(a -> firingOrPending(a.replaceAll("\\{.*",
-                "")) ) && healthOk(serveUrl),
+        Instant resolved = waitUntil(() -> !anyActive(p.names()) && healthOk(serveUrl),
                 Duration.ofSeconds(phaseTimeout));
         if (resolved == null) {
             notes.append("- not recovered within ").append(phaseTimeout).append(" s: alerts ").append(alerts())
@@ -767,49 +774,49 @@ final class DrillCommand implements Callable<Integer> {
     }
 
     /** Active alerts (pending or firing) as "name{labels} state". */
-    private List<String> alerts() {
-        List<String> out = new ArrayList<>();
+    /** The active alerts (pending or firing) Prometheus reports, or null when it does not answer. */
+    private List<JsonNode> activeAlerts() {
         JsonNode r = getJson(promUrl + "/api/v1/alerts");
         if (r == null) {
-            out.add("(prometheus not answering)");
-            return out;
+            return null;
         }
-        for (JsonNode a : r.path("data").path("alerts")) {
-            out.add(a.path("labels").path("alertname").asText() + a.path("labels") + " " + a.path("state").asText());
-        }
+        List<JsonNode> out = new ArrayList<>();
+        r.path("data").path("alerts").forEach(out::add);
         return out;
+    }
+
+    private static String name(JsonNode alert) {
+        return alert.path("labels").path("alertname").asText();
+    }
+
+    /** Active alerts as "name{labels} state", for the notes. */
+    private List<String> alerts() {
+        List<JsonNode> active = activeAlerts();
+        if (active == null) {
+            return List.of("(prometheus not answering)");
+        }
+        return active.stream().map(a -> name(a) + a.path("labels") + " " + a.path("state").asText()).toList();
     }
 
     /** The firing alerts, each as its name and as name{label=value} for each of its labels. */
     private java.util.Set<String> firingNow() {
         java.util.Set<String> out = new java.util.HashSet<>();
-        JsonNode r = getJson(promUrl + "/api/v1/alerts");
-        if (r == null) {
-            return out;
-        }
-        for (JsonNode a : r.path("data").path("alerts")) {
-            if (!a.path("state").asText().equals("firing")) {
-                continue;
+        List<JsonNode> active = activeAlerts();
+        for (JsonNode a : active == null ? List.<JsonNode>of() : active) {
+            if (a.path("state").asText().equals("firing")) {
+                String name = name(a);
+                out.add(name);
+                a.path("labels").fields().forEachRemaining(l -> out.add(name + "{" + l.getKey() + "=" + l.getValue()
+                        .asText() + "}"));
             }
-            String name = a.path("labels").path("alertname").asText();
-            out.add(name);
-            a.path("labels").fields().forEachRemaining(l -> out.add(name + "{" + l.getKey() + "=" + l.getValue()
-                    .asText() + "}"));
         }
         return out;
     }
 
-    private boolean firingOrPending(String alert) {
-        JsonNode r = getJson(promUrl + "/api/v1/alerts");
-        if (r == null) {
-            return true;
-        }
-        for (JsonNode a : r.path("data").path("alerts")) {
-            if (a.path("labels").path("alertname").asText().equals(alert)) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether an alert of one of these names is pending or firing (or Prometheus does not answer). */
+    private boolean anyActive(List<String> names) {
+        List<JsonNode> active = activeAlerts();
+        return active == null || active.stream().anyMatch(a -> names.contains(name(a)));
     }
 
     private boolean healthOk(String serveUrl) {

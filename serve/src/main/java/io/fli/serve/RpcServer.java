@@ -97,7 +97,13 @@ public final class RpcServer implements AutoCloseable {
 
     /** The response header naming the head an {@code eth_getLogs} answer (a single request) was computed against. */
     public static final String HEAD_HEADER = "X-Fli-Head";
-    private final ThreadLocal<long[]> answeredHead = new ThreadLocal<>();
+
+    /** One request's reply, and the head its eth_getLogs answer was computed against ({@code logs}: it was one). */
+    private record Answer(ObjectNode reply, boolean logs, Long head) {
+        static Answer of(ObjectNode reply) {
+            return new Answer(reply, false, null);
+        }
+    }
 
     private void rpc(Context ctx) {
         JsonNode body;
@@ -109,7 +115,6 @@ public final class RpcServer implements AutoCloseable {
             return;
         }
         JsonNode reply;
-        answeredHead.remove();
         if (body != null && body.isArray()) {
             ArrayNode out = JSON.createArrayNode();
             if (body.isEmpty()) {
@@ -119,36 +124,38 @@ public final class RpcServer implements AutoCloseable {
                 reply = out;
             }
         } else {
-            reply = one(body);
-            long[] h = answeredHead.get();
-            if (h != null) {
+            Answer a = answer(body);
+            reply = a.reply();
+            if (a.logs()) {
                 // The head the answer was computed against (not part of the JSON-RPC answer, which has no room for
                 // it): a test harness records it to check snapshot consistency; clients may ignore it.
-                ctx.header(HEAD_HEADER, h[0] < 0 ? "null" : Long.toString(h[0]));
+                ctx.header(HEAD_HEADER, String.valueOf(a.head()));
             }
         }
-        answeredHead.remove();
         ctx.contentType("application/json").result(reply.toString());
     }
 
     /** Answers one JSON-RPC request. */
     ObjectNode one(JsonNode r) {
+        return answer(r).reply();
+    }
+
+    private Answer answer(JsonNode r) {
         JsonNode id = r == null ? null : r.get("id");
         if (r == null || !r.isObject() || !"2.0".equals(r.path("jsonrpc").asText(null))
                 || !r.path("method").isTextual()) {
-            return error(id, -32600, "invalid request: expected {\"jsonrpc\":\"2.0\",\"id\":...,\"method\":...,"
-                    + "\"params\":[...]}");
+            return Answer.of(error(id, -32600, "invalid request: expected {\"jsonrpc\":\"2.0\",\"id\":...,"
+                    + "\"method\":...,\"params\":[...]}"));
         }
         String method = r.get("method").asText();
         try {
-            return switch (method) {
-                case "eth_getLogs" -> {
-                    LogIndex idx = index.get();
-                    LogQuery q = GetLogs.query(r.get("params"), idx.head());
-                    QueryResult res = idx.query(q);
-                    answeredHead.set(new long[]{res.head() == null ? -1 : res.head()});
-                    yield ok(id).set("result", GetLogs.result(res.logs()));
-                }
+            if (method.equals("eth_getLogs")) {
+                LogIndex idx = index.get();
+                LogQuery q = GetLogs.query(r.get("params"), idx.head());
+                QueryResult res = idx.query(q);
+                return new Answer(ok(id).set("result", GetLogs.result(res.logs())), true, res.head());
+            }
+            return Answer.of(switch (method) {
                 case "eth_blockNumber" -> {
                     Long head = index.get().head();
                     if (head == null) {
@@ -158,17 +165,18 @@ public final class RpcServer implements AutoCloseable {
                 }
                 default -> error(id, -32601, "method not found: " + method + " (this index serves eth_getLogs and "
                         + "eth_blockNumber)");
-            };
+            });
         } catch (GetLogs.InvalidParams e) {
-            return error(id, -32602, "invalid params: " + e.getMessage());
+            return Answer.of(error(id, -32602, "invalid params: " + e.getMessage()));
         } catch (InvalidQueryException e) {
             String m = e.getMessage();
             boolean limit = m.contains("limit") || m.contains("spans") || m.contains("matches more than");
-            return error(id, limit ? -32005 : -32602, (limit ? "limit exceeded: " : "invalid params: ") + m);
+            return Answer.of(error(id, limit ? -32005 : -32602, (limit ? "limit exceeded: " : "invalid params: ")
+                    + m));
         } catch (DegradedException e) {
-            return error(id, -32000, "degraded: the index failed closed (" + e.getMessage() + ")");
+            return Answer.of(error(id, -32000, "degraded: the index failed closed (" + e.getMessage() + ")"));
         } catch (BackendException e) {
-            return error(id, -32000, "backend unavailable: " + e.getMessage());
+            return Answer.of(error(id, -32000, "backend unavailable: " + e.getMessage()));
         }
     }
 

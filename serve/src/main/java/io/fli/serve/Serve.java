@@ -40,13 +40,11 @@ public final class Serve implements AutoCloseable {
      * @param observer told of every publish (a drill records them in its history)
      * @param gcEvery  how often the writer runs GC
      * @param config   the index configuration, from the default one
-     * @param blobs    wraps the blob store the index uses (a drill injects failing deletes)
      */
     public record Hooks(Source source, PublishObserver observer, Duration gcEvery,
-                        java.util.function.UnaryOperator<IndexConfig> config,
-                        java.util.function.UnaryOperator<io.fli.engine.BlobStore> blobs) {
+                        java.util.function.UnaryOperator<IndexConfig> config) {
         public static final Hooks DEFAULT = new Hooks(ChainGenerator::blocks, PublishObserver.NONE,
-                Duration.ofSeconds(30), c -> c, b -> b);
+                Duration.ofSeconds(30), c -> c);
     }
 
     /** The follower's block source: blocks {@code next..next+count-1} of the chain, or what a fault hands over. */
@@ -103,8 +101,7 @@ public final class Serve implements AutoCloseable {
         this.registry = MetricsEndpoint.newRegistry(closing);
         IndexConfig config = hooks.config().apply(IndexConfig.defaults().withMaxOrTerms(256));
         this.index = Metered.index(LogIndex.open(Metered.meta(meta, registry, backend.equals("memory") ? "memory"
-                : "cql"), Metered.blobs(hooks.blobs().apply(blobs), registry, backend.equals("memory") ? "memory"
-                : "s3"), config),
+                : "cql"), Metered.blobs(blobs, registry, backend.equals("memory") ? "memory" : "s3"), config),
                 registry, Tags.of("process", "serve"));
         Metered.headLag(registry, Tags.of("process", "serve"), () -> cfg.follow()
                 ? Math.max(0, sourceHead.get() - indexedHead.get()) : 0);

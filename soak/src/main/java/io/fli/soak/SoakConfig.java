@@ -50,12 +50,7 @@ public record SoakConfig(String backend, SoakProfile profile, List<String> nemes
             throw new IllegalArgumentException("unknown soak bug '" + bug + "' (" + String.join(", ",
                     io.fli.zoo.Leaks.NAMES) + ")");
         }
-        if (readersVia == null) {
-            readersVia = "index";
-        }
-        if (!readersVia.equals("index") && !readersVia.equals("serve")) {
-            throw new IllegalArgumentException("--readers-via must be index or serve, got '" + readersVia + "'");
-        }
+        readersVia = io.fli.workloads.TestConfig.readersVia(readersVia);
         if (metricsPort < 0 || metricsPort > 65_535) {
             throw new IllegalArgumentException("--metrics-port must be 0..65535, got " + metricsPort);
         }

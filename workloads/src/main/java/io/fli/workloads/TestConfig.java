@@ -125,12 +125,7 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         if (!answers.equals("full") && !answers.equals("compact")) {
             throw new IllegalArgumentException("--answers must be full or compact, got '" + answers + "'");
         }
-        if (readersVia == null) {
-            readersVia = "index";
-        }
-        if (!readersVia.equals("index") && !readersVia.equals("serve")) {
-            throw new IllegalArgumentException("--readers-via must be index or serve, got '" + readersVia + "'");
-        }
+        readersVia = readersVia(readersVia);
         if (readersVia.equals("serve") && backend.equals("memory")) {
             throw new IllegalArgumentException("--readers-via serve queries a fli serve process over the same stores: "
                     + "use --backend local or remote");
@@ -138,6 +133,17 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         if (concurrency < 2) {
             throw new IllegalArgumentException("concurrency must be >= 2 (a writer and a reader), got " + concurrency);
         }
+    }
+
+    /** How a harness's readers query ({@code --readers-via}): {@code index} (also for null) or {@code serve}. */
+    public static String readersVia(String v) {
+        if (v == null) {
+            return "index";
+        }
+        if (!v.equals("index") && !v.equals("serve")) {
+            throw new IllegalArgumentException("--readers-via must be index or serve, got '" + v + "'");
+        }
+        return v;
     }
 
     /** The configuration a saved run recorded in its {@code test.json}, to run it again. */
