@@ -410,28 +410,50 @@ final class DrillCommand implements Callable<Integer> {
                                     "drill: source switched back to the canonical chain"), true);
                         }, "the source switched back to the canonical chain; `fli admin clear-degraded --url ... "
                                 + "--reason ...` (the runbook's command)");
-            case "lease-loss":
+            case "lease-loss": {
+                // A second writer (another process with serve-main's lease settings) keeps taking the lease, each time
+                // as soon as serve-main holds it again (before it may publish): lease losses, and serve-main's next
+                // conditional write conflicts each time. It competes until the mitigation stops it, so the conflict
+                // rate stays up for as long as the alert's window and `for:` need on a slow machine (a fixed number
+                // of takeovers could end before FliCasConflictSpike had fired).
+                AtomicBoolean competing = new AtomicBoolean();
+                Thread[] intruderThread = new Thread[1];
+                java.util.concurrent.atomic.AtomicReference<Exception> failed =
+                        new java.util.concurrent.atomic.AtomicReference<>();
                 return new Plan("lease-loss.md", "FliLeaseFlapping", null, null, () -> {
-                    // A second writer (another process with serve-main's lease settings) takes the lease twelve times,
-                    // each time as soon as serve-main holds it again (before it may publish): lease losses, and
-                    // serve-main's next conditional write conflicts each time.
-                    try (MinioBlobStore b = MinioBlobStore.connect(at.s3());
-                         io.fli.engine.LogIndex intruder = io.fli.engine.LogIndex.open(checks, b,
-                                 io.fli.engine.IndexConfig.defaults().withLeaseDuration(lease))) {
-                        for (int i = 0; i < 12; i++) {
-                            // Polled closely: the takeover lands before serve-main may publish again, so every
-                            // conditional write serve-main makes between its acquires conflicts.
-                            long end = System.nanoTime() + Duration.ofSeconds(phaseTimeout).toNanos();
-                            while (!serveHoldsLease() && System.nanoTime() < end) {
-                                sleep(100);
+                    competing.set(true);
+                    intruderThread[0] = new Thread(() -> {
+                        try (MinioBlobStore b = MinioBlobStore.connect(at.s3());
+                             io.fli.engine.LogIndex intruder = io.fli.engine.LogIndex.open(checks, b,
+                                     io.fli.engine.IndexConfig.defaults().withLeaseDuration(lease))) {
+                            for (int i = 0; competing.get(); i++) {
+                                // Polled closely: the takeover lands before serve-main may publish again, so every
+                                // conditional write serve-main makes between its acquires conflicts.
+                                while (competing.get() && !serveHoldsLease()) {
+                                    sleep(100);
+                                }
+                                if (!competing.get()) {
+                                    break;
+                                }
+                                nemesis("takeover", JSON.createObjectNode().put("writer", "intruder-" + i));
+                                intruder.writer("intruder-" + i).takeOver();
                             }
-                            nemesis("takeover", JSON.createObjectNode().put("writer", "intruder-" + i));
-                            intruder.writer("intruder-" + i).takeOver();
+                        } catch (Exception e) {
+                            failed.set(e);
                         }
+                    }, "drill-intruder");
+                    intruderThread[0].setDaemon(true);
+                    intruderThread[0].start();
+                }, () -> {
+                    competing.set(false);
+                    intruderThread[0].join(60_000);
+                    if (failed.get() != null) {
+                        throw failed.get();
                     }
-                }, () -> waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout)),
-                        "the intruding writer stopped; serve-main acquired the lease again and holds it")
+                    waitUntil(this::serveHoldsLease, Duration.ofSeconds(phaseTimeout));
+                }, "the intruding writer stopped; serve-main acquired the lease again and holds it")
                         .with("FliCasConflictSpike");
+            }
             case "gc-backlog":
                 return new Plan("gc-backlog.md", "FliGcBacklogGrowing", null, null, this::orphans,
                         () -> { }, "none needed beyond the runbook's diagnosis: the orphans are a crashed writer's "
