@@ -16,7 +16,8 @@ import java.util.Map;
  * @param replicationFactor replication factor used when the migration creates the keyspace
  * @param username          user, or null for no authentication
  * @param password          password, or null
- * @param tls               whether to connect with TLS (the JVM's default trust store)
+ * @param tls               whether to connect with TLS: the server's certificate chain and hostname are verified
+ * @param tlsCa             PEM file of the CA certificates to trust, or null for the JVM's default trust store
  * @param requestTimeout    per-request timeout; a conditional write that hits it has an unknown outcome
  * @param migrate           apply pending schema migrations when connecting: only for servers this process started
  *                          (local servers, test containers). Otherwise connecting checks that the schema is current
@@ -25,7 +26,15 @@ import java.util.Map;
  */
 public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
                         int replicationFactor, String username, String password, boolean tls,
-                        Duration requestTimeout, boolean migrate) {
+                        Duration requestTimeout, boolean migrate, java.nio.file.Path tlsCa) {
+
+    /** A configuration trusting the JVM's default CAs. */
+    public CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
+                     int replicationFactor, String username, String password, boolean tls, Duration requestTimeout,
+                     boolean migrate) {
+        this(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls, requestTimeout,
+                migrate, null);
+    }
 
     /** A configuration that does not migrate on connect. */
     public CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
@@ -34,16 +43,28 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
                 false);
     }
 
-    /** The same configuration, migrating on connect or not. */
     /** The same configuration with another request timeout. */
     public CqlConfig withRequestTimeout(Duration t) {
         return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls, t,
-                migrate);
+                migrate, tlsCa);
     }
 
+    /** The same configuration, migrating on connect or not. */
     public CqlConfig withMigrate(boolean m) {
         return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls,
-                requestTimeout, m);
+                requestTimeout, m, tlsCa);
+    }
+
+    /** The same configuration under another role. */
+    public CqlConfig withCredentials(String user, String pass) {
+        return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, user, pass, tls,
+                requestTimeout, migrate, tlsCa);
+    }
+
+    /** The same configuration with TLS on or off, trusting {@code ca} (null: the JVM's default CAs). */
+    public CqlConfig withTls(boolean on, java.nio.file.Path ca) {
+        return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, on,
+                requestTimeout, migrate, ca);
     }
 
     public static CqlConfig local(int port, String datacenter, String keyspace) {
@@ -55,7 +76,9 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
      * From environment variables: {@code FLI_CQL_CONTACT_POINTS} (comma-separated host:port),
      * {@code FLI_CQL_DATACENTER}, {@code FLI_CQL_KEYSPACE} (default {@code fli}), {@code FLI_CQL_RF} (default 3),
      * {@code FLI_CQL_USERNAME}, {@code FLI_CQL_PASSWORD} or {@code FLI_CQL_PASSWORD_FILE}, {@code FLI_CQL_TLS}
-     * ({@code true}/{@code false}), {@code FLI_CQL_TIMEOUT_MS}.
+     * ({@code true}/{@code false}), {@code FLI_CQL_TLS_CA_FILE} (PEM of the CAs to trust; default: the JVM's),
+     * {@code FLI_CQL_TIMEOUT_MS}, {@code FLI_CQL_MIGRATE} ({@code true}: apply pending migrations on connect, for
+     * servers the caller started itself; default false).
      */
     public static CqlConfig fromEnvironment(Map<String, String> env) {
         String points = require(env, "FLI_CQL_CONTACT_POINTS");
@@ -71,12 +94,14 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
         return new CqlConfig(list, require(env, "FLI_CQL_DATACENTER"), env.getOrDefault("FLI_CQL_KEYSPACE", "fli"),
                 Integer.parseInt(env.getOrDefault("FLI_CQL_RF", "3")), env.get("FLI_CQL_USERNAME"),
                 Secrets.value(env, "FLI_CQL_PASSWORD"), Boolean.parseBoolean(env.getOrDefault("FLI_CQL_TLS", "false")),
-                Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_CQL_TIMEOUT_MS", "5000"))));
+                Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_CQL_TIMEOUT_MS", "5000"))),
+                Boolean.parseBoolean(env.getOrDefault("FLI_CQL_MIGRATE", "false")), caFile(env, "FLI_CQL_TLS_CA_FILE"));
     }
 
     /**
      * The environment variables {@link #fromEnvironment} reads back as this configuration: what a command hands a
-     * child process (a runbook's {@code fli admin}, a query-only {@code fli serve}) to reach the same keyspace.
+     * child process (a runbook's {@code fli admin}, a query-only {@code fli serve}) to reach the same keyspace. Never
+     * {@code FLI_CQL_MIGRATE}: a child does not change the schema unless its parent says so itself.
      */
     public Map<String, String> toEnvironment() {
         Map<String, String> env = new java.util.LinkedHashMap<>();
@@ -92,6 +117,9 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
             env.put("FLI_CQL_PASSWORD", password);
         }
         env.put("FLI_CQL_TLS", Boolean.toString(tls));
+        if (tlsCa != null) {
+            env.put("FLI_CQL_TLS_CA_FILE", tlsCa.toString());
+        }
         env.put("FLI_CQL_TIMEOUT_MS", Long.toString(requestTimeout.toMillis()));
         return env;
     }
@@ -104,7 +132,20 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
         }
         return new CqlConfig(List.of(new InetSocketAddress(hostPort.substring(0, colon),
                 Integer.parseInt(hostPort.substring(colon + 1)))), localDatacenter, keyspace, replicationFactor,
-                username, password, tls, requestTimeout, migrate);
+                username, password, tls, requestTimeout, migrate, tlsCa);
+    }
+
+    /** The CA file an environment variable names, which must be a readable file; null when unset. */
+    static java.nio.file.Path caFile(Map<String, String> env, String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(v);
+        if (!java.nio.file.Files.isReadable(p)) {
+            throw new IllegalArgumentException(name + " names " + v + ", which is not a readable file");
+        }
+        return p;
     }
 
     static String require(Map<String, String> env, String name) {
@@ -118,6 +159,7 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
     @Override
     public String toString() {
         return "CqlConfig" + contactPoints + " dc=" + localDatacenter + " keyspace=" + keyspace + " tls=" + tls
+                + (tlsCa == null ? "" : " ca=" + tlsCa)
                 + (username == null ? "" : " user=" + username + " password=****");
     }
 }

@@ -11,7 +11,12 @@ import java.nio.file.Path;
 public record Endpoints(CqlConfig cql, S3Config s3, LocalBackends servers) {
     /** Starts Cassandra and S3Proxy under {@code dir}, with keyspace and bucket {@code name}. */
     public static Endpoints local(Path dir, String name) {
-        LocalBackends s = new LocalBackends(dir).start();
+        return local(dir, name, false);
+    }
+
+    /** As {@link #local(Path, String)}; with {@code secure}, the secure profile (TLS, roles, the writer's role). */
+    public static Endpoints local(Path dir, String name, boolean secure) {
+        LocalBackends s = new LocalBackends(dir, secure).start();
         return new Endpoints(s.cql(name), s.s3(name), s);
     }
 

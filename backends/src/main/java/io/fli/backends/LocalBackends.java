@@ -13,39 +13,187 @@ import java.util.UUID;
  * {@link S3Config} read, so anything can be pointed at these servers by configuration alone.
  */
 public final class LocalBackends implements AutoCloseable {
+    /** The roles of the secure profile: schema and migrations only; read and write rows; read rows. */
+    public static final String ADMIN = "fli_admin";
+    public static final String WRITER = "fli_writer";
+    public static final String READER = "fli_reader";
+    /** The superuser that replaces Cassandra's default {@code cassandra} one (dropped): creates roles, grants. */
+    public static final String ROOT = "fli_root";
+
     private final Path dir;
     private final LocalCassandra cassandra;
     private final LocalS3Proxy s3;
+    private final LocalTls tls;
+    private final java.util.Map<String, String> passwords = new java.util.HashMap<>();
+    private final java.util.Set<String> prepared = new java.util.HashSet<>();
 
     public LocalBackends(Path dir) {
-        this.dir = dir;
-        this.cassandra = new LocalCassandra(dir.resolve("cassandra"));
-        // A fresh random secret per set of servers: never a hard-coded credential.
-        this.s3 = new LocalS3Proxy(dir.resolve("s3proxy"), "fli", UUID.randomUUID().toString().replace("-", ""));
+        this(dir, false);
     }
 
-    /** Starts both servers (S3Proxy first: it is ready in about a second, Cassandra in 5-10). */
+    /**
+     * The servers under {@code dir}; with {@code secure}, the secure profile: Cassandra with client TLS only,
+     * password authentication, roles with permissions ({@link #ADMIN}, {@link #WRITER}, {@link #READER}), the default
+     * superuser replaced and its audit log on; S3Proxy over HTTPS only. Certificates come from a CA made for this set
+     * of servers ({@link LocalTls}); every password and key is random, kept in 0600 files under {@code dir/secrets}.
+     */
+    public LocalBackends(Path dir, boolean secure) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.tls = secure ? LocalTls.create(this.dir.resolve("tls")) : null;
+        this.cassandra = new LocalCassandra(this.dir.resolve("cassandra"), LocalServer.freePort(),
+                LocalServer.freePort(), tls);
+        // A fresh random secret per set of servers: never a hard-coded credential.
+        this.s3 = new LocalS3Proxy(this.dir.resolve("s3proxy"), LocalServer.freePort(), "fli",
+                UUID.randomUUID().toString().replace("-", ""), tls);
+        if (secure) {
+            for (String role : java.util.List.of(ROOT, ADMIN, WRITER, READER)) {
+                passwords.put(role, LocalTls.randomSecret());
+            }
+        }
+    }
+
+    /** Whether these servers run the secure profile. */
+    public boolean secure() {
+        return tls != null;
+    }
+
+    /** The TLS material of the secure profile (null for the plain one). */
+    public LocalTls tls() {
+        return tls;
+    }
+
+    /**
+     * Starts both servers (S3Proxy first: it is ready in about a second, Cassandra in 5-10); in the secure profile
+     * also sets up the roles and prepares keyspace {@code fli}.
+     */
     public LocalBackends start() {
         s3.start();
         cassandra.start();
         try {
-            // It holds the S3 secret: owner-only from the moment it exists.
-            Secrets.writePrivate(dir.resolve("backends.env"), String.join("\n",
+            Files.createDirectories(dir);
+            java.util.List<String> env = new java.util.ArrayList<>(java.util.List.of(
                     "FLI_CQL_CONTACT_POINTS=127.0.0.1:" + cassandra.cqlPort(),
                     "FLI_CQL_DATACENTER=" + cassandra.datacenter(),
                     "FLI_CQL_KEYSPACE=fli",
                     "FLI_CQL_RF=1",
                     "FLI_S3_ENDPOINT=" + s3.endpoint(),
-                    "FLI_S3_ACCESS_KEY=" + s3.accessKey(),
-                    "FLI_S3_SECRET_KEY=" + s3.secretKey(),
+                    "FLI_S3_ACCESS_KEY=" + s3.accessKey()));
+            if (secure()) {
+                Path secrets = dir.resolve("secrets");
+                Files.createDirectories(secrets);
+                try {
+                    Files.setPosixFilePermissions(secrets,
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // the files themselves are still owner-only where the file system allows it
+                }
+                for (var e : passwords.entrySet()) {
+                    Secrets.writePrivate(secrets.resolve("cql-" + e.getKey() + "-password"), e.getValue() + "\n");
+                }
+                Secrets.writePrivate(secrets.resolve("s3-secret-key"), s3.secretKey() + "\n");
+                setUpRoles();
+                prepare("fli");
+                env.addAll(java.util.List.of(
+                        "FLI_CQL_USERNAME=" + WRITER,
+                        "FLI_CQL_PASSWORD_FILE=" + secrets.resolve("cql-" + WRITER + "-password"),
+                        "FLI_CQL_TLS=true",
+                        "FLI_CQL_TLS_CA_FILE=" + tls.caPem(),
+                        "FLI_S3_SECRET_KEY_FILE=" + secrets.resolve("s3-secret-key"),
+                        "FLI_S3_CA_FILE=" + tls.caPem()));
+            } else {
+                env.add("FLI_S3_SECRET_KEY=" + s3.secretKey());
+            }
+            env.addAll(java.util.List.of(
                     "FLI_S3_BUCKET=fli",
                     "FLI_CASSANDRA_PID=" + cassandra.pid(),
-                    "FLI_S3PROXY_PID=" + s3.pid(),
-                    "") + "\n");
+                    "FLI_S3PROXY_PID=" + s3.pid()));
+            // It may hold the S3 secret: owner-only from the moment it exists.
+            Secrets.writePrivate(dir.resolve("backends.env"), String.join("\n", env) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return this;
+    }
+
+    /**
+     * Replaces the default superuser and creates the application's roles. Cassandra creates its default
+     * {@code cassandra} role shortly after the native port opens, so the first login is retried.
+     */
+    private void setUpRoles() {
+        CqlConfig base = base("system").withMigrate(false);
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try (var s = ScyllaMetaStore.session(base.withCredentials("cassandra", "cassandra"))) {
+                s.execute("CREATE ROLE IF NOT EXISTS " + ROOT + " WITH PASSWORD = '" + passwords.get(ROOT)
+                        + "' AND SUPERUSER = true AND LOGIN = true");
+                last = null;
+                break;
+            } catch (RuntimeException e) {
+                last = e;
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while setting up Cassandra's roles", ie);
+                }
+            }
+        }
+        if (last != null) {
+            throw new IllegalStateException("cannot log in to the secure Cassandra as its default superuser to "
+                    + "set up roles within 120 s: " + last.getMessage(), last);
+        }
+        try (var s = ScyllaMetaStore.session(root())) {
+            s.execute("DROP ROLE IF EXISTS cassandra");
+            for (String role : java.util.List.of(ADMIN, WRITER, READER)) {
+                s.execute("CREATE ROLE IF NOT EXISTS " + role + " WITH PASSWORD = '" + passwords.get(role)
+                        + "' AND LOGIN = true");
+            }
+            s.execute("GRANT CREATE ON ALL KEYSPACES TO " + ADMIN);
+        }
+    }
+
+    /**
+     * Secure profile: keyspace {@code keyspace} migrated by {@link #ADMIN} (its creator), then SELECT and MODIFY on it
+     * granted to {@link #WRITER} and SELECT to {@link #READER}. Idempotent.
+     */
+    private synchronized void prepare(String keyspace) {
+        if (!secure() || prepared.contains(keyspace)) {
+            return;
+        }
+        ScyllaMetaStore.migrate(role(ADMIN, keyspace).withMigrate(true));
+        try (var s = ScyllaMetaStore.session(root())) {
+            s.execute("GRANT SELECT ON KEYSPACE " + keyspace + " TO " + WRITER);
+            s.execute("GRANT MODIFY ON KEYSPACE " + keyspace + " TO " + WRITER);
+            s.execute("GRANT SELECT ON KEYSPACE " + keyspace + " TO " + READER);
+        }
+        prepared.add(keyspace);
+    }
+
+    private CqlConfig base(String keyspace) {
+        return new CqlConfig(java.util.List.of(new java.net.InetSocketAddress("127.0.0.1", cassandra.cqlPort())),
+                cassandra.datacenter(), keyspace, 1, null, null, secure(), Duration.ofSeconds(4), !secure(),
+                secure() ? tls.caPem() : null);
+    }
+
+    private CqlConfig root() {
+        return base("system").withMigrate(false).withCredentials(ROOT, passwords.get(ROOT));
+    }
+
+    /**
+     * Secure profile: the configuration of {@code role} ({@link #ADMIN}, {@link #WRITER}, {@link #READER}) for
+     * {@code keyspace}, over TLS trusting this set's CA. Connecting with it does not migrate.
+     */
+    public CqlConfig role(String role, String keyspace) {
+        if (!secure()) {
+            throw new IllegalStateException("roles exist in the secure profile only");
+        }
+        String pass = passwords.get(role);
+        if (pass == null) {
+            throw new IllegalArgumentException("no role " + role + " (roles: " + ADMIN + ", " + WRITER + ", "
+                    + READER + ")");
+        }
+        return base(keyspace).withMigrate(false).withCredentials(role, pass);
     }
 
     public LocalCassandra cassandra() {
@@ -61,17 +209,32 @@ public final class LocalBackends implements AutoCloseable {
     }
 
     /**
-     * The CQL configuration of the local server, with {@code keyspace}; it migrates the schema on connect (the server
-     * is this process's own).
+     * The CQL configuration of the local server, with {@code keyspace}. Plain profile: it migrates the schema on
+     * connect (the server is this process's own). Secure profile: the keyspace is migrated by {@link #ADMIN} first and
+     * this is the {@link #WRITER} role's configuration, which has no right to change the schema.
      */
     public CqlConfig cql(String keyspace) {
-        return new CqlConfig(java.util.List.of(new java.net.InetSocketAddress("127.0.0.1", cassandra.cqlPort())),
-                cassandra.datacenter(), keyspace, 1, null, null, false, Duration.ofSeconds(4), true);
+        if (secure()) {
+            prepare(keyspace);
+            return role(WRITER, keyspace);
+        }
+        return base(keyspace);
     }
 
-    /** The S3 configuration of the local server, with {@code bucket}. */
+    /** The S3 configuration of the local server, with {@code bucket} (over HTTPS trusting this set's CA if secure). */
     public S3Config s3(String bucket) {
-        return new S3Config(s3.endpoint(), s3.accessKey(), s3.secretKey(), bucket, Duration.ofSeconds(4));
+        return new S3Config(s3.endpoint(), s3.accessKey(), s3.secretKey(), bucket, Duration.ofSeconds(4),
+                secure() ? tls.caPem() : null);
+    }
+
+    /** The secret values of this set of servers (passwords, the S3 key, the keystore's): for scans that none leaked. */
+    public java.util.List<String> secretValues() {
+        java.util.List<String> all = new java.util.ArrayList<>(passwords.values());
+        all.add(s3.secretKey());
+        if (tls != null) {
+            all.add(tls.storePassword());
+        }
+        return all;
     }
 
     @Override

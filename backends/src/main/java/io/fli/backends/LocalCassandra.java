@@ -15,15 +15,36 @@ import java.util.stream.Stream;
 public final class LocalCassandra extends LocalServer {
     private final int cqlPort;
     private final int storagePort;
+    private final LocalTls tls;
 
     public LocalCassandra(Path dir) {
         this(dir, freePort(), freePort());
     }
 
     public LocalCassandra(Path dir, int cqlPort, int storagePort) {
+        this(dir, cqlPort, storagePort, null);
+    }
+
+    /**
+     * A node; with {@code tls} non-null, the secure profile: the native port speaks TLS only (the certificate of
+     * {@code tls}), {@code PasswordAuthenticator} and {@code CassandraAuthorizer} (roles with permissions), and the
+     * audit log on for DDL, DCL and AUTH events in {@code logs/audit.log}.
+     */
+    public LocalCassandra(Path dir, int cqlPort, int storagePort, LocalTls tls) {
         super(dir);
         this.cqlPort = cqlPort;
         this.storagePort = storagePort;
+        this.tls = tls;
+    }
+
+    /** Whether this node runs the secure profile. */
+    public boolean secure() {
+        return tls != null;
+    }
+
+    /** The audit log of the secure profile (DDL, DCL and AUTH events; passwords obfuscated by Cassandra). */
+    public Path auditLog() {
+        return dir.resolve("logs").resolve("audit.log");
     }
 
     @Override
@@ -57,7 +78,26 @@ public final class LocalCassandra extends LocalServer {
         Files.createDirectories(conf);
         Path data = dir.resolve("data");
         Files.createDirectories(data);
-        Files.writeString(conf.resolve("cassandra.yaml"), String.join("\n",
+        List<String> security = tls == null ? List.of(
+                "authenticator: AllowAllAuthenticator",
+                "authorizer: AllowAllAuthorizer") : List.of(
+                "authenticator: PasswordAuthenticator",
+                "authorizer: CassandraAuthorizer",
+                "role_manager: CassandraRoleManager",
+                "client_encryption_options:",
+                "  enabled: true",
+                "  optional: false",
+                "  keystore: " + tls.serverKeystore(),
+                "  keystore_password: " + tls.storePassword(),
+                "  store_type: PKCS12",
+                "  require_client_auth: false",
+                "audit_logging_options:",
+                "  enabled: true",
+                "  logger:",
+                "    - class_name: FileAuditLogger",
+                "  included_categories: DDL,DCL,AUTH");
+        // It may hold the keystore's password: owner-only.
+        Secrets.writePrivate(conf.resolve("cassandra.yaml"), String.join("\n",
                 "cluster_name: fli-local",
                 "num_tokens: 1",
                 "initial_token: 0",
@@ -79,8 +119,7 @@ public final class LocalCassandra extends LocalServer {
                 "saved_caches_directory: " + data.resolve("saved_caches"),
                 "hints_directory: " + data.resolve("hints"),
                 "cdc_raw_directory: " + data.resolve("cdc_raw"),
-                "authenticator: AllowAllAuthenticator",
-                "authorizer: AllowAllAuthorizer",
+                String.join("\n", security),
                 "cas_contention_timeout: 2000ms",
                 "write_request_timeout: 4000ms",
                 "read_request_timeout: 4000ms",
@@ -92,9 +131,16 @@ public final class LocalCassandra extends LocalServer {
                     <file>%s</file>
                     <encoder><pattern>%%d{HH:mm:ss.SSS} %%-5level [%%thread] %%logger{20} - %%msg%%n</pattern></encoder>
                   </appender>
+                  <appender name="AUDIT" class="ch.qos.logback.core.FileAppender">
+                    <file>%s</file>
+                    <encoder><pattern>%%d{HH:mm:ss.SSS} %%msg%%n</pattern></encoder>
+                  </appender>
+                  <logger name="org.apache.cassandra.audit.FileAuditLogger" level="INFO" additivity="false">
+                    <appender-ref ref="AUDIT"/>
+                  </logger>
                   <root level="INFO"><appender-ref ref="FILE"/></root>
                 </configuration>
-                """.formatted(dir.resolve("logs").resolve("system.log")));
+                """.formatted(dir.resolve("logs").resolve("system.log"), auditLog()));
         Path lib = serversDir().resolve("cassandra");
         String classpath;
         try (Stream<Path> jars = Files.list(lib)) {

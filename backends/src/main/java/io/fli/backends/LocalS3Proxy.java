@@ -14,16 +14,23 @@ public final class LocalS3Proxy extends LocalServer {
     private final int port;
     private final String accessKey;
     private final String secretKey;
+    private final LocalTls tls;
 
     public LocalS3Proxy(Path dir, String accessKey, String secretKey) {
         this(dir, freePort(), accessKey, secretKey);
     }
 
     public LocalS3Proxy(Path dir, int port, String accessKey, String secretKey) {
+        this(dir, port, accessKey, secretKey, null);
+    }
+
+    /** With {@code tls} non-null: HTTPS only, with {@code tls}'s server certificate (no plain-HTTP endpoint). */
+    public LocalS3Proxy(Path dir, int port, String accessKey, String secretKey, LocalTls tls) {
         super(dir);
         this.port = port;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
+        this.tls = tls;
     }
 
     @Override
@@ -32,7 +39,7 @@ public final class LocalS3Proxy extends LocalServer {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + port;
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + port;
     }
 
     public String accessKey() {
@@ -63,8 +70,13 @@ public final class LocalS3Proxy extends LocalServer {
         Path data = dataDir();
         Files.createDirectories(data);
         Path props = dir.resolve("s3proxy.properties");
-        Files.writeString(props, String.join("\n",
-                "s3proxy.endpoint=" + endpoint(),
+        List<String> listen = tls == null ? List.of("s3proxy.endpoint=" + endpoint()) : List.of(
+                "s3proxy.secure-endpoint=" + endpoint(),
+                "s3proxy.keystore-path=" + tls.serverKeystore(),
+                "s3proxy.keystore-password=" + tls.storePassword());
+        // It holds the credential (and the keystore's password): owner-only.
+        Secrets.writePrivate(props, String.join("\n",
+                String.join("\n", listen),
                 "s3proxy.authorization=aws-v4",
                 "s3proxy.identity=" + accessKey,
                 "s3proxy.credential=" + secretKey,

@@ -92,7 +92,19 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
 
     /** As {@link #connect(S3Config)}, with the retry jitter drawn from {@code jitterSeed} (reproducible runs). */
     public static MinioBlobStore connect(S3Config c, long jitterSeed) {
-        OkHttpClient http = new OkHttpClient.Builder()
+        OkHttpClient.Builder hb = new OkHttpClient.Builder();
+        if (c.ca() != null) {
+            // Trust only the given CAs; OkHttp verifies the hostname against the certificate by default.
+            javax.net.ssl.X509TrustManager tm = TrustedCa.trustManager(c.ca());
+            try {
+                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+                ctx.init(null, new javax.net.ssl.TrustManager[]{tm}, null);
+                hb.sslSocketFactory(ctx.getSocketFactory(), tm);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("TLS context for " + c.ca() + ": " + e.getMessage(), e);
+            }
+        }
+        OkHttpClient http = hb
                 .connectTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .writeTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -130,6 +142,15 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
             return !"NoSuchKey".equals(code) && !"PreconditionFailed".equals(code) && !"AccessDenied".equals(code)
                     && !"SignatureDoesNotMatch".equals(code) && !"InvalidAccessKeyId".equals(code);
         }
+        if (e instanceof WrappedException w && w.getCause() != null) {
+            return transientError(w.getCause());
+        }
+        // A certificate the client does not accept is refused the same way on every attempt.
+        if (e instanceof javax.net.ssl.SSLPeerUnverifiedException
+                || (e instanceof javax.net.ssl.SSLHandshakeException && e.getMessage() != null
+                && e.getMessage().contains("PKIX"))) {
+            return false;
+        }
         return e instanceof java.io.IOException || e instanceof WrappedException;
     }
 
@@ -162,11 +183,29 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
         }
     }
 
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
         if (e instanceof ErrorResponseException er) {
-            return er.errorResponse().code() + " (" + er.errorResponse().message() + ")";
+            String code = er.errorResponse().code();
+            String why = switch (code) {
+                case "SignatureDoesNotMatch" -> "refused: the secret key is wrong (FLI_S3_SECRET_KEY[_FILE]); ";
+                case "InvalidAccessKeyId" -> "refused: the access key is unknown to the server (FLI_S3_ACCESS_KEY); ";
+                case "AccessDenied" -> "refused: this identity is not allowed that action; ";
+                default -> "";
+            };
+            return why + code + " (" + er.errorResponse().message() + ")";
         }
-        return e.getClass().getSimpleName() + ": " + e.getMessage();
+        String m = e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (e instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+            return "TLS refused: hostname mismatch, the server's certificate does not name the host connected to; "
+                    + m;
+        }
+        if (e instanceof javax.net.ssl.SSLHandshakeException && String.valueOf(e.getMessage()).contains("PKIX")) {
+            return "TLS refused: the server's certificate is not signed by a trusted CA (FLI_S3_CA_FILE); " + m;
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "TLS handshake failed (an https endpoint that is not TLS, or plain http to a TLS port?); " + m;
+        }
+        return m;
     }
 
     @Override

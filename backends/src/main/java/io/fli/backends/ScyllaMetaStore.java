@@ -43,7 +43,7 @@ import java.util.Optional;
  */
 public final class ScyllaMetaStore implements MetaStore, HealthReporting {
     /** Schema migrations, applied in order, each recorded in {@code schema_migrations}; safe to run twice. */
-    static final List<String> MIGRATIONS = List.of(
+    public static final List<String> MIGRATIONS = List.of(
             "CREATE TABLE IF NOT EXISTS %s.meta (key text PRIMARY KEY, version bigint, epoch bigint, value blob)");
 
     private final CqlSession session;
@@ -75,19 +75,74 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
                 .setConsistencyLevel(ConsistencyLevel.QUORUM).setSerialConsistencyLevel(ConsistencyLevel.SERIAL));
     }
 
-    /** Connects, runs the schema migrations, prepares the statements; retry jitter differs per process. */
     /**
-     * TLS for the CQL connection: the JVM's default trust store, and the server's certificate must name the host the
-     * driver connects to (hostname validation on: the driver's {@code withSslContext} leaves it off, and TLS without
-     * it is not TLS against an attacker in the middle).
+     * TLS for the CQL connection: the CAs of {@code caPem} (the JVM's default trust store when null), and the
+     * server's certificate must name the host the driver connects to (hostname validation on: the driver's
+     * {@code withSslContext} leaves it off, and TLS without it is not TLS against an attacker in the middle).
      */
-    static com.datastax.oss.driver.api.core.ssl.SslEngineFactory sslEngineFactory() {
-        try {
-            return new com.datastax.oss.driver.api.core.ssl.ProgrammaticSslEngineFactory(
-                    javax.net.ssl.SSLContext.getDefault(), null, true);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no TLS available in this JVM", e);
+    static com.datastax.oss.driver.api.core.ssl.SslEngineFactory sslEngineFactory(java.nio.file.Path caPem) {
+        return new com.datastax.oss.driver.api.core.ssl.ProgrammaticSslEngineFactory(TrustedCa.context(caPem), null,
+                true);
+    }
+
+    /**
+     * What went wrong connecting, in words an operator can act on: the TLS, authentication and authorization
+     * failures a secure cluster refuses a client with, named as such (the driver's own message follows).
+     */
+    static String explain(Throwable e, CqlConfig c) {
+        String all = chain(e);
+        if (all.contains("PKIXPathBuildingException") || all.contains("unable to find valid certification path")) {
+            return "TLS refused: the server's certificate is not signed by a trusted CA ("
+                    + (c.tlsCa() == null ? "the JVM's default trust store; set FLI_CQL_TLS_CA_FILE to the cluster's CA"
+                    : "trusting only " + c.tlsCa()) + ")";
         }
+        if (all.contains("No subject alternative") || all.contains("No name matching")
+                || all.contains("doesn't match any of the subject alternative names")) {
+            return "TLS refused: hostname mismatch, the server's certificate does not name the host connected to "
+                    + c.contactPoints();
+        }
+        if (all.contains("AuthenticationException") || all.contains("Provided username")
+                || all.contains("Authentication error")) {
+            return "authentication failed for user '" + c.username() + "' (wrong user name or password, "
+                    + "FLI_CQL_USERNAME / FLI_CQL_PASSWORD[_FILE])";
+        }
+        if (all.contains("requires authentication") || all.contains("but no authenticator")) {
+            return "the server requires authentication and no credentials were given (FLI_CQL_USERNAME, "
+                    + "FLI_CQL_PASSWORD[_FILE])";
+        }
+        if (!c.tls() && (all.contains("ClosedConnectionException") || all.contains("HeartbeatException")
+                || all.contains("Connection reset") || all.contains("Lost connection") || all.contains("closed"))) {
+            return "the connection was closed during the handshake: plaintext sent to a TLS-only port? "
+                    + "(FLI_CQL_TLS=true)";
+        }
+        if (c.tls() && (all.contains("SSLHandshakeException") || all.contains("not an SSL/TLS record")
+                || all.contains("NotSslRecordException"))) {
+            return "TLS handshake failed: the server may not speak TLS on this port";
+        }
+        return null;
+    }
+
+    /** Every message of {@code e}'s causes and suppressed exceptions (the driver nests them per node). */
+    static String chain(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        todo.add(e);
+        while (!todo.isEmpty() && sb.length() < 20_000) {
+            Throwable t = todo.poll();
+            if (!seen.add(t)) {
+                continue;
+            }
+            sb.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
+            if (t instanceof com.datastax.oss.driver.api.core.AllNodesFailedException a) {
+                a.getAllErrors().values().forEach(todo::addAll);
+            }
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            java.util.Collections.addAll(todo, t.getSuppressed());
+        }
+        return sb.toString();
     }
 
     public static ScyllaMetaStore connect(CqlConfig c) {
@@ -130,7 +185,7 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
         }
     }
 
-    private static CqlSession session(CqlConfig c) {
+    static CqlSession session(CqlConfig c) {
         DriverConfigLoader loader = DriverConfigLoader.programmaticBuilder()
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, c.requestTimeout())
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
@@ -146,12 +201,14 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
             b = b.withAuthCredentials(c.username(), c.password() == null ? "" : c.password());
         }
         if (c.tls()) {
-            b = b.withSslEngineFactory(sslEngineFactory());
+            b = b.withSslEngineFactory(sslEngineFactory(c.tlsCa()));
         }
         try {
             return b.build();
         } catch (DriverException e) {
-            throw new BackendException("cannot reach the CQL cluster at " + c.contactPoints() + ": " + e.getMessage(), e);
+            String why = explain(e, c);
+            throw new BackendException("cannot reach the CQL cluster at " + c.contactPoints() + ": "
+                    + (why == null ? "" : why + "; ") + e.getMessage(), e);
         }
     }
 
@@ -212,7 +269,9 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
     }
 
     static boolean transientError(Throwable e) {
-        return e instanceof DriverException;
+        // A refusal on the query's merits (not permitted, invalid, a syntax error) is the same on every attempt.
+        return e instanceof DriverException
+                && !(e instanceof com.datastax.oss.driver.api.core.servererrors.QueryValidationException);
     }
 
     @Override
@@ -283,6 +342,9 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
             return new CasResult.Unknown(e);
         } catch (CASWriteUnknownException e) {
             return new CasResult.Unknown(e);
+        } catch (com.datastax.oss.driver.api.core.servererrors.QueryValidationException e) {
+            // Refused before any Paxos round (e.g. the role has no MODIFY permission): definitely not applied.
+            throw new BackendException("cql " + what + " refused by the server: " + e.getMessage(), e);
         } catch (NoNodeAvailableException e) {
             // Nothing was sent: definitely not applied.
             throw new BackendException("cql " + what + ": no node available: " + e.getMessage(), e);

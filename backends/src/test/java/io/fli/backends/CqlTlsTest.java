@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class CqlTlsTest {
     @Test
     void theSslEnginesOfTheCqlSessionVerifyTheHostname() throws Exception {
-        try (var factory = ScyllaMetaStore.sslEngineFactory()) {
+        try (var factory = ScyllaMetaStore.sslEngineFactory(null)) {
             SSLEngine engine = factory.newSslEngine(new DefaultEndPoint(new InetSocketAddress("127.0.0.1", 9142)));
             assertThat(engine.getUseClientMode()).isTrue();
             assertThat(engine.getSSLParameters().getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");

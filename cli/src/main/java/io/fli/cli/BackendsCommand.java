@@ -34,6 +34,13 @@ final class BackendsCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Data and logs of the servers (default: ${DEFAULT-VALUE}).")
     Path dir = Path.of("store", "backends");
 
+    @Option(names = "--secure", description = "start: the secure profile. Cassandra with client TLS only, "
+            + "PasswordAuthenticator + CassandraAuthorizer, the default superuser replaced, roles fli_admin (schema), "
+            + "fli_writer (read/write rows), fli_reader (read rows), its audit log on; S3Proxy over HTTPS. A CA "
+            + "made for these servers (DIR/tls/ca.pem); passwords and keys in 0600 files under DIR/secrets; "
+            + "backends.env names the files, never the secrets.")
+    boolean secure;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -47,15 +54,26 @@ final class BackendsCommand implements Callable<Integer> {
                     return 1;
                 }
                 long t0 = System.nanoTime();
-                LocalBackends b = new LocalBackends(dir.toAbsolutePath()).start();
-                out.printf("started in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-                // These servers are ours: their schema is migrated here, as an operator would with fli admin migrate.
-                int[] schema = io.fli.backends.ScyllaMetaStore.migrate(b.cql("fli"));
+                LocalBackends b = new LocalBackends(dir.toAbsolutePath(), secure).start();
+                out.printf("started in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, secure ? " (secure profile)" : "");
+                // These servers are ours: their schema is migrated here, as an operator would with fli admin migrate
+                // (in the secure profile, start did it as fli_admin).
+                int[] schema = secure
+                        ? new int[]{0, io.fli.backends.ScyllaMetaStore.MIGRATIONS.size()}
+                        : io.fli.backends.ScyllaMetaStore.migrate(b.cql("fli"));
                 out.printf("  cassandra  127.0.0.1:%d (CQL, data center %s, keyspace fli at schema version %d)  pid %d  "
                         + "logs %s%n", b.cassandra().cqlPort(), b.cassandra().datacenter(), schema[1],
                         b.cassandra().pid(), b.cassandra().dir().resolve("logs"));
                 out.printf("  s3proxy    %s  pid %d  logs %s%n", b.s3().endpoint(), b.s3().pid(),
                         b.s3().dir().resolve("logs"));
+                if (secure) {
+                    out.printf("  TLS: CA %s (clients trust only it); server certificate for %s%n", b.tls().caPem(),
+                            io.fli.backends.LocalTls.SAN);
+                    out.printf("  roles: %s (schema), %s (the application: backends.env), %s (read only); "
+                            + "passwords in %s (0600)%n", LocalBackends.ADMIN, LocalBackends.WRITER,
+                            LocalBackends.READER, dir.toAbsolutePath().resolve("secrets"));
+                    out.printf("  cassandra audit log: %s%n", b.cassandra().auditLog());
+                }
                 out.println("  credentials and endpoints: " + env.toAbsolutePath()
                         + "  (e.g. 'set -a; . " + env + "; set +a')");
                 return 0;

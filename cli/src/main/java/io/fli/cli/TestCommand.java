@@ -68,6 +68,11 @@ final class TestCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     String readersVia = "index";
 
+    @Option(names = "--secure", description = "With --backend local: the servers in the secure profile (Cassandra "
+            + "with client TLS only, password authentication and roles, the index processes as fli_writer; S3Proxy "
+            + "over HTTPS; a CA made for the run). See docs/security.md.")
+    boolean secure;
+
     static Duration parse(CommandSpec spec, String s) {
         return Inputs.duration(spec, "--time", s);
     }
@@ -79,7 +84,8 @@ final class TestCommand implements Callable<Integer> {
                 ? TestConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
                         .readTree(replay.resolve("test.json").toFile()), store)
                 : new TestConfig(workload, nemesis, backend, parse(spec, time), seed, concurrency, 8,
-                        Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug, answers, readersVia);
+                        Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug, answers, readersVia,
+                        secure);
         workload = cfg.workload();
         nemesis = cfg.nemeses();
         backend = cfg.backend();
@@ -87,8 +93,9 @@ final class TestCommand implements Callable<Integer> {
         seed = cfg.seed();
         concurrency = cfg.concurrency();
         bug = cfg.bug();
-        out.printf("fli test: workload %s, nemesis %s, backend %s, %s, seed %d, concurrency %d%s%n", workload,
-                String.join(",", nemesis), backend, time, seed, concurrency, bug == null ? "" : ", BUG " + bug);
+        out.printf("fli test: workload %s, nemesis %s, backend %s%s, %s, seed %d, concurrency %d%s%n", workload,
+                String.join(",", nemesis), backend, cfg.secure() ? " (secure)" : "", time, seed, concurrency,
+                bug == null ? "" : ", BUG " + bug);
         out.flush();
         // Ctrl-C: stop the clients, heal the faults, check the partial history and write the run folder as usual
         // (no final reads), then let the JVM exit (code 130).

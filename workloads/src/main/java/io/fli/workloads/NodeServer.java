@@ -32,8 +32,8 @@ import java.util.List;
  * loopback port, which it prints as its first line with the URL of its Prometheus endpoint. Crash points, lost replies and lease-loss stalls live here, armed
  * by the harness. It exits when the harness closes its standard input (or dies).
  *
- * <p>Arguments: {@code name cqlContactPoint datacenter keyspace s3Endpoint accessKey secretKey bucket leaseMs
- * gcGraceMs jitterSeed [bug]}.
+ * <p>Arguments: {@code name leaseMs gcGraceMs jitterSeed [bug]}; the stores from the environment ({@code FLI_CQL_*},
+ * {@code FLI_S3_*}, as {@link CqlConfig#fromEnvironment} and {@link S3Config#fromEnvironment} read them).
  */
 public final class NodeServer {
     private final InProcessNode node;
@@ -43,9 +43,9 @@ public final class NodeServer {
     private final MetricsEndpoint metrics;
 
     private NodeServer(String[] a) {
-        CqlConfig cql = CqlConfig.local(0, a[2], a[3]).withContactPoint(a[1]);
-        S3Config s3 = new S3Config(a[4], a[5], a[6], a[7], Duration.ofSeconds(5));
-        long jitter = Long.parseLong(a[10]);
+        CqlConfig cql = CqlConfig.fromEnvironment(System.getenv());
+        S3Config s3 = S3Config.fromEnvironment(System.getenv());
+        long jitter = Long.parseLong(a[3]);
         try {
             metrics = MetricsEndpoint.start(0);
         } catch (java.io.IOException e) {
@@ -56,9 +56,9 @@ public final class NodeServer {
                 stall), metrics.registry(), "cql");
         BlobStore blobs = io.fli.engine.Metered.blobs(TestRun.hooks(MinioBlobStore.connect(s3, jitter), crash, lost),
                 metrics.registry(), "s3");
-        IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[8])),
-                Duration.ofMillis(Long.parseLong(a[9])));
-        String bug = a.length > 11 ? a[11] : null;
+        IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[1])),
+                Duration.ofMillis(Long.parseLong(a[2])));
+        String bug = a.length > 4 ? a[4] : null;
         io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("process", a[0]);
         this.node = new InProcessNode(a[0], () -> io.fli.engine.Metered.index(TestRun.openIndex(bug, meta, blobs,
                 config), metrics.registry(), tags), new Gate(Run::sleep));

@@ -49,16 +49,23 @@ final class RemoteNode implements Node {
     RemoteNode(String name, CqlConfig cql, S3Config s3, Duration lease, Duration gcGrace, long jitterSeed, String bug,
                Path log) throws IOException {
         this.name = name;
-        InetSocketAddress cp = cql.contactPoints().get(0);
+        // The stores' configuration (credentials included) goes through the environment, as FLI_CQL_* / FLI_S3_*:
+        // never on the command line, which every user of the machine can read.
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                NodeServer.class.getName(), name, cp.getHostString() + ":" + cp.getPort(), cql.localDatacenter(),
-                cql.keyspace(), s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.bucket(),
-                Long.toString(lease.toMillis()), Long.toString(gcGrace.toMillis()), Long.toString(jitterSeed)));
+                NodeServer.class.getName(), name, Long.toString(lease.toMillis()), Long.toString(gcGrace.toMillis()),
+                Long.toString(jitterSeed)));
         if (bug != null) {
             cmd.add(bug);
         }
-        this.process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(cql.toEnvironment());
+        pb.environment().putAll(s3.toEnvironment());
+        if (cql.migrate()) {
+            // The harness's own servers (plain profile): each index process may apply the schema as it connects.
+            pb.environment().put("FLI_CQL_MIGRATE", "true");
+        }
+        this.process = pb.start();
         BufferedReader first = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
         String line = first.readLine();

@@ -31,10 +31,20 @@ import java.util.List;
  * @param readersVia       how readers query: {@code index} (the index processes' own API) or {@code serve} (Ethereum
  *                         JSON-RPC {@code eth_getLogs} over HTTP to a query-only {@code fli serve} process over the
  *                         same stores; local and remote backends, from the fli command line)
+ * @param secure           local servers in the secure profile (client TLS, password authentication, roles: the
+ *                         index processes run as {@code fli_writer}, S3 over HTTPS); {@code --backend local} only
  */
 public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                          int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
-                         String answers, String readersVia) {
+                         String answers, String readersVia, boolean secure) {
+    /** A configuration on plain (not secure) servers. */
+    public TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
+                      int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
+                      String answers, String readersVia) {
+        this(workload, nemeses, backend, time, seed, concurrency, batchBlocks, nemesisInterval, store, bug, answers,
+                readersVia, false);
+    }
+
     /** A configuration whose readers query the index processes. */
     public TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                       int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
@@ -130,6 +140,10 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
             throw new IllegalArgumentException("--readers-via serve queries a fli serve process over the same stores: "
                     + "use --backend local or remote");
         }
+        if (secure && !backend.equals("local")) {
+            throw new IllegalArgumentException("--secure starts the local servers in the secure profile: use --backend "
+                    + "local (a remote backend is as secure as its FLI_CQL_* / FLI_S3_* configuration)");
+        }
         if (concurrency < 2) {
             throw new IllegalArgumentException("concurrency must be >= 2 (a writer and a reader), got " + concurrency);
         }
@@ -161,7 +175,8 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
                 n.get("batch_blocks").asInt(), Duration.ofMillis(n.get("nemesis_interval_ms").asLong()), store,
                 n.hasNonNull("bug") ? n.get("bug").asText() : null,
                 n.hasNonNull("answers") ? n.get("answers").asText() : "full",
-                n.hasNonNull("readers_via") ? n.get("readers_via").asText() : "index");
+                n.hasNonNull("readers_via") ? n.get("readers_via").asText() : "index",
+                n.path("secure").asBoolean(false));
     }
 
     public ObjectNode toJson() {
@@ -181,6 +196,9 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         n.put("answers", answers);
         if (!readersVia.equals("index")) {
             n.put("readers_via", readersVia);
+        }
+        if (secure) {
+            n.put("secure", true);
         }
         return n;
     }

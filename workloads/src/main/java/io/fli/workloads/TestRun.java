@@ -146,7 +146,8 @@ public final class TestRun {
                     nodes.add(simulatedNode(i, shared, sharedBlobs));
                 }
             } else {
-                Endpoints at = cfg.backend().equals("local") ? Endpoints.local(dir.resolve("servers"), "fli")
+                Endpoints at = cfg.backend().equals("local")
+                        ? Endpoints.local(dir.resolve("servers"), "fli", cfg.secure())
                         : Endpoints.fromEnvironment();
                 servers = at.servers();
                 CqlConfig cql = at.cql();
@@ -170,7 +171,8 @@ public final class TestRun {
                     network = NetworkNemesis.create(client, Map.of("meta", cp.getHostString() + ":" + cp.getPort(),
                             "blob", s3.hostPort()), Duration.ofMillis(1_500));
                     cql = cql.withContactPoint(network.listen("meta"));
-                    s3 = s3.withEndpoint("http://" + network.listen("blob"));
+                    s3 = s3.withEndpoint(java.net.URI.create(s3.endpoint()).getScheme() + "://"
+                            + network.listen("blob"));
                 }
                 // Each index process is a JVM of its own with its own sessions (and so its own retries and circuit
                 // breakers), with retry jitter drawn from the run's seed and the process.
