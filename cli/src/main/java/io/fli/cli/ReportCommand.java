@@ -343,9 +343,28 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     Gate gateE() {
-        return checklist("E", "security: TLS, secrets, permission model", List.of(
+        String title = "security: TLS, secrets, permission model";
+        Gate docs = checklist("E", title, List.of(
                 new String[]{"security review (threat model, permissions)", "docs/security.md"},
-                new String[]{"least-privilege object-store policy", "docker/minio-fli-app-policy.json"}));
+                new String[]{"least-privilege object-store policy", "docker/minio-fli-app-policy.json"},
+                new String[]{"secure Docker profile (ScyllaDB + MinIO)", "docker/docker-compose.secure.yml"}));
+        // The refusals on the real servers' secure profile, and a secure fli test run with its secret scan.
+        List<String> problems = new ArrayList<>();
+        List<String> ev = new ArrayList<>(docs.evidence());
+        ev.addAll(suiteEvidence(List.of("io.fli.backends.SecureBackendsTest", "io.fli.cli.SecureTestCommandTest",
+                "io.fli.backends.SecretsTest", "io.fli.cli.AdminCommandTest"), problems));
+        if (problems.stream().anyMatch(p -> p.endsWith("failed"))) {
+            return new Gate("E", title, "fail", "failed: " + String.join("; ", problems), ev);
+        }
+        if (!problems.isEmpty() || !docs.status().equals("pass")) {
+            List<String> why = new ArrayList<>(problems);
+            if (!docs.status().equals("pass")) {
+                why.add(docs.why());
+            }
+            return new Gate("E", title, "missing", String.join("; ", why), ev);
+        }
+        return new Gate("E", title, "pass", "the secure profile's refusal tests and a secure run with its secret scan "
+                + "passed; review documents present (a person reviews and approves them)", ev);
     }
 
     /** The seed's section 10 evidence artifacts: {name, present|missing, where}. */

@@ -171,6 +171,7 @@ class CliTest {
             "bug-zoo --bug nosuch|--bug 'nosuch' is not in the zoo",
             "test --nemesis nosuch|unknown nemesis 'nosuch'",
             "test --answers short|--answers must be full or compact, got 'short'",
+            "test --backend memory --secure|--secure starts the local servers in the secure profile: use --backend local",
             "soak --profile nightly|'nightly' is neither a built-in profile [ci, production-shape] nor a file",
             "soak --backend memory --nemesis kill|nemesis 'kill' signals the servers the soak starts: use --backend local",
             "soak --backend memory --nemesis flood|unknown nemesis 'flood' for a soak (restart, kill, pause)",

@@ -100,4 +100,25 @@ class ReportCommandTest {
         Map<String, String> s = report();
         assertThat(s).containsEntry("A", "missing").containsEntry("B", "missing").containsEntry("C", "missing");
     }
+
+    @Test
+    void gateEPassesOnlyWithTheReviewDocumentsAndPassingSecureProfileTests() throws Exception {
+        for (String f : new String[]{"docs/security.md", "docker/minio-fli-app-policy.json",
+                "docker/docker-compose.secure.yml"}) {
+            Files.createDirectories(dir.resolve(f).getParent());
+            Files.writeString(dir.resolve(f), "x");
+        }
+        Files.createDirectories(dir.resolve("store"));
+        assertThat(report()).as("documents without the tests' reports").containsEntry("E", "missing");
+        for (String n : new String[]{"io.fli.backends.SecureBackendsTest", "io.fli.cli.SecureTestCommandTest",
+                "io.fli.backends.SecretsTest", "io.fli.cli.AdminCommandTest"}) {
+            suite(n, 0);
+        }
+        assertThat(report()).containsEntry("E", "pass");
+        suite("io.fli.backends.SecureBackendsTest", 1);
+        assertThat(report()).as("a refusal test failed").containsEntry("E", "fail");
+        suite("io.fli.backends.SecureBackendsTest", 0);
+        Files.delete(dir.resolve("docker/docker-compose.secure.yml"));
+        assertThat(report()).as("the Docker profile absent").containsEntry("E", "missing");
+    }
 }

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A short ci soak on the local servers with process faults (kill -9 and SIGSTOP of Cassandra and S3Proxy): valid, and
- * every metric the alert rules read exported live. A class of its own so the module's second test fork runs it beside
- * {@link SoakTest}'s memory soaks.
+ * every metric the alert rules read exported live.
  */
 class LocalSoakTest {
     @Test
