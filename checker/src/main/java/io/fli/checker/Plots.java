@@ -130,7 +130,13 @@ public final class Plots {
             }
             for (double p : new double[]{0.5, 0.95, 0.99}) {
                 XYSeries s = new XYSeries(f + " p" + (int) Math.round(p * 100));
+                Integer previous = null;
                 for (Map.Entry<Integer, List<Double>> e : byWindow.entrySet()) {
+                    if (previous != null && e.getKey() > previous + 1) {
+                        // Windows without a completion of f: a gap in its lines, not a straight line across them.
+                        s.add((previous + 1.5) * window, Double.NaN);
+                    }
+                    previous = e.getKey();
                     double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
                     s.add((e.getKey() + 0.5) * window, v[(int) Math.min(v.length - 1, Math.floor(p * v.length))]);
                 }

@@ -339,7 +339,7 @@ final class ReportCommand implements Callable<Integer> {
                 new String[]{"alert rules", "ops/prometheus/alerts.yml"},
                 new String[]{"runbooks", "docs/runbooks/README.md"},
                 new String[]{"upgrade and rollback guide", "docs/upgrade.md"},
-                new String[]{"drill notes (fli drill)", "store/drill"}));
+                new String[]{"drill notes (fli drill, kept in docs/drills)", "docs/drills"}));
     }
 
     Gate gateE() {
@@ -376,9 +376,10 @@ final class ReportCommand implements Callable<Integer> {
                 : "present", soaks.isEmpty() ? "no soak found" : soaks.get(0).dir() + " (soak.json, timeseries.jsonl, "
                 + ".hlog, plots)"});
         a.add(new String[]{"3 runbook links, on-call drill notes", Files.exists(repo.resolve("docs/runbooks"))
-                && Files.exists(repo.resolve("store/drill")) ? "present" : "missing",
+                && Files.exists(repo.resolve("docs/drills")) ? "present" : "missing",
                 "docs/runbooks/ " + (Files.exists(repo.resolve("docs/runbooks")) ? "present" : "absent")
-                        + "; drill notes " + (Files.exists(repo.resolve("store/drill")) ? "present" : "absent")});
+                        + "; drill notes docs/drills/ " + (Files.exists(repo.resolve("docs/drills")) ? "present"
+                        : "absent")});
         a.add(new String[]{"4 security review summary", Files.exists(repo.resolve("docs/security.md")) ? "present"
                 : "missing", "docs/security.md"});
         a.add(new String[]{"5 release checklist signed by owners", "missing", "signed by people, outside fli"});
