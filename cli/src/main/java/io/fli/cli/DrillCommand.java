@@ -693,7 +693,7 @@ final class DrillCommand implements Callable<Integer> {
     /** {@code fli ARGS} as a child process against the drill's stores (remote: the FLI_* environment). */
     private int runCommand(List<String> args, boolean mitigation) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-Dfli.home=" + System.getProperty("fli.home", "."), "-cp",
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dfli.home=" + System.getProperty("fli.home", "."), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName()));
         List<String> full = new ArrayList<>(args);
         if (full.size() >= 1 && full.get(0).equals("admin")) {
@@ -705,6 +705,10 @@ final class DrillCommand implements Callable<Integer> {
         Map<String, String> env = pb.environment();
         env.putAll(at.cql().toEnvironment());
         env.putAll(at.s3().toEnvironment());
+        // An operator's diagnosis against a store that is down should answer in seconds, not wait out four
+        // attempts of the application's request timeout.
+        env.put("FLI_CQL_TIMEOUT_MS", "2000");
+        env.put("FLI_S3_TIMEOUT_MS", "2000");
         return runProcess(pb, "fli " + String.join(" ", args), mitigation);
     }
 

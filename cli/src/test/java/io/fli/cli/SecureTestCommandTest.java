@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code fli test --backend local --secure} (issue #12): a run with every fault on the secure profile (TLS to both
- * servers, the index processes as {@code fli_writer}) is valid, and no secret of the run appears anywhere in its
- * run folder — history, {@code test.json}, logs of fli, of its index processes and of both servers, plots, metrics —
+ * {@code fli test --backend local --secure} (issue #12): a run with process, engine and network faults on the secure
+ * profile (TLS to both servers, the index processes as {@code fli_writer}) is valid, and no secret of the run appears
+ * anywhere in its run folder — history, {@code test.json}, logs of fli, of its index processes and of both servers, plots, metrics —
  * except in the files that exist to hold it, each of them owner-only.
  */
 class SecureTestCommandTest {
@@ -34,9 +34,10 @@ class SecureTestCommandTest {
     }
 
     @Test
-    void aSecureRunWithEveryFaultIsValidAndLeaksNoSecret() throws Exception {
-        CliTest.Run r = CliTest.fli("test", "--backend", "local", "--secure", "--nemesis", "all", "--time", "30s",
-                "--store", store.toString());
+    void aSecureRunWithFaultsIsValidAndLeaksNoSecret() throws Exception {
+        // Process, engine and network faults (the network ones through proxies that pass TLS on unchanged).
+        CliTest.Run r = CliTest.fli("test", "--backend", "local", "--secure", "--nemesis",
+                "kill,pause,crash,lost-reply,partition-meta,reset", "--time", "30s", "--store", store.toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("backend local (secure)", "VALID");
         Path run;

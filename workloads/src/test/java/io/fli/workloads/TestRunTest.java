@@ -147,19 +147,6 @@ class TestRunTest {
         assertThat(History.read(r.dir().resolve("history.jsonl")).test()).isEqualTo(json);
     }
 
-    @Test
-    void onlyTheFaultsAskedForAreInjectedEvenWhenANemesisOffersMore() throws Exception {
-        // The network nemesis offers seven faults and the process nemesis two; asking for one gets just that one.
-        TestRun.Result r = run("ingest-query", List.of("latency", "pause"), "local", 8, 3, 800);
-        assertThat(r.check().valid()).as(io.fli.checker.Reports.text(r.check())).isEqualTo(Validity.VALID);
-        assertThat(count(r, "latency", "info")).isPositive();
-        assertThat(count(r, "pause", "info")).isPositive();
-        for (String other : List.of("hang", "reset", "refuse", "bandwidth", "partition-meta", "partition-blob",
-                "kill")) {
-            assertThat(r.check().stats().byF()).as("fault %s was not asked for", other).doesNotContainKey(other);
-        }
-    }
-
     /**
      * Gate evidence: each workload on the local servers with every nemesis — engine faults (crash points, lost
      * replies, restarts, corruption, lease loss, paused processes, forks), process faults (kill, pause) and network

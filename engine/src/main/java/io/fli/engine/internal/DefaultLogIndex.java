@@ -852,6 +852,12 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** {@link #plan} as the intersected bitmap; null when the segment has no match. */
     static MutableRoaringBitmap planBitmap(SegmentReader seg, List<Clause> clauses) {
+        if (clauses.size() == 1) {
+            // One clause (an address or topic list alone): nothing to order, so no estimate, which would look up
+            // every term a second time; a segment without the terms gives an empty union.
+            MutableRoaringBitmap only = seg.union(clauses.get(0).position(), clauses.get(0).terms());
+            return only.isEmpty() ? null : only;
+        }
         List<Clause> ordered = new ArrayList<>(clauses);
         long[] est = new long[5];
         for (Clause c : ordered) {
