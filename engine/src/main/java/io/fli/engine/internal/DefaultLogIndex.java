@@ -62,7 +62,44 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /** A decoded blob with its encoded size, the cache's weight. */
-    record Weighted(Object value, int weight) {
+    /**
+     * A cached value and its weight in bytes. Write-through entries (what this process just wrote) are decoded on
+     * first use, not on the publisher's path: a tier-0 segment that a merge replaces before any query reads it is
+     * decoded once, by the merge, and a chunk no query asks for never is.
+     */
+    static final class Weighted {
+        private volatile Object value;
+        private java.util.function.Supplier<Object> decoder;
+        final int weight;
+
+        Weighted(Object value, int weight) {
+            this.value = value;
+            this.weight = weight;
+        }
+
+        private Weighted(java.util.function.Supplier<Object> decoder, int weight) {
+            this.decoder = decoder;
+            this.weight = weight;
+        }
+
+        static Weighted lazy(java.util.function.Supplier<Object> decoder, int weight) {
+            return new Weighted(decoder, weight);
+        }
+
+        Object value() {
+            Object v = value;
+            if (v == null) {
+                synchronized (this) {
+                    v = value;
+                    if (v == null) {
+                        v = decoder.get();
+                        value = v;
+                        decoder = null;
+                    }
+                }
+            }
+            return v;
+        }
     }
 
     /** The stored state, decoded. */
@@ -312,7 +349,7 @@ public final class DefaultLogIndex implements LogIndex {
     IndexSegment fullSegment(SegmentRef ref) {
         Weighted w = (Weighted) cache.getIfPresent(ref.key());
         IndexSegment s;
-        if (w != null && w.value instanceof IndexSegment cached) {
+        if (w != null && w.value() instanceof IndexSegment cached) {
             s = cached;
         } else {
             byte[] bytes = seams.beforeDecode(fetch(ref.key(), 0, -1));
@@ -364,7 +401,7 @@ public final class DefaultLogIndex implements LogIndex {
     private Object head(String key, byte kind) {
         Weighted w = (Weighted) cache.getIfPresent(key);
         if (w != null) {
-            return w.value;
+            return w.value();
         }
         byte[] prefix = fetch(key, 0, Paged.PREFIX);
         if (Frame.isPaged(prefix)) {
@@ -390,7 +427,7 @@ public final class DefaultLogIndex implements LogIndex {
             w = decoded(key, seams.beforeDecode(whole), kind == Frame.SEGMENT);
         }
         cache.put(key, w);
-        return w.value;
+        return w.value();
     }
 
     /** A page's cache key: the decoded head it belongs to and the page's name, no string built. */
@@ -421,7 +458,7 @@ public final class DefaultLogIndex implements LogIndex {
             w = new Weighted(v, v instanceof Pack p ? p.weight() : b.length * 3 + 256);
             cache.put(ck, w);
         }
-        return (T) w.value;
+        return (T) w.value();
     }
 
     /** Drops what is cached under {@code key} (a segment no state names any more). */
@@ -432,7 +469,10 @@ public final class DefaultLogIndex implements LogIndex {
     /** Caches a segment this process just wrote (whole: merging reads it back), unless it is large. */
     void remember(String key, byte[] bytes, boolean segment) {
         if (bytes.length <= config.cacheBytes() / 16) {
-            cache.put(key, decoded(key, bytes, segment));
+            cache.put(key, segment
+                    ? Weighted.lazy(() -> IndexSegment.decode(bytes, key, seams.verifyPageChecksums()),
+                            bytes.length * 2 + 256)
+                    : decoded(key, bytes, false));
         }
     }
 
@@ -454,8 +494,9 @@ public final class DefaultLogIndex implements LogIndex {
             Paged.Ref ref = h.chunks()[c];
             int from = end + (int) ref.offset();
             byte[] page = java.util.Arrays.copyOfRange(bytes, from, from + ref.length());
-            Pack p = h.chunk(c, new ByteReader(page, 0, page.length, key), key);
-            cache.put(new PageKey(h, "c", ref.offset()), new Weighted(p, p.weight()));
+            int chunk = c;
+            cache.put(new PageKey(h, "c", ref.offset()), Weighted.lazy(
+                    () -> h.chunk(chunk, new ByteReader(page, 0, page.length, key), key), Pack.chunkWeight(page.length)));
         }
     }
 
@@ -791,7 +832,7 @@ public final class DefaultLogIndex implements LogIndex {
             java.util.Set<PageKey> chunkKeys = new java.util.HashSet<>();
             for (java.util.Map.Entry<String, Long> c : candidates) {
                 Weighted h = (Weighted) cache.getIfPresent(c.getKey());
-                if (h != null && h.value instanceof Pack.Head ph && ph.contains(c.getValue())
+                if (h != null && h.value() instanceof Pack.Head ph && ph.contains(c.getValue())
                         && chunkKeys.add(new PageKey(ph, "c", ph.chunkOf(c.getValue())))) {
                     chunks.add(() -> packHolding(ph, c.getKey(), c.getValue()));
                 }

@@ -61,6 +61,14 @@ public final class Pack {
         }
     }
 
+    /**
+     * The cache weight of a chunk not decoded yet, from its page's size: the page itself and about half as much again
+     * for the per-log arrays {@link #weight} counts once it is decoded.
+     */
+    static int chunkWeight(int pageBytes) {
+        return 128 + pageBytes + pageBytes / 2;
+    }
+
     /** Heap bytes a decoded pack holds, roughly (its cache weight): the page it reads strings from and its arrays. */
     int weight() {
         if (parts != null) {
