@@ -505,7 +505,8 @@ final class SloCommand implements Callable<Integer> {
     static void percentilePlot(Path dir, String name, Map<String, Histogram> byClass, JsonNode slo)
             throws java.io.IOException {
         org.jfree.data.xy.XYSeriesCollection data = new org.jfree.data.xy.XYSeriesCollection();
-        org.jfree.data.xy.XYSeries targets = new org.jfree.data.xy.XYSeries("p99 targets", false, true);
+        // Each class's p99 target, drawn in the class's own colour (series index of the class -> its target).
+        List<double[]> targets = new ArrayList<>();
         for (Map.Entry<String, Histogram> e : byClass.entrySet()) {
             Histogram h = e.getValue();
             if (h.getTotalCount() == 0) {
@@ -519,24 +520,40 @@ final class SloCommand implements Callable<Integer> {
                 }
                 s.add(-Math.log10(1 - p / 100.0), Math.max(1e-3, v.getValueIteratedTo() / 1e6));
             }
-            data.addSeries(s);
             double t = slo.path("queries").path(e.getKey()).path("p99_ms").asDouble(Double.NaN);
             if (!Double.isNaN(t)) {
-                targets.add(2.0 + 0.02 * targets.getItemCount(), t);
+                targets.add(new double[]{data.getSeriesCount(), t});
             }
+            data.addSeries(s);
         }
         if (data.getSeriesCount() == 0) {
             return;
         }
-        data.addSeries(targets);
-        org.jfree.chart.JFreeChart chart = io.fli.checker.Plots.lineChart("query latency by percentile: " + name,
-                "percentile (nines: 1 = 90%, 2 = 99%, 3 = 99.9%)", "latency (ms, log)", data, true);
+        int classes = data.getSeriesCount();
+        for (int i = 0; i < targets.size(); i++) {
+            org.jfree.data.xy.XYSeries t = new org.jfree.data.xy.XYSeries(
+                    data.getSeriesKey((int) targets.get(i)[0]) + " p99 target", false, true);
+            t.add(2.0 + 0.02 * i, targets.get(i)[1]);
+            data.addSeries(t);
+        }
+        org.jfree.chart.JFreeChart chart = io.fli.checker.Plots.lineChart("query latency by percentile: " + name
+                + " (triangles: each class's p99 target)", "percentile (nines: 1 = 90%, 2 = 99%, 3 = 99.9%)",
+                "latency (ms, log)", data, true);
         org.jfree.chart.renderer.xy.XYLineAndShapeRenderer r =
                 (org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) chart.getXYPlot().getRenderer();
-        int ti = data.getSeriesCount() - 1;
-        r.setSeriesLinesVisible(ti, false);
-        r.setSeriesShapesVisible(ti, true);
-        r.setSeriesPaint(ti, java.awt.Color.RED);
+        java.awt.Shape triangle = new java.awt.Polygon(new int[]{-5, 5, -5}, new int[]{-5, 0, 5}, 3);
+        for (int i = 0; i < classes; i++) {
+            r.lookupSeriesPaint(i); // the classes take the palette's colours in order, before their targets copy them
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            int ti = classes + i;
+            r.setSeriesLinesVisible(ti, false);
+            r.setSeriesShapesVisible(ti, true);
+            r.setSeriesShapesFilled(ti, true);
+            r.setSeriesShape(ti, triangle);
+            r.setSeriesPaint(ti, r.lookupSeriesPaint((int) targets.get(i)[0]));
+            r.setSeriesVisibleInLegend(ti, false);
+        }
         io.fli.checker.Plots.save(dir, "slo-" + name.replace(' ', '-') + ".png", chart);
     }
 
