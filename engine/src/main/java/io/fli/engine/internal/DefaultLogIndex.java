@@ -328,12 +328,23 @@ public final class DefaultLogIndex implements LogIndex {
         if (rec.isEmpty()) {
             return Optional.empty();
         }
+        // The same record as last time (version, epoch and every byte): the same decoded state, whose segment keys
+        // keep their cached hashes for the cache lookups that follow. Any other bytes are decoded and checked.
+        Snapshot last = lastDecoded;
+        if (last != null && last.record().equals(rec.get())) {
+            return Optional.of(last);
+        }
         try {
-            return Optional.of(new Snapshot(rec.get(), StateRecord.decode(rec.get().value())));
+            Snapshot s = new Snapshot(rec.get(), StateRecord.decode(rec.get().value()));
+            lastDecoded = s;
+            return Optional.of(s);
         } catch (CorruptionException e) {
             return seams.undecodableState(this, e);
         }
     }
+
+    /** The state {@link #readState} decoded last (a query's state read mostly finds the same record again). */
+    private volatile Snapshot lastDecoded;
 
     /** The segment {@code ref} names, read lazily (format 2) or whole (format 1), checked against {@code ref}. */
     SegmentReader segment(SegmentRef ref) {
