@@ -81,12 +81,7 @@ public final class LocalBackends implements AutoCloseable {
             if (secure()) {
                 Path secrets = dir.resolve("secrets");
                 Files.createDirectories(secrets);
-                try {
-                    Files.setPosixFilePermissions(secrets,
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-                } catch (UnsupportedOperationException notPosix) {
-                    // the files themselves are still owner-only where the file system allows it
-                }
+                Secrets.ownerOnly(secrets);
                 for (var e : passwords.entrySet()) {
                     Secrets.writePrivate(secrets.resolve("cql-" + e.getKey() + "-password"), e.getValue() + "\n");
                 }

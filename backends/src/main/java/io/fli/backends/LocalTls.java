@@ -32,11 +32,7 @@ public final class LocalTls {
     public static LocalTls create(Path dir) {
         try {
             Files.createDirectories(dir);
-            try {
-                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // not a POSIX file system: the files below are still made owner-only where it can
-            }
+            Secrets.ownerOnly(dir);
             String caPass = randomSecret();
             String pass = randomSecret();
             Secrets.writePrivate(dir.resolve("keystore-password"), pass + "\n");
@@ -57,12 +53,7 @@ public final class LocalTls {
             keytool(dir, caPass, pass, concat(List.of("-importcert", "-alias", "server", "-file", "server.pem"),
                     server));
             for (String f : List.of("ca.p12", "server.p12")) {
-                try {
-                    Files.setPosixFilePermissions(dir.resolve(f),
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException notPosix) {
-                    // as above
-                }
+                Secrets.ownerOnly(dir.resolve(f));
             }
             Files.deleteIfExists(dir.resolve("server.csr"));
             return new LocalTls(dir, pass);

@@ -96,13 +96,7 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
         if (c.ca() != null) {
             // Trust only the given CAs; OkHttp verifies the hostname against the certificate by default.
             javax.net.ssl.X509TrustManager tm = TrustedCa.trustManager(c.ca());
-            try {
-                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-                ctx.init(null, new javax.net.ssl.TrustManager[]{tm}, null);
-                hb.sslSocketFactory(ctx.getSocketFactory(), tm);
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("TLS context for " + c.ca() + ": " + e.getMessage(), e);
-            }
+            hb.sslSocketFactory(TrustedCa.context(tm).getSocketFactory(), tm);
         }
         OkHttpClient http = hb
                 .connectTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)

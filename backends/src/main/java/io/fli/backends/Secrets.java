@@ -49,4 +49,17 @@ final class Secrets {
         }
         Files.writeString(file, text);
     }
+
+    /**
+     * Makes {@code path} owner-only: 0700 for a folder, 0600 for a file. On a file system without POSIX permissions
+     * it is left as it is (the secrets written with {@link #writePrivate} are still created owner-only where possible).
+     */
+    static void ownerOnly(Path path) throws IOException {
+        try {
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    Files.isDirectory(path) ? "rwx------" : "rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // not a POSIX file system
+        }
+    }
 }

@@ -27,14 +27,20 @@ final class TrustedCa {
     /** A TLS context trusting {@code caPem}'s certificates only, or the JVM's defaults when it is null. */
     static SSLContext context(Path caPem) {
         try {
-            if (caPem == null) {
-                return SSLContext.getDefault();
-            }
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[]{trustManager(caPem)}, null);
-            return ctx;
+            return caPem == null ? SSLContext.getDefault() : context(trustManager(caPem));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("TLS context for " + caPem + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A TLS context whose trust decisions are {@code tm}'s. */
+    static SSLContext context(X509TrustManager tm) {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[]{tm}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("TLS context: " + e.getMessage(), e);
         }
     }
 
