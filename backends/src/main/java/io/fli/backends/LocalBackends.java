@@ -40,11 +40,10 @@ public final class LocalBackends implements AutoCloseable {
     public LocalBackends(Path dir, boolean secure) {
         this.dir = dir.toAbsolutePath().normalize();
         this.tls = secure ? LocalTls.create(this.dir.resolve("tls")) : null;
-        this.cassandra = new LocalCassandra(this.dir.resolve("cassandra"), LocalServer.freePort(),
-                LocalServer.freePort(), tls);
+        this.cassandra = new LocalCassandra(this.dir.resolve("cassandra"), tls);
         // A fresh random secret per set of servers: never a hard-coded credential.
-        this.s3 = new LocalS3Proxy(this.dir.resolve("s3proxy"), LocalServer.freePort(), "fli",
-                UUID.randomUUID().toString().replace("-", ""), tls);
+        this.s3 = new LocalS3Proxy(this.dir.resolve("s3proxy"), "fli", UUID.randomUUID().toString().replace("-", ""),
+                tls);
         if (secure) {
             for (String role : java.util.List.of(ROOT, ADMIN, WRITER, READER)) {
                 passwords.put(role, LocalTls.randomSecret());

@@ -13,12 +13,19 @@ import java.util.stream.Stream;
  * one node, {@code commitlog_sync: batch} (an acknowledged write survives {@code kill -9}), 512 MB heap, fast start.
  */
 public final class LocalCassandra extends LocalServer {
-    private final int cqlPort;
-    private final int storagePort;
+    private int cqlPort;
+    private int storagePort;
+    private final boolean portsChosen;
     private final LocalTls tls;
 
+    /** A node on ports chosen here (chosen again if one is taken before the first start binds it). */
     public LocalCassandra(Path dir) {
-        this(dir, freePort(), freePort());
+        this(dir, null);
+    }
+
+    /** A secure (non-null {@code tls}) or plain node on ports chosen here. */
+    public LocalCassandra(Path dir, LocalTls tls) {
+        this(dir, freePort(), freePort(), tls, true);
     }
 
     public LocalCassandra(Path dir, int cqlPort, int storagePort) {
@@ -31,7 +38,12 @@ public final class LocalCassandra extends LocalServer {
      * audit log on for DDL, DCL and AUTH events in {@code logs/audit.log}.
      */
     public LocalCassandra(Path dir, int cqlPort, int storagePort, LocalTls tls) {
+        this(dir, cqlPort, storagePort, tls, false);
+    }
+
+    private LocalCassandra(Path dir, int cqlPort, int storagePort, LocalTls tls, boolean portsChosen) {
         super(dir);
+        this.portsChosen = portsChosen;
         this.cqlPort = cqlPort;
         this.storagePort = storagePort;
         this.tls = tls;
@@ -50,6 +62,16 @@ public final class LocalCassandra extends LocalServer {
     @Override
     public String name() {
         return "cassandra";
+    }
+
+    @Override
+    protected boolean choosePortsAgain() {
+        if (!portsChosen) {
+            return false;
+        }
+        cqlPort = freePort();
+        storagePort = freePort();
+        return true;
     }
 
     /** The CQL (native transport) port. */

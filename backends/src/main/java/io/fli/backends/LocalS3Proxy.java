@@ -11,13 +11,20 @@ import java.util.List;
  * authentication. It survives a killed process but does not fsync, so not a machine crash.
  */
 public final class LocalS3Proxy extends LocalServer {
-    private final int port;
+    private int port;
+    private final boolean portChosen;
     private final String accessKey;
     private final String secretKey;
     private final LocalTls tls;
 
+    /** On a port chosen here (chosen again if it is taken before the first start binds it). */
     public LocalS3Proxy(Path dir, String accessKey, String secretKey) {
-        this(dir, freePort(), accessKey, secretKey);
+        this(dir, accessKey, secretKey, null);
+    }
+
+    /** HTTPS (non-null {@code tls}) or plain HTTP on a port chosen here. */
+    public LocalS3Proxy(Path dir, String accessKey, String secretKey, LocalTls tls) {
+        this(dir, freePort(), accessKey, secretKey, tls, true);
     }
 
     public LocalS3Proxy(Path dir, int port, String accessKey, String secretKey) {
@@ -26,7 +33,12 @@ public final class LocalS3Proxy extends LocalServer {
 
     /** With {@code tls} non-null: HTTPS only, with {@code tls}'s server certificate (no plain-HTTP endpoint). */
     public LocalS3Proxy(Path dir, int port, String accessKey, String secretKey, LocalTls tls) {
+        this(dir, port, accessKey, secretKey, tls, false);
+    }
+
+    private LocalS3Proxy(Path dir, int port, String accessKey, String secretKey, LocalTls tls, boolean portChosen) {
         super(dir);
+        this.portChosen = portChosen;
         this.port = port;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
@@ -36,6 +48,15 @@ public final class LocalS3Proxy extends LocalServer {
     @Override
     public String name() {
         return "s3proxy";
+    }
+
+    @Override
+    protected boolean choosePortsAgain() {
+        if (!portChosen) {
+            return false;
+        }
+        port = freePort();
+        return true;
     }
 
     public String endpoint() {

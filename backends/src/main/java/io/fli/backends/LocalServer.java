@@ -48,13 +48,54 @@ public abstract class LocalServer implements AutoCloseable {
         return dir.resolve("logs").resolve("console.log");
     }
 
+    /**
+     * Chooses new ports before a first start when the ones chosen were taken by another process between choosing and
+     * binding (another test JVM, or a client's outgoing connection). Returns false when the ports cannot change: the
+     * server has started before on them (clients and data know them) or it has fixed ones.
+     */
+    protected boolean choosePortsAgain() {
+        return false;
+    }
+
     /** Starts the server and waits until its port accepts connections. Idempotent while running. */
     public synchronized void start() {
         if (process != null && process.isAlive()) {
             return;
         }
+        for (int attempt = 1;; attempt++) {
+            try {
+                startOnce();
+                started = true;
+                return;
+            } catch (PortTakenException e) {
+                if (started || attempt >= 5 || !choosePortsAgain()) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+                LOG.warn("{}: a port was taken before the server bound it (attempt {}); starting on new ports",
+                        name(), attempt);
+            }
+        }
+    }
+
+    private boolean started;
+
+    /** A start that failed because a port was in use. */
+    private static final class PortTakenException extends RuntimeException {
+        PortTakenException(String message) {
+            super(message);
+        }
+    }
+
+    private void startOnce() {
+        if (accepts(readyPort())) {
+            // Another process listens there: its answers would pass for this server's readiness.
+            throw new PortTakenException(name() + " cannot start: 127.0.0.1:" + readyPort()
+                    + " is in use by another process (it already accepts connections)");
+        }
+        long logBefore;
         try {
             Files.createDirectories(dir.resolve("logs"));
+            logBefore = Files.exists(log()) ? Files.size(log()) : 0;
             ProcessBuilder pb = new ProcessBuilder(command()).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
             process = pb.start();
@@ -64,10 +105,14 @@ public abstract class LocalServer implements AutoCloseable {
         long deadline = System.nanoTime() + startTimeout().toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name() + " exited with code " + process.exitValue()
-                        + " while starting; see " + log() + ":\n" + tail());
+                String message = name() + " exited with code " + process.exitValue() + " while starting; see " + log()
+                        + ":\n" + tail();
+                if (portInUse(logSince(logBefore))) {
+                    throw new PortTakenException(message);
+                }
+                throw new IllegalStateException(message);
             }
-            if (accepts(readyPort())) {
+            if (accepts(readyPort()) && process.isAlive()) {
                 LOG.info("{} started: pid {}, 127.0.0.1:{}, data {}", name(), process.pid(), readyPort(), dir);
                 return;
             }
@@ -76,6 +121,21 @@ public abstract class LocalServer implements AutoCloseable {
         kill();
         throw new IllegalStateException(name() + " did not accept connections on 127.0.0.1:" + readyPort()
                 + " within " + startTimeout().toSeconds() + " s; see " + log() + ":\n" + tail());
+    }
+
+    /** Whether a failed start's output says a port was in use (Cassandra's and Jetty's wordings). */
+    static boolean portInUse(String output) {
+        return output.contains("is in use by another process") || output.contains("Address already in use");
+    }
+
+    private String logSince(long offset) {
+        try (var ch = Files.newByteChannel(log())) {
+            ch.position(offset);
+            return new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
     }
 
     /** The last lines of the server's log, for error messages. */
@@ -185,12 +245,49 @@ public abstract class LocalServer implements AutoCloseable {
         }
     }
 
-    /** A free TCP port on 127.0.0.1. */
-    static int freePort() {
+    /**
+     * A free TCP port on 127.0.0.1, chosen at random below the kernel's ephemeral range: a port from that range can be
+     * handed to any client's outgoing connection (another test JVM's driver, say) between choosing it and the server
+     * binding it. A port still taken at bind time makes {@link #start()} choose again.
+     */
+    public static int freePort() {
+        int[] ephemeral = ephemeralRange();
+        int low = 20000;
+        int high = Math.min(ephemeral[0], 32768);
+        if (high - low < 1000) {
+            low = 10000;
+        }
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 200; i++) {
+            int port = random.nextInt(low, high);
+            if (bindable(port)) {
+                return port;
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The kernel's ephemeral port range (Linux), or the IANA one where it cannot be read. */
+    static int[] ephemeralRange() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+        } catch (IOException | RuntimeException e) {
+            return new int[] {49152, 65535};
         }
     }
 

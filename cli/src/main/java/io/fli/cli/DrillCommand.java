@@ -745,10 +745,7 @@ final class DrillCommand implements Callable<Integer> {
     private Process startPrometheus(Path binary, Path rules) throws IOException {
         Path pdir = Files.createDirectories(dir.resolve("prometheus"));
         Files.writeString(pdir.resolve("alerts.yml"), scaleRules(Files.readString(rules), timeScale));
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = io.fli.backends.LocalServer.freePort();
         Files.writeString(pdir.resolve("prometheus.yml"), """
                 global:
                   scrape_interval: 1s

@@ -93,10 +93,7 @@ class UpgradeTest {
 
     /** Starts {@code fli serve --backend remote} of the old build ({@code jar}) or of this one (null). */
     private String serve(Path jar, Map<String, String> env, boolean follow, String name) throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = io.fli.backends.LocalServer.freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC"));
         if (jar == null) {

@@ -36,10 +36,7 @@ final class ServeNode implements Node {
                     + "(" + MAIN + " is not on the class path)");
         }
         this.name = name;
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = io.fli.backends.LocalServer.freePort();
         Files.createDirectories(dir);
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), MAIN, "serve", "--backend", "remote",
