@@ -23,10 +23,22 @@ import java.util.Map;
  *                          (local servers, test containers). Otherwise connecting checks that the schema is current
  *                          and refuses to run on an older one; {@code fli admin migrate} applies migrations, under
  *                          a role allowed to create tables, never the application
+ * @param coordinator       the one node every request goes to ({@code host:port} as the cluster names it), or null
+ *                          to let the driver spread requests over every node (token-aware). Pinning a client to a
+ *                          coordinator makes a partition of that node hit the client's path.
  */
 public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
                         int replicationFactor, String username, String password, boolean tls,
-                        Duration requestTimeout, boolean migrate, java.nio.file.Path tlsCa) {
+                        Duration requestTimeout, boolean migrate, java.nio.file.Path tlsCa,
+                        InetSocketAddress coordinator) {
+
+    /** A configuration that lets the driver choose coordinators. */
+    public CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
+                     int replicationFactor, String username, String password, boolean tls, Duration requestTimeout,
+                     boolean migrate, java.nio.file.Path tlsCa) {
+        this(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls, requestTimeout,
+                migrate, tlsCa, null);
+    }
 
     /** A configuration trusting the JVM's default CAs. */
     public CqlConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
@@ -46,25 +58,37 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
     /** The same configuration with another request timeout. */
     public CqlConfig withRequestTimeout(Duration t) {
         return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls, t,
-                migrate, tlsCa);
+                migrate, tlsCa, coordinator);
     }
 
     /** The same configuration, migrating on connect or not. */
     public CqlConfig withMigrate(boolean m) {
         return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls,
-                requestTimeout, m, tlsCa);
+                requestTimeout, m, tlsCa, coordinator);
     }
 
     /** The same configuration under another role. */
     public CqlConfig withCredentials(String user, String pass) {
         return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, user, pass, tls,
-                requestTimeout, migrate, tlsCa);
+                requestTimeout, migrate, tlsCa, coordinator);
     }
 
     /** The same configuration with TLS on or off, trusting {@code ca} (null: the JVM's default CAs). */
     public CqlConfig withTls(boolean on, java.nio.file.Path ca) {
         return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, on,
-                requestTimeout, migrate, ca);
+                requestTimeout, migrate, ca, coordinator);
+    }
+
+    /** The same configuration with another keyspace. */
+    public CqlConfig withKeyspace(String ks) {
+        return new CqlConfig(contactPoints, localDatacenter, ks, replicationFactor, username, password, tls,
+                requestTimeout, migrate, tlsCa, coordinator);
+    }
+
+    /** The same configuration with every request sent to {@code node} (null: the driver chooses). */
+    public CqlConfig withCoordinator(InetSocketAddress node) {
+        return new CqlConfig(contactPoints, localDatacenter, keyspace, replicationFactor, username, password, tls,
+                requestTimeout, migrate, tlsCa, node);
     }
 
     public static CqlConfig local(int port, String datacenter, String keyspace) {
@@ -78,24 +102,22 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
      * {@code FLI_CQL_USERNAME}, {@code FLI_CQL_PASSWORD} or {@code FLI_CQL_PASSWORD_FILE}, {@code FLI_CQL_TLS}
      * ({@code true}/{@code false}), {@code FLI_CQL_TLS_CA_FILE} (PEM of the CAs to trust; default: the JVM's),
      * {@code FLI_CQL_TIMEOUT_MS}, {@code FLI_CQL_MIGRATE} ({@code true}: apply pending migrations on connect, for
-     * servers the caller started itself; default false).
+     * servers the caller started itself; default false), {@code FLI_CQL_COORDINATOR} ({@code host:port} of the one
+     * node to send every request to; default: the driver spreads them).
      */
     public static CqlConfig fromEnvironment(Map<String, String> env) {
         String points = require(env, "FLI_CQL_CONTACT_POINTS");
         List<InetSocketAddress> list = new ArrayList<>();
         for (String p : points.split(",")) {
             String t = p.trim();
-            int colon = t.lastIndexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("FLI_CQL_CONTACT_POINTS: '" + t + "' is not host:port");
-            }
-            list.add(new InetSocketAddress(t.substring(0, colon), Integer.parseInt(t.substring(colon + 1))));
+            list.add(hostPort("FLI_CQL_CONTACT_POINTS", t));
         }
         return new CqlConfig(list, require(env, "FLI_CQL_DATACENTER"), env.getOrDefault("FLI_CQL_KEYSPACE", "fli"),
                 Integer.parseInt(env.getOrDefault("FLI_CQL_RF", "3")), env.get("FLI_CQL_USERNAME"),
                 Secrets.value(env, "FLI_CQL_PASSWORD"), Boolean.parseBoolean(env.getOrDefault("FLI_CQL_TLS", "false")),
                 Duration.ofMillis(Long.parseLong(env.getOrDefault("FLI_CQL_TIMEOUT_MS", "5000"))),
-                Boolean.parseBoolean(env.getOrDefault("FLI_CQL_MIGRATE", "false")), caFile(env, "FLI_CQL_TLS_CA_FILE"));
+                Boolean.parseBoolean(env.getOrDefault("FLI_CQL_MIGRATE", "false")), caFile(env, "FLI_CQL_TLS_CA_FILE"),
+                hostPort("FLI_CQL_COORDINATOR", env.get("FLI_CQL_COORDINATOR")));
     }
 
     /**
@@ -121,6 +143,9 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
             env.put("FLI_CQL_TLS_CA_FILE", tlsCa.toString());
         }
         env.put("FLI_CQL_TIMEOUT_MS", Long.toString(requestTimeout.toMillis()));
+        if (coordinator != null) {
+            env.put("FLI_CQL_COORDINATOR", coordinator.getHostString() + ":" + coordinator.getPort());
+        }
         return env;
     }
 
@@ -132,7 +157,24 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
         }
         return new CqlConfig(List.of(new InetSocketAddress(hostPort.substring(0, colon),
                 Integer.parseInt(hostPort.substring(colon + 1)))), localDatacenter, keyspace, replicationFactor,
-                username, password, tls, requestTimeout, migrate, tlsCa);
+                username, password, tls, requestTimeout, migrate, tlsCa, coordinator);
+    }
+
+    /** {@code host:port} from variable {@code name}; null when unset or blank. */
+    static InetSocketAddress hostPort(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String t = value.trim();
+        int colon = t.lastIndexOf(':');
+        try {
+            if (colon > 0) {
+                return new InetSocketAddress(t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)));
+            }
+        } catch (IllegalArgumentException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException(name + ": '" + t + "' is not host:port");
     }
 
     /** The CA file an environment variable names, which must be a readable file; null when unset. */
@@ -160,6 +202,7 @@ public record CqlConfig(List<InetSocketAddress> contactPoints, String localDatac
     public String toString() {
         return "CqlConfig" + contactPoints + " dc=" + localDatacenter + " keyspace=" + keyspace + " tls=" + tls
                 + (tlsCa == null ? "" : " ca=" + tlsCa)
+                + (coordinator == null ? "" : " coordinator=" + coordinator.getHostString() + ":" + coordinator.getPort())
                 + (username == null ? "" : " user=" + username + " password=****");
     }
 }

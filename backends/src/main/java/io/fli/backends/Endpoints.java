@@ -16,7 +16,12 @@ public record Endpoints(CqlConfig cql, S3Config s3, LocalBackends servers) {
 
     /** As {@link #local(Path, String)}; with {@code secure}, the secure profile (TLS, roles, the writer's role). */
     public static Endpoints local(Path dir, String name, boolean secure) {
-        LocalBackends s = new LocalBackends(dir, secure).start();
+        return local(dir, name, secure, 1);
+    }
+
+    /** As {@link #local(Path, String, boolean)}, with {@code nodes} Cassandra nodes (a cluster when more than one). */
+    public static Endpoints local(Path dir, String name, boolean secure, int nodes) {
+        LocalBackends s = new LocalBackends(dir, secure, nodes).start();
         return new Endpoints(s.cql(name), s.s3(name), s);
     }
 

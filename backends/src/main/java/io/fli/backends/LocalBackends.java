@@ -22,6 +22,7 @@ public final class LocalBackends implements AutoCloseable {
 
     private final Path dir;
     private final LocalCassandra cassandra;
+    private final java.util.List<LocalCassandra> nodes;
     private final LocalS3Proxy s3;
     private final LocalTls tls;
     private final java.util.Map<String, String> passwords = new java.util.HashMap<>();
@@ -38,9 +39,40 @@ public final class LocalBackends implements AutoCloseable {
      * of servers ({@link LocalTls}); every password and key is random, kept in 0600 files under {@code dir/secrets}.
      */
     public LocalBackends(Path dir, boolean secure) {
+        this(dir, secure, 1);
+    }
+
+    /**
+     * As {@link #LocalBackends(Path, boolean)}, with {@code nodes} Cassandra nodes: one (the default), or a cluster on
+     * 127.0.0.1, .2, .3 ... (same ports on each address, the keyspace at replication factor {@code nodes}, writes
+     * at QUORUM and conditional writes at SERIAL, as always). A cluster runs the plain profile only.
+     */
+    public LocalBackends(Path dir, boolean secure, int nodes) {
+        if (nodes < 1 || nodes > 9) {
+            throw new IllegalArgumentException("--nodes must be 1 to 9 Cassandra nodes, got " + nodes);
+        }
+        if (secure && nodes > 1) {
+            throw new IllegalArgumentException("the secure profile runs on one Cassandra node: its certificates name "
+                    + "127.0.0.1 and its roles live in system_auth, which a local cluster would have to replicate "
+                    + "first; use --secure or --nodes " + nodes + ", not both");
+        }
         this.dir = dir.toAbsolutePath().normalize();
         this.tls = secure ? LocalTls.create(this.dir.resolve("tls")) : null;
-        this.cassandra = new LocalCassandra(this.dir.resolve("cassandra"), tls);
+        if (nodes == 1) {
+            this.cassandra = new LocalCassandra(this.dir.resolve("cassandra"), tls);
+            this.nodes = java.util.List.of(cassandra);
+        } else {
+            // One pair of ports for every node, each on its own address: below the ephemeral range, so no client's
+            // outgoing connection can hold them on 127.0.0.1.
+            int cql = LocalServer.freePort();
+            int storage = LocalServer.freePort();
+            java.util.List<LocalCassandra> all = new java.util.ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                all.add(LocalCassandra.clusterNode(this.dir.resolve("cassandra-" + (i + 1)), i, nodes, cql, storage));
+            }
+            this.nodes = java.util.List.copyOf(all);
+            this.cassandra = all.get(0);
+        }
         // A fresh random secret per set of servers: never a hard-coded credential.
         this.s3 = new LocalS3Proxy(this.dir.resolve("s3proxy"), "fli", UUID.randomUUID().toString().replace("-", ""),
                 tls);
@@ -67,14 +99,15 @@ public final class LocalBackends implements AutoCloseable {
      */
     public LocalBackends start() {
         s3.start();
-        cassandra.start();
+        startNodes();
         try {
             Files.createDirectories(dir);
             java.util.List<String> env = new java.util.ArrayList<>(java.util.List.of(
-                    "FLI_CQL_CONTACT_POINTS=127.0.0.1:" + cassandra.cqlPort(),
+                    "FLI_CQL_CONTACT_POINTS=" + String.join(",", nodes.stream()
+                            .map(n -> n.host() + ":" + n.cqlPort()).toList()),
                     "FLI_CQL_DATACENTER=" + cassandra.datacenter(),
                     "FLI_CQL_KEYSPACE=fli",
-                    "FLI_CQL_RF=1",
+                    "FLI_CQL_RF=" + nodes.size(),
                     "FLI_S3_ENDPOINT=" + s3.endpoint(),
                     "FLI_S3_ACCESS_KEY=" + s3.accessKey()));
             if (secure()) {
@@ -100,6 +133,7 @@ public final class LocalBackends implements AutoCloseable {
             env.addAll(java.util.List.of(
                     "FLI_S3_BUCKET=fli",
                     "FLI_CASSANDRA_PID=" + cassandra.pid(),
+                    "FLI_CASSANDRA_PIDS=" + String.join(",", nodes.stream().map(n -> Long.toString(n.pid())).toList()),
                     "FLI_S3PROXY_PID=" + s3.pid()));
             // It may hold the S3 secret: owner-only from the moment it exists.
             Secrets.writePrivate(dir.resolve("backends.env"), String.join("\n", env) + "\n");
@@ -107,6 +141,79 @@ public final class LocalBackends implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return this;
+    }
+
+    /**
+     * Starts the Cassandra nodes (a cluster's in parallel: fixed tokens make that safe) and, for a cluster, waits
+     * until a client sees every node up, so the keyspace's replicas all exist when the first write comes.
+     */
+    private void startNodes() {
+        if (nodes.size() == 1) {
+            cassandra.start();
+            return;
+        }
+        java.util.List<Thread> starters = new java.util.ArrayList<>();
+        java.util.Map<String, RuntimeException> failed = new java.util.concurrent.ConcurrentHashMap<>();
+        for (LocalCassandra n : nodes) {
+            Thread t = new Thread(() -> {
+                try {
+                    n.start();
+                } catch (RuntimeException e) {
+                    failed.put(n.host(), e);
+                }
+            }, "start " + n.name());
+            t.start();
+            starters.add(t);
+        }
+        for (Thread t : starters) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the Cassandra cluster", e);
+            }
+        }
+        if (!failed.isEmpty()) {
+            var e = failed.values().iterator().next();
+            throw new IllegalStateException("the local Cassandra cluster did not start: " + failed.keySet()
+                    + " failed; " + e.getMessage(), e);
+        }
+        awaitRing(Duration.ofSeconds(180));
+    }
+
+    /** Waits until a client's view of the cluster has every node, each up and each seeing the others. */
+    private void awaitRing(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        String last = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            try (var s = ScyllaMetaStore.session(base("system").withMigrate(false))) {
+                var known = s.getMetadata().getNodes().values();
+                long up = known.stream().filter(n -> n.getState() == com.datastax.oss.driver.api.core.metadata
+                        .NodeState.UP).count();
+                int peersSeen = Integer.MAX_VALUE;
+                for (LocalCassandra n : nodes) {
+                    // Each node's own gossip view, asked of that node (its system.peers).
+                    var node = known.stream().filter(k -> k.getEndPoint().resolve() instanceof java.net
+                            .InetSocketAddress a && a.getAddress().getHostAddress().equals(n.host())).findFirst();
+                    if (node.isEmpty()) {
+                        peersSeen = -1;
+                        break;
+                    }
+                    var rs = s.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement
+                            .newInstance("SELECT peer FROM system.peers").setNode(node.get()));
+                    peersSeen = Math.min(peersSeen, rs.all().size());
+                }
+                last = known.size() + " nodes known, " + up + " up, fewest peers seen by a node: " + peersSeen;
+                if (known.size() == nodes.size() && up == nodes.size() && peersSeen == nodes.size() - 1) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e.getMessage();
+            }
+            LocalServer.sleep(500);
+        }
+        throw new IllegalStateException("the local Cassandra cluster of " + nodes.size() + " nodes did not form within "
+                + limit.toSeconds() + " s (" + last + "); see the nodes' logs under " + dir);
     }
 
     /**
@@ -165,8 +272,8 @@ public final class LocalBackends implements AutoCloseable {
     }
 
     private CqlConfig base(String keyspace) {
-        return new CqlConfig(java.util.List.of(new java.net.InetSocketAddress("127.0.0.1", cassandra.cqlPort())),
-                cassandra.datacenter(), keyspace, 1, null, null, secure(), Duration.ofSeconds(4), !secure(),
+        return new CqlConfig(nodes.stream().map(n -> new java.net.InetSocketAddress(n.host(), n.cqlPort())).toList(),
+                cassandra.datacenter(), keyspace, nodes.size(), null, null, secure(), Duration.ofSeconds(4), !secure(),
                 secure() ? tls.caPem() : null);
     }
 
@@ -190,8 +297,14 @@ public final class LocalBackends implements AutoCloseable {
         return base(keyspace).withMigrate(false).withCredentials(role, pass);
     }
 
+    /** The (first) Cassandra node: the only one, or node 1 of a cluster (its seed). */
     public LocalCassandra cassandra() {
         return cassandra;
+    }
+
+    /** Every Cassandra node, in address order (one unless started as a cluster). */
+    public java.util.List<LocalCassandra> nodes() {
+        return nodes;
     }
 
     public LocalS3Proxy s3() {
@@ -233,7 +346,7 @@ public final class LocalBackends implements AutoCloseable {
 
     @Override
     public void close() {
-        cassandra.close();
+        nodes.parallelStream().forEach(LocalCassandra::close);
         s3.close();
     }
 }

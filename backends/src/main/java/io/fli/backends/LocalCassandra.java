@@ -16,6 +16,12 @@ public final class LocalCassandra extends LocalServer {
     private int cqlPort;
     private int storagePort;
     private final boolean portsChosen;
+    /** The node's loopback address (127.0.0.1 for a single node; .1, .2, .3 in a cluster). */
+    private final String host;
+    /** The seed's address, and this node's token and the cluster size (1: a single node). */
+    private final String seed;
+    private final String initialToken;
+    private final int clusterSize;
     private final LocalTls tls;
 
     /** A node on ports chosen here (chosen again if one is taken before the first start binds it). */
@@ -42,11 +48,61 @@ public final class LocalCassandra extends LocalServer {
     }
 
     private LocalCassandra(Path dir, int cqlPort, int storagePort, LocalTls tls, boolean portsChosen) {
+        this(dir, cqlPort, storagePort, tls, portsChosen, "127.0.0.1", "127.0.0.1", "0", 1);
+    }
+
+    private LocalCassandra(Path dir, int cqlPort, int storagePort, LocalTls tls, boolean portsChosen, String host,
+                           String seed, String initialToken, int clusterSize) {
         super(dir);
         this.portsChosen = portsChosen;
+        this.host = host;
+        this.seed = seed;
+        this.initialToken = initialToken;
+        this.clusterSize = clusterSize;
         this.cqlPort = cqlPort;
         this.storagePort = storagePort;
         this.tls = tls;
+    }
+
+    /**
+     * Node {@code index} (from 0) of a cluster of {@code size} on loopback addresses 127.0.0.1, .2, ...: every node on
+     * the same two ports of its own address, node 0 the seed, one token per node spaced evenly over the Murmur3 ring
+     * (parallel starts need fixed tokens), no bootstrap streaming (the cluster starts empty).
+     */
+    public static LocalCassandra clusterNode(Path dir, int index, int size, int cqlPort, int storagePort) {
+        if (size < 1 || size > 9 || index < 0 || index >= size) {
+            throw new IllegalArgumentException("node " + index + " of a cluster of " + size + " (1 to 9 nodes)");
+        }
+        return new LocalCassandra(dir, cqlPort, storagePort, null, false, address(index), address(0),
+                token(index, size), size);
+    }
+
+    /** The loopback address of node {@code index}: 127.0.0.(index + 1). */
+    public static String address(int index) {
+        return "127.0.0." + (index + 1);
+    }
+
+    /** Evenly spaced Murmur3 tokens: node i of n gets min + i * 2^64 / n. */
+    static String token(int index, int size) {
+        java.math.BigInteger span = java.math.BigInteger.ONE.shiftLeft(64);
+        return java.math.BigInteger.valueOf(Long.MIN_VALUE)
+                .add(span.multiply(java.math.BigInteger.valueOf(index)).divide(java.math.BigInteger.valueOf(size)))
+                .toString();
+    }
+
+    /** The node's loopback address. */
+    public String host() {
+        return host;
+    }
+
+    @Override
+    public String readyHost() {
+        return host;
+    }
+
+    /** The internode (gossip and messaging) port; in a cluster, the same on every node's address. */
+    public int storagePort() {
+        return storagePort;
     }
 
     /** Whether this node runs the secure profile. */
@@ -61,7 +117,7 @@ public final class LocalCassandra extends LocalServer {
 
     @Override
     public String name() {
-        return "cassandra";
+        return clusterSize == 1 ? "cassandra" : "cassandra " + host;
     }
 
     @Override
@@ -122,16 +178,17 @@ public final class LocalCassandra extends LocalServer {
         Secrets.writePrivate(conf.resolve("cassandra.yaml"), String.join("\n",
                 "cluster_name: fli-local",
                 "num_tokens: 1",
-                "initial_token: 0",
+                "initial_token: " + initialToken,
+                "auto_bootstrap: false",
                 "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
                 "endpoint_snitch: SimpleSnitch",
                 "commitlog_sync: batch",
                 "seed_provider:",
                 "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
                 "    parameters:",
-                "      - seeds: \"127.0.0.1:" + storagePort + "\"",
-                "listen_address: 127.0.0.1",
-                "rpc_address: 127.0.0.1",
+                "      - seeds: \"" + seed + ":" + storagePort + "\"",
+                "listen_address: " + host,
+                "rpc_address: " + host,
                 "storage_port: " + storagePort,
                 "native_transport_port: " + cqlPort,
                 "start_native_transport: true",

@@ -32,6 +32,11 @@ public abstract class LocalServer implements AutoCloseable {
     /** The loopback port that accepts connections once the server is ready. */
     public abstract int readyPort();
 
+    /** The loopback address {@link #readyPort()} is on. */
+    public String readyHost() {
+        return "127.0.0.1";
+    }
+
     /** How long a start may take before it is a failure. */
     protected abstract Duration startTimeout();
 
@@ -87,9 +92,9 @@ public abstract class LocalServer implements AutoCloseable {
     }
 
     private void startOnce() {
-        if (accepts(readyPort())) {
+        if (accepts(readyHost(), readyPort())) {
             // Another process listens there: its answers would pass for this server's readiness.
-            throw new PortTakenException(name() + " cannot start: 127.0.0.1:" + readyPort()
+            throw new PortTakenException(name() + " cannot start: " + readyHost() + ":" + readyPort()
                     + " is in use by another process (it already accepts connections)");
         }
         long logBefore;
@@ -112,14 +117,14 @@ public abstract class LocalServer implements AutoCloseable {
                 }
                 throw new IllegalStateException(message);
             }
-            if (accepts(readyPort()) && process.isAlive()) {
-                LOG.info("{} started: pid {}, 127.0.0.1:{}, data {}", name(), process.pid(), readyPort(), dir);
+            if (accepts(readyHost(), readyPort()) && process.isAlive()) {
+                LOG.info("{} started: pid {}, {}:{}, data {}", name(), process.pid(), readyHost(), readyPort(), dir);
                 return;
             }
             sleep(100);
         }
         kill();
-        throw new IllegalStateException(name() + " did not accept connections on 127.0.0.1:" + readyPort()
+        throw new IllegalStateException(name() + " did not accept connections on " + readyHost() + ":" + readyPort()
                 + " within " + startTimeout().toSeconds() + " s; see " + log() + ":\n" + tail());
     }
 
@@ -149,8 +154,12 @@ public abstract class LocalServer implements AutoCloseable {
     }
 
     static boolean accepts(int port) {
+        return accepts("127.0.0.1", port);
+    }
+
+    static boolean accepts(String host, int port) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            s.connect(new InetSocketAddress(host, port), 200);
             return true;
         } catch (IOException e) {
             return false;

@@ -203,6 +203,12 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
         if (c.tls()) {
             b = b.withSslEngineFactory(sslEngineFactory(c.tlsCa()));
         }
+        if (c.coordinator() != null) {
+            // Every other node is ignored: requests go to this coordinator or fail, as a client pinned to it would.
+            java.net.InetSocketAddress pin = c.coordinator();
+            b = b.withNodeDistanceEvaluator((node, dc) -> coordinates(node, pin) ? null
+                    : com.datastax.oss.driver.api.core.loadbalancing.NodeDistance.IGNORED);
+        }
         try {
             return b.build();
         } catch (DriverException e) {
@@ -210,6 +216,28 @@ public final class ScyllaMetaStore implements MetaStore, HealthReporting {
             throw new BackendException("cannot reach the CQL cluster at " + c.contactPoints() + ": "
                     + (why == null ? "" : why + "; ") + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The nodes of the cluster and the state the driver holds each in ({@code UP}, {@code DOWN}, ...), e.g.
+     * {@code 127.0.0.1:9042 UP, 127.0.0.2:9042 DOWN}: for an operator's status line.
+     */
+    public static String ringView(CqlConfig c) {
+        try (CqlSession s = session(c)) {
+            return String.join(", ", s.getMetadata().getNodes().values().stream()
+                    .sorted(java.util.Comparator.comparing(n -> n.getEndPoint().toString()))
+                    .map(n -> n.getBroadcastRpcAddress().map(a -> a.getHostString() + ":" + a.getPort())
+                            .orElse(n.getEndPoint().toString()) + " " + n.getState()).toList());
+        }
+    }
+
+    /** Whether {@code node} is the one at {@code pin} (its native-transport address, as the cluster advertises it). */
+    static boolean coordinates(com.datastax.oss.driver.api.core.metadata.Node node, java.net.InetSocketAddress pin) {
+        java.util.Optional<java.net.InetSocketAddress> rpc = node.getBroadcastRpcAddress();
+        java.net.SocketAddress at = rpc.isPresent() ? rpc.get() : node.getEndPoint().resolve();
+        return at instanceof java.net.InetSocketAddress a && a.getPort() == pin.getPort()
+                && (a.getHostString().equals(pin.getHostString()) || (a.getAddress() != null && pin.getAddress() != null
+                && a.getAddress().equals(pin.getAddress())));
     }
 
     /** Creates the keyspace and applies pending migrations; records each applied version. Idempotent. */

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -28,7 +29,8 @@ final class BackendsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "ACTION", description = "start, status or stop")
+    @Parameters(paramLabel = "ACTION", description = "start, status, stop, or cleanup (removes the packet-filter "
+            + "rules of partition faults whose run is gone)")
     String action;
 
     @Option(names = "--dir", description = "Data and logs of the servers (default: ${DEFAULT-VALUE}).")
@@ -40,6 +42,10 @@ final class BackendsCommand implements Callable<Integer> {
             + "made for these servers (DIR/tls/ca.pem); passwords and keys in 0600 files under DIR/secrets; "
             + "backends.env names the files, never the secrets.")
     boolean secure;
+
+    @Option(names = "--nodes", description = "start: Cassandra nodes, 1 or 3 (a cluster on 127.0.0.1-3, same ports "
+            + "on each address, keyspace fli at RF 3) (default: ${DEFAULT-VALUE}).")
+    int nodes = 1;
 
     @Override
     public Integer call() throws IOException {
@@ -54,16 +60,26 @@ final class BackendsCommand implements Callable<Integer> {
                     return 1;
                 }
                 long t0 = System.nanoTime();
-                LocalBackends b = new LocalBackends(dir.toAbsolutePath(), secure).start();
-                out.printf("started in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, secure ? " (secure profile)" : "");
+                LocalBackends b;
+                try {
+                    b = new LocalBackends(dir.toAbsolutePath(), secure, nodes).start();
+                } catch (IllegalArgumentException e) {
+                    err.println("fli backends: " + e.getMessage());
+                    return 2;
+                }
+                out.printf("started in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, secure ? " (secure profile)"
+                        : nodes > 1 ? " (a cluster of " + nodes + " Cassandra nodes, keyspace fli at RF " + nodes + ")"
+                        : "");
                 // These servers are ours: their schema is migrated here, as an operator would with fli admin migrate
                 // (in the secure profile, start did it as fli_admin).
                 int[] schema = secure
                         ? new int[]{0, io.fli.backends.ScyllaMetaStore.MIGRATIONS.size()}
                         : io.fli.backends.ScyllaMetaStore.migrate(b.cql("fli"));
-                out.printf("  cassandra  127.0.0.1:%d (CQL, data center %s, keyspace fli at schema version %d)  pid %d  "
-                        + "logs %s%n", b.cassandra().cqlPort(), b.cassandra().datacenter(), schema[1],
-                        b.cassandra().pid(), b.cassandra().dir().resolve("logs"));
+                for (var n : b.nodes()) {
+                    out.printf("  cassandra  %s:%d (CQL, data center %s, keyspace fli at schema version %d)  pid %d  "
+                            + "logs %s%n", n.host(), n.cqlPort(), n.datacenter(), schema[1], n.pid(),
+                            n.dir().resolve("logs"));
+                }
                 out.printf("  s3proxy    %s  pid %d  logs %s%n", b.s3().endpoint(), b.s3().pid(),
                         b.s3().dir().resolve("logs"));
                 if (secure) {
@@ -84,11 +100,21 @@ final class BackendsCommand implements Callable<Integer> {
                     out.println("no backends recorded in " + dir.toAbsolutePath());
                     return 1;
                 }
-                boolean c = alive(known, "FLI_CASSANDRA_PID");
+                List<String> pids = cassandraPids(known);
+                String[] points = known.getOrDefault("FLI_CQL_CONTACT_POINTS", "").split(",");
+                boolean c = true;
+                for (int i = 0; i < pids.size(); i++) {
+                    String point = i < points.length ? points[i].trim() : "?";
+                    Optional<ProcessHandle> p = ours(pids.get(i));
+                    String state = p.isEmpty() ? "stopped" : paused(p.get().pid()) ? "paused (SIGSTOP)" : "running";
+                    c &= state.equals("running");
+                    out.printf("cassandra  %s  %s  pid %s%s%n", point, state, pids.get(i),
+                            p.isPresent() && accepts(point) ? "  accepting connections" : "");
+                }
+                if (pids.size() > 1) {
+                    out.println("  the cluster's own view: " + ringView(known));
+                }
                 boolean s = alive(known, "FLI_S3PROXY_PID");
-                out.printf("cassandra  %s  pid %s  %s%n", c ? "running" : "stopped", known.get("FLI_CASSANDRA_PID"),
-                        known.get("FLI_CQL_CONTACT_POINTS") + (c && accepts(known.get("FLI_CQL_CONTACT_POINTS"))
-                                ? " accepting connections" : ""));
                 out.printf("s3proxy    %s  pid %s  %s%n", s ? "running" : "stopped", known.get("FLI_S3PROXY_PID"),
                         known.get("FLI_S3_ENDPOINT"));
                 return c && s ? 0 : 1;
@@ -96,8 +122,13 @@ final class BackendsCommand implements Callable<Integer> {
             case "stop" -> {
                 Map<String, String> known = read(env);
                 int stopped = 0;
-                for (String key : new String[]{"FLI_CASSANDRA_PID", "FLI_S3PROXY_PID"}) {
-                    Optional<ProcessHandle> p = ours(known, key);
+                List<String[]> targets = new java.util.ArrayList<>();
+                for (String pid : cassandraPids(known)) {
+                    targets.add(new String[]{"cassandra", pid});
+                }
+                targets.add(new String[]{"s3proxy", known.get("FLI_S3PROXY_PID")});
+                for (String[] target : targets) {
+                    Optional<ProcessHandle> p = ours(target[1]);
                     if (p.isPresent()) {
                         p.get().destroy();
                         try {
@@ -105,8 +136,7 @@ final class BackendsCommand implements Callable<Integer> {
                         } catch (Exception e) {
                             p.get().destroyForcibly();
                         }
-                        out.println("stopped " + key.replace("FLI_", "").replace("_PID", "").toLowerCase() + " (pid "
-                                + p.get().pid() + ")");
+                        out.println("stopped " + target[0] + " (pid " + p.get().pid() + ")");
                         stopped++;
                     }
                 }
@@ -115,8 +145,19 @@ final class BackendsCommand implements Callable<Integer> {
                 }
                 return 0;
             }
+            case "cleanup" -> {
+                if (!io.fli.faults.net.PacketFilter.available()) {
+                    out.println("no packet filter here (" + io.fli.faults.net.PacketFilter.unavailableReason()
+                            + "): nothing to clean up");
+                    return 0;
+                }
+                int removed = io.fli.faults.net.PacketFilter.removeStale();
+                out.println("removed " + removed + " packet-filter chain(s) of runs that are gone; still in use: "
+                        + io.fli.faults.net.PacketFilter.chains());
+                return 0;
+            }
             default -> {
-                err.println("fli backends: unknown action '" + action + "' (start, status or stop)");
+                err.println("fli backends: unknown action '" + action + "' (start, status, stop or cleanup)");
                 return 2;
             }
         }
@@ -138,12 +179,46 @@ final class BackendsCommand implements Callable<Integer> {
     /** The process recorded under {@code key}, only if it is still the server this command started (its command
      * line names our data folder), so a recycled PID is never signalled. */
     private Optional<ProcessHandle> ours(Map<String, String> known, String key) {
-        String pid = known.get(key);
+        return ours(known.get(key));
+    }
+
+    /** The Cassandra nodes' PIDs, in contact-point order (FLI_CASSANDRA_PIDS; older files: FLI_CASSANDRA_PID). */
+    private static List<String> cassandraPids(Map<String, String> known) {
+        String all = known.get("FLI_CASSANDRA_PIDS");
+        if (all != null && !all.isBlank()) {
+            return List.of(all.split(","));
+        }
+        String one = known.get("FLI_CASSANDRA_PID");
+        return one == null ? List.of() : List.of(one);
+    }
+
+    /** Whether the process is stopped by a signal (state T in /proc/PID/stat). */
+    private static boolean paused(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(") ") + 2).startsWith("T");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Which nodes the cluster itself holds up or down, as a client's driver sees it (short timeouts). */
+    private static String ringView(Map<String, String> known) {
+        try {
+            io.fli.backends.CqlConfig cql = io.fli.backends.CqlConfig.fromEnvironment(known)
+                    .withRequestTimeout(Duration.ofSeconds(3)).withKeyspace("system").withMigrate(false);
+            return io.fli.backends.ScyllaMetaStore.ringView(cql);
+        } catch (RuntimeException e) {
+            return "unavailable (" + e.getMessage() + ")";
+        }
+    }
+
+    private Optional<ProcessHandle> ours(String pid) {
         if (pid == null) {
             return Optional.empty();
         }
         String marker = dir.toAbsolutePath().toString();
-        return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive)
+        return ProcessHandle.of(Long.parseLong(pid.trim())).filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false)
                         || p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false));
     }

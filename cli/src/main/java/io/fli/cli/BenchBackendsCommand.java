@@ -127,8 +127,7 @@ final class BenchBackendsCommand implements Callable<Integer> {
     }
 
     private static CqlConfig withKeyspace(CqlConfig c, String ks) {
-        return new CqlConfig(c.contactPoints(), c.localDatacenter(), ks, c.replicationFactor(), c.username(),
-                c.password(), c.tls(), c.requestTimeout(), true); // the bench's own scratch keyspace
+        return c.withKeyspace(ks).withMigrate(true); // the bench's own scratch keyspace
     }
 
     /** Runs the queries twice (warm-up, then measured) and returns the measured latencies. */

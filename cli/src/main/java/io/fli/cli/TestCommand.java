@@ -73,6 +73,11 @@ final class TestCommand implements Callable<Integer> {
             + "over HTTPS; a CA made for the run). See docs/security.md.")
     boolean secure;
 
+    @Option(names = "--nodes", description = "With --backend local: Cassandra nodes to start: 1, or 3 (a cluster on "
+            + "127.0.0.1-3, the keyspace at RF 3, each index process pinned to a coordinator of its own; enables the "
+            + "node faults kill-node, pause-node, partition-nodes) (default: ${DEFAULT-VALUE}).")
+    int nodes = 1;
+
     static Duration parse(CommandSpec spec, String s) {
         return Inputs.duration(spec, "--time", s);
     }
@@ -85,7 +90,7 @@ final class TestCommand implements Callable<Integer> {
                         .readTree(replay.resolve("test.json").toFile()), store)
                 : new TestConfig(workload, nemesis, backend, parse(spec, time), seed, concurrency, 8,
                         Duration.ofMillis(backend.equals("memory") ? 700 : 3_000), store, bug, answers, readersVia,
-                        secure);
+                        secure, nodes);
         workload = cfg.workload();
         nemesis = cfg.nemeses();
         backend = cfg.backend();
@@ -94,7 +99,8 @@ final class TestCommand implements Callable<Integer> {
         concurrency = cfg.concurrency();
         bug = cfg.bug();
         out.printf("fli test: workload %s, nemesis %s, backend %s%s, %s, seed %d, concurrency %d%s%n", workload,
-                String.join(",", nemesis), backend, cfg.secure() ? " (secure)" : "", time, seed, concurrency,
+                String.join(",", nemesis), backend, cfg.secure() ? " (secure)" : cfg.nodes() > 1
+                        ? " (" + cfg.nodes() + " Cassandra nodes)" : "", time, seed, concurrency,
                 bug == null ? "" : ", BUG " + bug);
         out.flush();
         // Ctrl-C: stop the clients, heal the faults, check the partial history and write the run folder as usual
@@ -120,6 +126,11 @@ final class TestCommand implements Callable<Integer> {
                         + "checked:");
             }
             out.print(Reports.text(r.check(), 20));
+            String cas = TestRun.casUnknownLine(r.dir());
+            if (cas != null) {
+                out.println("unknown CAS outcomes (settled by the harness's own SERIAL read): " + cas
+                        + "; cas-unknown.json");
+            }
             out.println("run folder: " + r.dir() + (r.interrupted() ? " (partial history.jsonl, results.json, "
                     + "timeline.html; " + cfg.store().resolve("latest") + " points at it)" : ""));
             out.flush();

@@ -239,6 +239,15 @@ final class Faults {
         };
     }
 
+    /** The index (in process order) of the lease holder's process. */
+    int holderIndex() {
+        try {
+            return nodes.indexOf(holder());
+        } catch (RuntimeException e) {
+            return -1; // a process that cannot answer now (its store is cut off): no coordinator to isolate
+        }
+    }
+
     /** The lease holder's process: the one whose writer holds the highest epoch. */
     private Node holder() {
         return nodes.stream().max(java.util.Comparator.comparingLong(Node::leaseEpoch)).orElseThrow();
@@ -265,6 +274,7 @@ final class Faults {
             String f = turn.remove(0);
             Nemesis n = nemeses.stream().filter(x -> x.faults().contains(f)).findFirst().orElseThrow();
             run.nemesisLine(Op.Type.INVOKE, f, null);
+            long startMs = System.currentTimeMillis();
             ObjectNode v;
             try {
                 // Sorted keys: the same fault is recorded the same way in every run (Map.of has no fixed order).
@@ -273,6 +283,7 @@ final class Faults {
                 v = Run.JSON.createObjectNode().put("error", String.valueOf(e.getMessage()));
             }
             run.nemesisLine(Op.Type.INFO, f, v);
+            run.windows.add(new CasOutcomes.Window(f, startMs, System.currentTimeMillis()));
             run.counts.computeIfAbsent("nemesis " + f, k -> new java.util.concurrent.atomic.AtomicInteger())
                     .incrementAndGet();
         }

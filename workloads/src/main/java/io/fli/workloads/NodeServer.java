@@ -52,8 +52,10 @@ public final class NodeServer {
             throw new java.io.UncheckedIOException("starting the metrics endpoint", e);
         }
         // Measured as the engine sees its stores: faults included.
-        MetaStore meta = io.fli.engine.Metered.meta(TestRun.hooks(ScyllaMetaStore.connect(cql, jitter), crash, lost,
-                stall), metrics.registry(), "cql");
+        String outcomes = System.getenv("FLI_CAS_OUTCOMES_FILE");
+        MetaStore meta = io.fli.engine.Metered.meta(CasOutcomes.observe(TestRun.hooks(ScyllaMetaStore.connect(cql,
+                jitter), crash, lost, stall), outcomes == null ? null : java.nio.file.Path.of(outcomes), a[0]),
+                metrics.registry(), "cql");
         BlobStore blobs = io.fli.engine.Metered.blobs(TestRun.hooks(MinioBlobStore.connect(s3, jitter), crash, lost),
                 metrics.registry(), "s3");
         IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[1])),

@@ -61,6 +61,8 @@ final class RemoteNode implements Node {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(cql.toEnvironment());
         pb.environment().putAll(s3.toEnvironment());
+        // Unknown CAS outcomes, settled and recorded by the process as it meets them (the run sums them up).
+        pb.environment().put("FLI_CAS_OUTCOMES_FILE", log.resolveSibling(name + "-cas-unknown.jsonl").toString());
         if (cql.migrate()) {
             // The harness's own servers (plain profile): each index process may apply the schema as it connects.
             pb.environment().put("FLI_CQL_MIGRATE", "true");

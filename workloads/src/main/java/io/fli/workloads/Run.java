@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the flag that stops clients, process numbers and progress counts.
  */
 final class Run {
+    /** The faults run so far, with their wall-clock windows (to put unknown CAS outcomes down to faults). */
+    final java.util.List<CasOutcomes.Window> windows = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     static final ObjectMapper JSON = new ObjectMapper();
 
     final TestConfig cfg;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.fli.faults.ClusterNemesis;
 import io.fli.faults.NetworkNemesis;
 import java.util.List;
 
@@ -33,10 +34,21 @@ import java.util.List;
  *                         same stores; local and remote backends, from the fli command line)
  * @param secure           local servers in the secure profile (client TLS, password authentication, roles: the
  *                         index processes run as {@code fli_writer}, S3 over HTTPS); {@code --backend local} only
+ * @param nodes            Cassandra nodes a {@code local} run starts: 1, or a cluster (3) on 127.0.0.1-3 with the
+ *                         keyspace at RF 3, each index process pinned to a coordinator of its own, and the node
+ *                         faults of {@link ClusterNemesis#FAULTS}
  */
 public record TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                          int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
-                         String answers, String readersVia, boolean secure) {
+                         String answers, String readersVia, boolean secure, int nodes) {
+    /** A configuration on one Cassandra node (or none). */
+    public TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
+                      int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
+                      String answers, String readersVia, boolean secure) {
+        this(workload, nemeses, backend, time, seed, concurrency, batchBlocks, nemesisInterval, store, bug, answers,
+                readersVia, secure, 1);
+    }
+
     /** A configuration on plain (not secure) servers. */
     public TestConfig(String workload, List<String> nemeses, String backend, Duration time, long seed,
                       int concurrency, int batchBlocks, Duration nemesisInterval, Path store, String bug,
@@ -90,9 +102,30 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         return List.copyOf(out);
     }
 
+    /** Every fault {@code backend} supports with {@code nodes} Cassandra nodes. */
+    public static List<String> allFaults(String backend, int nodes) {
+        if (nodes <= 1) {
+            return allFaults(backend);
+        }
+        List<String> out = new java.util.ArrayList<>(allFaults(backend));
+        out.removeAll(NetworkNemesis.FAULTS);
+        out.addAll(ClusterNemesis.FAULTS);
+        return List.copyOf(out);
+    }
+
     public TestConfig {
+        if (nodes < 1 || nodes > 9) {
+            throw new IllegalArgumentException("--nodes must be 1 (one Cassandra node) or 3 (a cluster), got " + nodes);
+        }
+        if (nodes > 1 && !backend.equals("local")) {
+            throw new IllegalArgumentException("--nodes " + nodes + " starts a local Cassandra cluster: use --backend "
+                    + "local (a remote backend is as many nodes as FLI_CQL_CONTACT_POINTS names)");
+        }
+        if (nodes == 2) {
+            throw new IllegalArgumentException("--nodes 2 has no majority that survives a node fault: use 1 or 3");
+        }
         if (nemeses.contains("all")) {
-            List<String> expanded = new java.util.ArrayList<>(allFaults(backend));
+            List<String> expanded = new java.util.ArrayList<>(allFaults(backend, nodes));
             nemeses.stream().filter(n -> !n.equals("all") && !expanded.contains(n)).forEach(expanded::add);
             nemeses = List.copyOf(expanded);
         }
@@ -105,10 +138,20 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
             throw new IllegalArgumentException("unknown backend '" + backend + "' (memory, local, remote)");
         }
         for (String n : nemeses) {
-            if (!ENGINE_NEMESES.contains(n) && !PROCESS_NEMESES.contains(n) && !NetworkNemesis.offers(n)) {
+            if (!ENGINE_NEMESES.contains(n) && !PROCESS_NEMESES.contains(n) && !NetworkNemesis.offers(n)
+                    && !ClusterNemesis.offers(n)) {
                 throw new IllegalArgumentException("unknown nemesis '" + n + "' (all, " + String.join(", ", ENGINE_NEMESES)
                         + ", " + String.join(", ", PROCESS_NEMESES) + ", " + String.join(", ", NetworkNemesis.FAULTS)
-                        + ")");
+                        + ", " + String.join(", ", ClusterNemesis.FAULTS) + ")");
+            }
+            if (ClusterNemesis.offers(n) && nodes < 3) {
+                throw new IllegalArgumentException("nemesis '" + n + "' is a fault of a cluster's nodes: use "
+                        + "--backend local --nodes 3");
+            }
+            if (NetworkNemesis.offers(n) && nodes > 1) {
+                throw new IllegalArgumentException("nemesis '" + n + "' proxies the engine's connection to one CQL "
+                        + "node, and the driver of a cluster reaches the others directly: with --nodes " + nodes
+                        + " use partition-nodes (cuts between the nodes) or kill-node, pause-node");
             }
             if (PROCESS_NEMESES.contains(n) && !backend.equals("local")) {
                 throw new IllegalArgumentException("nemesis '" + n + "' signals the servers this run starts: use "
@@ -139,6 +182,10 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         if (readersVia.equals("serve") && backend.equals("memory")) {
             throw new IllegalArgumentException("--readers-via serve queries a fli serve process over the same stores: "
                     + "use --backend local or remote");
+        }
+        if (secure && nodes > 1) {
+            throw new IllegalArgumentException("--secure runs on one Cassandra node (its certificates name 127.0.0.1, "
+                    + "its roles live in an unreplicated system_auth): use --secure or --nodes " + nodes + ", not both");
         }
         if (secure && !backend.equals("local")) {
             throw new IllegalArgumentException("--secure starts the local servers in the secure profile: use --backend "
@@ -176,7 +223,7 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
                 n.hasNonNull("bug") ? n.get("bug").asText() : null,
                 n.hasNonNull("answers") ? n.get("answers").asText() : "full",
                 n.hasNonNull("readers_via") ? n.get("readers_via").asText() : "index",
-                n.path("secure").asBoolean(false));
+                n.path("secure").asBoolean(false), n.path("nodes").asInt(1));
     }
 
     public ObjectNode toJson() {
@@ -199,6 +246,9 @@ public record TestConfig(String workload, List<String> nemeses, String backend, 
         }
         if (secure) {
             n.put("secure", true);
+        }
+        if (nodes > 1) {
+            n.put("nodes", nodes);
         }
         return n;
     }

@@ -21,6 +21,7 @@ import io.fli.engine.WriteHook;
 import io.fli.engine.internal.BrokenEngines;
 import io.fli.engine.internal.InMemoryBlobStore;
 import io.fli.engine.internal.InMemoryMetaStore;
+import io.fli.faults.ClusterNemesis;
 import io.fli.faults.CorruptNemesis;
 import io.fli.faults.CrashPoints;
 import io.fli.faults.LostReplies;
@@ -62,6 +63,8 @@ public final class TestRun {
     /** Short, as for fast fail-over: a writer that takes the lease over waits out the previous one (lease reads). */
     private static final Duration LEASE = Duration.ofMillis(400);
     /** Longer than any publish, query or pause of a run, and short enough that GC deletes within a default run. */
+    /** How long a node fault lasts: past the nodes' 4 s write timeout, so conditional writes meet unknown outcomes. */
+    static final long CLUSTER_FAULT_MS = 5_000;
     private static final Duration GC_GRACE = Duration.ofSeconds(4);
 
     private static volatile Run current;
@@ -99,6 +102,22 @@ public final class TestRun {
         if (r != null) {
             r.interrupted.set(true);
             r.running.set(false);
+        }
+    }
+
+    /**
+     * The unknown CAS outcomes of a run folder's index processes in one line ({@code cas-unknown.json}: how many, how
+     * many had applied, which fault produced them), or null for a run without processes of their own.
+     */
+    public static String casUnknownLine(Path dir) {
+        Path f = dir.resolve("cas-unknown.json");
+        if (!Files.exists(f)) {
+            return null;
+        }
+        try {
+            return CasOutcomes.describe(Run.JSON.readTree(f.toFile()));
+        } catch (IOException e) {
+            return "unreadable (" + e.getMessage() + ")";
         }
     }
 
@@ -147,7 +166,7 @@ public final class TestRun {
                 }
             } else {
                 Endpoints at = cfg.backend().equals("local")
-                        ? Endpoints.local(dir.resolve("servers"), "fli", cfg.secure())
+                        ? Endpoints.local(dir.resolve("servers"), "fli", cfg.secure(), cfg.nodes())
                         : Endpoints.fromEnvironment();
                 servers = at.servers();
                 CqlConfig cql = at.cql();
@@ -177,9 +196,24 @@ public final class TestRun {
                 // Each index process is a JVM of its own with its own sessions (and so its own retries and circuit
                 // breakers), with retry jitter drawn from the run's seed and the process.
                 Path logs = Files.createDirectories(dir.resolve("processes"));
+                ObjectNode coordinators = test.putObject("coordinators");
                 for (int i = 0; i < PROCESSES; i++) {
-                    nodes.add(new RemoteNode("p" + i, cql, s3, LEASE, GC_GRACE, jitter(i), cfg.bug(),
+                    CqlConfig own = cql;
+                    if (servers != null && servers.nodes().size() > 1) {
+                        // Each process sends every request to a coordinator of its own, so that a node fault or a
+                        // partition of that node hits its path (not only the replicas behind a healthy coordinator).
+                        var node = servers.nodes().get(i % servers.nodes().size());
+                        own = cql.withCoordinator(new InetSocketAddress(node.host(), node.cqlPort()));
+                        coordinators.put("p" + i, node.host() + ":" + node.cqlPort());
+                    }
+                    nodes.add(new RemoteNode("p" + i, own, s3, LEASE, GC_GRACE, jitter(i), cfg.bug(),
                             logs.resolve("p" + i + ".log")));
+                }
+                if (coordinators.isEmpty()) {
+                    test.remove("coordinators");
+                } else {
+                    Files.writeString(dir.resolve("test.json"), Run.JSON.writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(test));
                 }
                 StringBuilder urls = new StringBuilder();
                 for (Node n : nodes) {
@@ -215,6 +249,13 @@ public final class TestRun {
                                 // The operator repaired the object and restarts the processes, which failed closed.
                                 () -> faults.restartAll("repair after corruption"), 1_000, run::pause)
                                 .withMetaState(rawMeta));
+                    }
+                    case "kill-node", "pause-node", "partition-nodes" -> {
+                        if (nemeses.stream().noneMatch(x -> x instanceof ClusterNemesis)) {
+                            int size = servers.nodes().size();
+                            nemeses.add(new ClusterNemesis(servers.nodes(),
+                                    () -> faults.holderIndex() % size, CLUSTER_FAULT_MS));
+                        }
                     }
                     case "kill", "pause" -> {
                         if (nemeses.stream().noneMatch(x -> x instanceof ProcessNemesis)) {
@@ -289,6 +330,11 @@ public final class TestRun {
 
     /** Checks the history and writes the result files; {@code store/latest} points at the run. */
     private Result finish(Path dir) throws IOException {
+        if (Files.isDirectory(dir.resolve("processes"))) {
+            Files.writeString(dir.resolve("cas-unknown.json"), Run.JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(CasOutcomes.summarize(dir.resolve("processes"),
+                            List.copyOf(run.windows))));
+        }
         History h = History.read(dir.resolve("history.jsonl"));
         CheckResult r = Checker.check(h);
         Files.writeString(dir.resolve("results.json"), Reports.jsonText(r));
