@@ -23,6 +23,8 @@ public final class LocalBackends implements AutoCloseable {
     private final Path dir;
     private final LocalCassandra cassandra;
     private final java.util.List<LocalCassandra> nodes;
+    /** The cluster's set of control groups (one per node), or null. */
+    private final String cgroups;
     private final LocalS3Proxy s3;
     private final LocalTls tls;
     private final java.util.Map<String, String> passwords = new java.util.HashMap<>();
@@ -61,14 +63,19 @@ public final class LocalBackends implements AutoCloseable {
         if (nodes == 1) {
             this.cassandra = new LocalCassandra(this.dir.resolve("cassandra"), tls);
             this.nodes = java.util.List.of(cassandra);
+            this.cgroups = null;
         } else {
+            // A control group per node where the machine allows (root, cgroup v2): what lets a partition tell one
+            // node's connections from another's.
+            this.cgroups = Cgroups.newSet();
             // One pair of ports for every node, each on its own address: below the ephemeral range, so no client's
             // outgoing connection can hold them on 127.0.0.1.
             int cql = LocalServer.freePort();
             int storage = LocalServer.freePort();
             java.util.List<LocalCassandra> all = new java.util.ArrayList<>();
             for (int i = 0; i < nodes; i++) {
-                all.add(LocalCassandra.clusterNode(this.dir.resolve("cassandra-" + (i + 1)), i, nodes, cql, storage));
+                all.add(LocalCassandra.clusterNode(this.dir.resolve("cassandra-" + (i + 1)), i, nodes, cql, storage,
+                        cgroups == null ? null : cgroups + "/node-" + (i + 1)));
             }
             this.nodes = java.util.List.copyOf(all);
             this.cassandra = all.get(0);
@@ -348,5 +355,6 @@ public final class LocalBackends implements AutoCloseable {
     public void close() {
         nodes.parallelStream().forEach(LocalCassandra::close);
         s3.close();
+        Cgroups.remove(cgroups);
     }
 }

@@ -22,6 +22,8 @@ public final class LocalCassandra extends LocalServer {
     private final String seed;
     private final String initialToken;
     private final int clusterSize;
+    /** The cgroup (v2, relative to its root) the node's JVM joins before it opens a socket, or null. */
+    private final String cgroup;
     private final LocalTls tls;
 
     /** A node on ports chosen here (chosen again if one is taken before the first start binds it). */
@@ -48,12 +50,13 @@ public final class LocalCassandra extends LocalServer {
     }
 
     private LocalCassandra(Path dir, int cqlPort, int storagePort, LocalTls tls, boolean portsChosen) {
-        this(dir, cqlPort, storagePort, tls, portsChosen, "127.0.0.1", "127.0.0.1", "0", 1);
+        this(dir, cqlPort, storagePort, tls, portsChosen, "127.0.0.1", "127.0.0.1", "0", 1, null);
     }
 
     private LocalCassandra(Path dir, int cqlPort, int storagePort, LocalTls tls, boolean portsChosen, String host,
-                           String seed, String initialToken, int clusterSize) {
+                           String seed, String initialToken, int clusterSize, String cgroup) {
         super(dir);
+        this.cgroup = cgroup;
         this.portsChosen = portsChosen;
         this.host = host;
         this.seed = seed;
@@ -70,11 +73,25 @@ public final class LocalCassandra extends LocalServer {
      * (parallel starts need fixed tokens), no bootstrap streaming (the cluster starts empty).
      */
     public static LocalCassandra clusterNode(Path dir, int index, int size, int cqlPort, int storagePort) {
+        return clusterNode(dir, index, size, cqlPort, storagePort, null);
+    }
+
+    /**
+     * As {@link #clusterNode(Path, int, int, int, int)}, the node's JVM in control group {@code cgroup} (v2, relative
+     * to the root; null: none) from before it opens its first socket, on every start.
+     */
+    public static LocalCassandra clusterNode(Path dir, int index, int size, int cqlPort, int storagePort,
+                                             String cgroup) {
         if (size < 1 || size > 9 || index < 0 || index >= size) {
             throw new IllegalArgumentException("node " + index + " of a cluster of " + size + " (1 to 9 nodes)");
         }
         return new LocalCassandra(dir, cqlPort, storagePort, null, false, address(index), address(0),
-                token(index, size), size);
+                token(index, size), size, cgroup);
+    }
+
+    /** The node's control group (relative to the cgroup v2 root), or null. */
+    public String cgroup() {
+        return cgroup;
     }
 
     /** The loopback address of node {@code index}: 127.0.0.(index + 1). */
@@ -255,6 +272,14 @@ public final class LocalCassandra extends LocalServer {
         cmd.add("-cp");
         cmd.add(classpath);
         cmd.add("org.apache.cassandra.service.CassandraDaemon");
+        if (cgroup != null) {
+            // The shell joins the group, then becomes the JVM (same PID): every socket the node opens is the group's.
+            Cgroups.create(cgroup);
+            List<String> wrapped = new ArrayList<>(List.of("bash", "-c",
+                    "echo $$ > '" + Cgroups.procs(cgroup) + "' && exec \"$0\" \"$@\""));
+            wrapped.addAll(cmd);
+            return wrapped;
+        }
         return cmd;
     }
 }

@@ -20,9 +20,18 @@ class ReportCommandTest {
     Path dir;
 
     private void run(String name, String workload, String backend, String nemesis, boolean valid) throws Exception {
+        run(name, workload, backend, nemesis, valid, 1);
+    }
+
+    private void run(String name, String workload, String backend, String nemesis, boolean valid, int nodes)
+            throws Exception {
         Path d = Files.createDirectories(dir.resolve("store").resolve(workload).resolve(name));
         Files.writeString(d.resolve("test.json"), "{\"workload\":\"" + workload + "\",\"backend\":\"" + backend
-                + "\",\"nemesis\":[\"" + nemesis.replace(",", "\",\"") + "\"]}");
+                + "\",\"nodes\":" + nodes + ",\"nemesis\":[\"" + nemesis.replace(",", "\",\"") + "\"]}");
+        if (nodes > 1) {
+            Files.writeString(d.resolve("cas-unknown.json"), "{\"total\":7,\"applied\":3,\"not-applied\":4,"
+                    + "\"unresolved\":0,\"by_fault\":{\"partition-nodes\":{\"total\":7,\"applied\":3}}}");
+        }
         Files.writeString(d.resolve("results.json"), "{\"valid\":" + valid + ",\"anomaly_count\":" + (valid ? 0 : 1)
                 + ",\"stats\":{\"ops\":100,\"by_f\":{\"query\":{\"ok\":50},\"kill\":{\"info\":2}}}}");
     }
@@ -69,14 +78,17 @@ class ReportCommandTest {
     void completeGoodEvidencePassesGatesAToC() throws Exception {
         run("1", "multi-writer", "local", "kill,pause", true);
         run("2", "ingest-query", "local", "corrupt,fork", true);
+        run("3", "multi-writer", "local", "kill-node,pause-node,partition-nodes", true, 3);
         suite("io.fli.backends.ContentionTest", 0);
         suite("io.fli.engine.FencingTest", 0);
+        suite("io.fli.backends.LocalClusterTest", 0);
         soak(true);
         slo(true);
         Map<String, String> s = report();
         assertThat(s).containsEntry("A", "pass").containsEntry("B", "pass").containsEntry("C", "pass");
         String page = Files.readString(dir.resolve("report/index.html"));
-        assertThat(page).contains("multi-writer", "kill,pause", "1/1 valid", "Evidence artifacts");
+        assertThat(page).contains("multi-writer", "kill,pause", "1/1 valid", "Evidence artifacts", "3 CQL nodes",
+                "unknown CAS outcomes 7 (3 applied, 4 not applied, 0 unresolved)");
         JsonNode rep = new ObjectMapper().readTree(dir.resolve("report/report.json").toFile());
         assertThat(rep.get("artifacts").get(1).get("status").asText()).isEqualTo("present");
         assertThat(rep.get("artifacts").get(4).get("status").asText()).isEqualTo("missing");
@@ -91,6 +103,22 @@ class ReportCommandTest {
         slo(true);
         Map<String, String> s = report();
         assertThat(s).containsEntry("A", "fail").containsEntry("B", "fail").containsEntry("C", "fail");
+    }
+
+    @Test
+    void gateANeedsAMultiWriterRunOnAClusterWithNodeFaults() throws Exception {
+        run("1", "multi-writer", "local", "kill,pause,crash,lease-loss", true);
+        suite("io.fli.backends.ContentionTest", 0);
+        suite("io.fli.engine.FencingTest", 0);
+        suite("io.fli.backends.LocalClusterTest", 0);
+        assertThat(report()).as("one CQL node only").containsEntry("A", "missing");
+        assertThat(Files.readString(dir.resolve("report/index.html"))).contains("--nodes 3");
+        run("2", "multi-writer", "local", "kill", true, 3);
+        assertThat(report()).as("a cluster without node faults").containsEntry("A", "missing");
+        run("3", "multi-writer", "local", "partition-nodes", true, 3);
+        assertThat(report()).containsEntry("A", "pass");
+        run("4", "multi-writer", "local", "kill-node", false, 3);
+        assertThat(report()).as("an invalid cluster run").containsEntry("A", "fail");
     }
 
     @Test

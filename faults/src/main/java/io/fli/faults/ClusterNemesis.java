@@ -141,7 +141,12 @@ public final class ClusterNemesis implements Nemesis {
         }
         try {
             for (LocalCassandra other : majority) {
-                f.cut(minority.host(), other.host(), minority.storagePort());
+                if (minority.cgroup() == null || other.cgroup() == null) {
+                    throw new IllegalStateException("partition-nodes needs each node in a control group of its own "
+                            + "(cgroup v2, as root): " + io.fli.backends.Cgroups.unavailableReason());
+                }
+                f.cutGroups(minority.cgroup(), minority.host(), other.cgroup(), other.host(),
+                        minority.storagePort());
             }
             out.put("rules", f.rules().size());
             sleep(faultMillis);

@@ -86,7 +86,8 @@ final class CasOutcomes implements MetaStore {
         long at = System.currentTimeMillis();
         String outcome = "unresolved";
         String readError = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        // Up to ~10 s: past a circuit breaker's 2 s hold and a node's restart of its native port, not past a run.
+        for (int attempt = 0; attempt < 8; attempt++) {
             try {
                 Optional<MetaRecord> cur = base.get(key);
                 outcome = outcome(cur, expected, value);
@@ -94,7 +95,7 @@ final class CasOutcomes implements MetaStore {
                 break;
             } catch (RuntimeException e) {
                 readError = e.getClass().getSimpleName() + ": " + e.getMessage();
-                Run.sleep(300);
+                Run.sleep(1_250);
             }
         }
         ObjectNode line = Run.JSON.createObjectNode();

@@ -165,6 +165,15 @@ public final class TestRun {
                     nodes.add(simulatedNode(i, shared, sharedBlobs));
                 }
             } else {
+                if (cfg.nemeses().contains("partition-nodes")) {
+                    // Said before any server starts: the cut needs the packet filter and a group per node.
+                    String why = io.fli.faults.net.PacketFilter.unavailableReason();
+                    why = why != null ? why : io.fli.backends.Cgroups.unavailableReason();
+                    if (why != null) {
+                        throw new IllegalArgumentException("nemesis 'partition-nodes' cuts the nodes apart with the "
+                                + "kernel's packet filter, one control group per node: " + why);
+                    }
+                }
                 Endpoints at = cfg.backend().equals("local")
                         ? Endpoints.local(dir.resolve("servers"), "fli", cfg.secure(), cfg.nodes())
                         : Endpoints.fromEnvironment();

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Partitions between processes on loopback addresses, made with the kernel's packet filter ({@code iptables}): every
- * rule lives in a chain of this filter's own ({@code FLI-<pid>-<n>}), reached from {@code INPUT} by one jump rule
- * that matches the loopback interface only, and every rule in it names two 127.0.0.0/8 addresses and one TCP port.
+ * rule lives in a chain of this filter's own ({@code FLI-<pid>-<n>}), reached from {@code INPUT} and {@code OUTPUT}
+ * by jump rules that match the loopback interface only, and every rule in it names a 127.0.0.0/8 destination and one
+ * TCP port (and a 127.0.0.0/8 source, or the control group of the sending process).
  * Nothing else on the machine is touched.
  *
  * <p>No rule outlives the run that made it:
@@ -76,7 +77,8 @@ public final class PacketFilter implements AutoCloseable {
         long pid = ProcessHandle.current().pid();
         String chain = PREFIX + pid + "-" + SEQ.incrementAndGet();
         must(List.of("iptables", "-w", "5", "-N", chain));
-        must(jump("-I", chain));
+        must(jump("-I", "INPUT", chain));
+        must(jump("-I", "OUTPUT", chain));
         Process watchdog;
         try {
             watchdog = startWatchdog(pid, chain);
@@ -118,6 +120,32 @@ public final class PacketFilter implements AutoCloseable {
                 must(cmd);
                 rules.add(String.join(" ", rule));
             }
+        }
+    }
+
+    /**
+     * Cuts two processes apart on their shared internode port: drops every TCP packet that a process of control group
+     * {@code groupA} sends to {@code hostB:port}, and that a process of {@code groupB} sends to {@code hostA:port}
+     * (both directions of every connection either opens to the other). Processes on loopback all connect out from
+     * 127.0.0.1, so the sender is told by its group (cgroup v2, relative to the root), the receiver by its address.
+     */
+    public synchronized void cutGroups(String groupA, String hostA, String groupB, String hostB, int port) {
+        checkOpen();
+        loopback(hostA);
+        loopback(hostB);
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port);
+        }
+        for (String[] pair : new String[][] {{groupA, hostB}, {groupB, hostA}}) {
+            if (pair[0] == null || !pair[0].matches("[A-Za-z0-9_./-]+") || pair[0].contains("..")) {
+                throw new IllegalArgumentException("not a control group path: '" + pair[0] + "'");
+            }
+            List<String> rule = List.of("-m", "cgroup", "--path", pair[0], "-d", pair[1] + "/32", "-p", "tcp",
+                    "--dport", Integer.toString(port), "-j", "DROP");
+            List<String> cmd = new ArrayList<>(List.of("iptables", "-w", "5", "-A", chain));
+            cmd.addAll(rule);
+            must(cmd);
+            rules.add(String.join(" ", rule));
         }
     }
 
@@ -219,16 +247,19 @@ public final class PacketFilter implements AutoCloseable {
 
     /** Removes the jump(s) to {@code chain}, its rules and the chain; tolerates any part being gone already. */
     private static void remove(String chain) {
-        for (int i = 0; i < 10 && run(jump("-D", chain)).exit == 0; i++) {
-            // a jump inserted twice is removed twice
+        for (String builtin : List.of("INPUT", "OUTPUT")) {
+            for (int i = 0; i < 10 && run(jump("-D", builtin, chain)).exit == 0; i++) {
+                // a jump inserted twice is removed twice
+            }
         }
         run(List.of("iptables", "-w", "5", "-F", chain));
         run(List.of("iptables", "-w", "5", "-X", chain));
     }
 
-    private static List<String> jump(String op, String chain) {
-        return List.of("iptables", "-w", "5", op, "INPUT", "-i", "lo", "-m", "comment", "--comment", COMMENT, "-j",
-                chain);
+    /** The jump from {@code INPUT} (packets received on lo) or {@code OUTPUT} (packets sent on lo) to the chain. */
+    private static List<String> jump(String op, String builtin, String chain) {
+        return List.of("iptables", "-w", "5", op, builtin, builtin.equals("INPUT") ? "-i" : "-o", "lo", "-m",
+                "comment", "--comment", COMMENT, "-j", chain);
     }
 
     private static void loopback(String address) {
@@ -245,13 +276,15 @@ public final class PacketFilter implements AutoCloseable {
      */
     private static Process startWatchdog(long pid, String chain) {
         String start = startTime(pid);
-        String jumpDel = String.join(" ", jump("-D", chain).stream().map(PacketFilter::quote).toList());
+        String jumpIn = String.join(" ", jump("-D", "INPUT", chain).stream().map(PacketFilter::quote).toList());
+        String jumpOut = String.join(" ", jump("-D", "OUTPUT", chain).stream().map(PacketFilter::quote).toList());
         String script = String.join("\n",
                 "pid=" + pid,
                 "start='" + start + "'",
                 "started() { sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -d' ' -f20; }",
                 "while [ \"$(started)\" = \"$start\" ]; do sleep 1; done",
-                "n=0; while " + jumpDel + " 2>/dev/null && [ $n -lt 10 ]; do n=$((n+1)); done",
+                "n=0; while " + jumpIn + " 2>/dev/null && [ $n -lt 10 ]; do n=$((n+1)); done",
+                "n=0; while " + jumpOut + " 2>/dev/null && [ $n -lt 10 ]; do n=$((n+1)); done",
                 "iptables -w 5 -F " + chain + " 2>/dev/null",
                 "iptables -w 5 -X " + chain + " 2>/dev/null",
                 "exit 0");

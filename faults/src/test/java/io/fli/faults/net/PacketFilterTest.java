@@ -79,6 +79,50 @@ class PacketFilterTest {
         }
     }
 
+    /** Whether a process in control group {@code group} connects to {@code to:port} within 3 s. */
+    private static boolean connectsFromGroup(String group, String to, int port) throws Exception {
+        Process p = new ProcessBuilder("timeout", "3", "bash", "-c", "echo $$ > '"
+                + io.fli.backends.Cgroups.procs(group) + "' && exec 3<>/dev/tcp/" + to + "/" + port)
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
+    }
+
+    @Test
+    void aCutBetweenControlGroupsStopsTheirConnectionsToEachOtherOnly() throws Exception {
+        assumeTrue(io.fli.backends.Cgroups.unavailableReason() == null, io.fli.backends.Cgroups.unavailableReason());
+        String set = io.fli.backends.Cgroups.newSet();
+        String a = set + "/node-1";
+        String b = set + "/node-2";
+        String c = set + "/node-3";
+        for (String g : List.of(a, b, c)) {
+            io.fli.backends.Cgroups.create(g);
+        }
+        try (ServerSocket onOne = listen("127.0.0.1"); ServerSocket onTwo = listen("127.0.0.2");
+             PacketFilter f = PacketFilter.create()) {
+            int one = onOne.getLocalPort();
+            int two = onTwo.getLocalPort();
+            // Every process connects out from 127.0.0.1: only the group tells node 1's connections from node 3's.
+            assertThat(connectsFromGroup(a, "127.0.0.2", two)).isTrue();
+            f.cutGroups(a, "127.0.0.1", b, "127.0.0.2", two);
+            assertThat(f.rules()).hasSize(2);
+            assertThat(connectsFromGroup(a, "127.0.0.2", two)).as("node 1 to node 2").isFalse();
+            assertThat(connectsFromGroup(c, "127.0.0.2", two)).as("node 3 to node 2").isTrue();
+            assertThat(connectsFromGroup(b, "127.0.0.2", two)).as("node 2 to itself").isTrue();
+            assertThat(connects("127.0.0.1", "127.0.0.2", two)).as("a client outside the groups").isTrue();
+            f.cutGroups(a, "127.0.0.1", b, "127.0.0.1", one); // the other way: node 2's connections to node 1
+            assertThat(connectsFromGroup(b, "127.0.0.1", one)).as("node 2 to node 1").isFalse();
+            assertThat(connectsFromGroup(c, "127.0.0.1", one)).as("node 3 to node 1").isTrue();
+            f.heal();
+            assertThat(connectsFromGroup(a, "127.0.0.2", two)).as("healed").isTrue();
+            assertThatThrownBy(() -> f.cutGroups("../etc", "127.0.0.1", b, "127.0.0.2", two))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control group");
+        } finally {
+            io.fli.backends.Cgroups.remove(set);
+        }
+        assertThat(io.fli.backends.Cgroups.root().resolve(set)).doesNotExist();
+    }
+
     @Test
     void onlyLoopbackAddressesCanBeCut() {
         try (PacketFilter f = PacketFilter.create()) {
