@@ -17,6 +17,14 @@ class ConfigEnvironmentTest {
         CqlConfig back = CqlConfig.fromEnvironment(cql.toEnvironment());
         assertThat(back.contactPoints()).isEqualTo(cql.contactPoints());
         assertThat(back).usingRecursiveComparison().ignoringFields("migrate").isEqualTo(cql);
+        CqlConfig pinned = cql.withCoordinator(new InetSocketAddress("127.0.0.2", 9043));
+        assertThat(pinned.toEnvironment()).containsEntry("FLI_CQL_COORDINATOR", "127.0.0.2:9043");
+        assertThat(CqlConfig.fromEnvironment(pinned.toEnvironment()).coordinator()).isEqualTo(pinned.coordinator());
+        assertThat(cql.toEnvironment()).doesNotContainKey("FLI_CQL_COORDINATOR");
+        java.util.Map<String, String> bad = new java.util.HashMap<>(cql.toEnvironment());
+        bad.put("FLI_CQL_COORDINATOR", "127.0.0.2");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CqlConfig.fromEnvironment(bad))
+                .hasMessageContaining("FLI_CQL_COORDINATOR: '127.0.0.2' is not host:port");
         CqlConfig anonymous = new CqlConfig(List.of(new InetSocketAddress("127.0.0.1", 9042)), "datacenter1", "fli",
                 1, null, null, false, Duration.ofSeconds(4), true);
         assertThat(anonymous.toEnvironment()).doesNotContainKeys("FLI_CQL_USERNAME", "FLI_CQL_PASSWORD");

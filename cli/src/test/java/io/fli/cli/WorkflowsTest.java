@@ -88,4 +88,28 @@ class WorkflowsTest {
         assertThat(String.join("\n", commands)).contains("test --backend local", "soak --backend remote",
                 "slo --backend local", "admin", "bug-zoo");
     }
+
+    @Test
+    void gateARunsTheClusterMatrixAndChecksNoRuleIsLeft() throws Exception {
+        String ab = Files.readString(WORKFLOWS.resolve("gates-ab.yml"));
+        assertThat(ab).contains("gate-a-cluster:", "bin/gate-a-cluster", "install -y --no-install-recommends iptables",
+                "iptables -S | grep -F FLI-");
+        Path script = ROOT.resolve("bin/gate-a-cluster");
+        assertThat(Files.isExecutable(script)).isTrue();
+        String text = Files.readString(script);
+        assertThat(text).contains("--nodes 3", "kill-node", "pause-node", "partition-nodes", "multi-writer",
+                "ingest-query", "backends cleanup");
+        // Each cell's options parse as fli test options.
+        for (String cell : List.of("multi-writer kill-node,pause-node,partition-nodes",
+                "multi-writer crash,lost-reply,kill-node,partition-nodes",
+                "multi-writer lease-loss,pause-process,pause-node,partition-nodes",
+                "ingest-query kill-node,pause-node,partition-nodes,crash,lost-reply")) {
+            assertThat(text).contains("\"" + cell + "\"");
+            String[] w = cell.split(" ");
+            new CommandLine(new Main()).parseArgs("test", "--backend", "local", "--nodes", "3", "--workload", w[0],
+                    "--nemesis", w[1], "--time", "120s", "--seed", "1", "--store", "store/gate-a-cluster");
+            new io.fli.workloads.TestConfig(w[0], List.of(w[1].split(",")), "local", java.time.Duration.ofSeconds(120),
+                    1, 5, 8, java.time.Duration.ofSeconds(3), Path.of("store"), null, "full", "index", false, 3);
+        }
+    }
 }
