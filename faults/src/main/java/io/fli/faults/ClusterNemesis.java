@@ -58,14 +58,15 @@ public final class ClusterNemesis implements Nemesis {
         return FAULTS;
     }
 
-    @Override
-    public synchronized void setup() {
+    /** The packet filter, made at the first partition (kill and pause need none: no iptables, no root). */
+    private synchronized PacketFilter filterForPartitions() {
         if (filter == null) {
             filter = PacketFilter.create();
         }
+        return filter;
     }
 
-    /** The packet filter (after {@link #setup()}), for tests. */
+    /** The packet filter (after the first partition), for tests. */
     public synchronized PacketFilter filter() {
         return filter;
     }
@@ -134,11 +135,7 @@ public final class ClusterNemesis implements Nemesis {
         out.put("mode", coordinator ? "isolate-coordinator" : "majority-minority");
         out.put("minority", List.of(minority.host()));
         out.put("majority", majority.stream().map(LocalCassandra::host).toList());
-        PacketFilter f;
-        synchronized (this) {
-            setup();
-            f = filter;
-        }
+        PacketFilter f = filterForPartitions();
         try {
             for (LocalCassandra other : majority) {
                 if (minority.cgroup() == null || other.cgroup() == null) {
