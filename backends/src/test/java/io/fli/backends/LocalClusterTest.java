@@ -29,6 +29,10 @@ class LocalClusterTest {
             assertThat(cluster.nodes()).extracting(LocalCassandra::host)
                     .containsExactly("127.0.0.1", "127.0.0.2", "127.0.0.3");
             assertThat(cluster.nodes()).extracting(LocalCassandra::cqlPort).containsOnly(cluster.cassandra().cqlPort());
+            // The suite's nodes run with C1 only (fli.cassandra.c1, set for every module's tests by the parent pom).
+            assertThat(System.getProperty("fli.cassandra.c1")).isEqualTo("true");
+            assertThat(java.nio.file.Files.readString(Path.of("/proc", Long.toString(cluster.nodes().get(0).pid()),
+                    "cmdline"))).contains("-XX:TieredStopAtLevel=1");
             CqlConfig cql = cluster.cql("fli_cluster");
             assertThat(cql.contactPoints()).hasSize(3);
             assertThat(cql.replicationFactor()).isEqualTo(3);
