@@ -31,7 +31,8 @@ final class TestCommand implements Callable<Integer> {
             + "all (every fault the backend supports); none, crash, restart, corrupt, lease-loss, lost-reply, "
             + "pause-process, fork (any backend; corrupt needs memory or local); kill, pause (--backend local); "
             + "latency, hang, reset, refuse, bandwidth, partition-meta, partition-blob (network faults through "
-            + "Toxiproxy proxies; --backend local, or remote with FLI_TOXIPROXY).")
+            + "Toxiproxy proxies; --backend local, or remote with FLI_TOXIPROXY); kill-node, pause-node, "
+            + "partition-nodes (a local cluster: --backend local --nodes 3; partitions need root and iptables).")
     List<String> nemesis = List.of("crash", "restart");
 
     @Option(names = "--backend", description = "memory (a deterministic simulation: the same seed gives the same "
