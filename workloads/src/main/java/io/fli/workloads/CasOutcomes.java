@@ -23,7 +23,10 @@ import java.util.TreeMap;
  * The harness's own record of unknown CAS outcomes: a meta store that, whenever a conditional write answers
  * {@link CasResult.Unknown} (a timeout, a lost reply, a coordinator that lost its replicas), settles it at once with
  * a linearizable read of its own — independent of what the engine then concludes — and appends one JSON line to a
- * file: when, which process, what was written, and whether it had applied:
+ * file: when, which process, what was written, and whether it had applied. The read runs on a thread of its own, so
+ * the engine's timing is untouched (a first version read in the writer's thread, with retries for up to 10 s; that
+ * stall between a writer's blob writes and its state CAS let the harness find a GC race in the engine, recorded in
+ * the issue notes, which the observer must not provoke by itself):
  * <ul>
  *   <li>{@code applied}: the record is at the version written, with the value written;</li>
  *   <li>{@code not-applied}: the record is still at the version the write expected (a SERIAL read completes any Paxos
@@ -37,6 +40,12 @@ final class CasOutcomes implements MetaStore {
     private final MetaStore base;
     private final Path file;
     private final String process;
+    private final java.util.concurrent.ExecutorService settler = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "cas-outcome-settler");
+                t.setDaemon(true);
+                return t;
+            });
 
     private CasOutcomes(MetaStore base, Path file, String process) {
         this.base = base;
@@ -63,7 +72,7 @@ final class CasOutcomes implements MetaStore {
     public CasResult putIfAbsent(String key, long epoch, byte[] value) {
         CasResult r = base.putIfAbsent(key, epoch, value);
         if (r instanceof CasResult.Unknown u) {
-            settle("put-if-absent", key, 0, value, u);
+            settleLater("put-if-absent", key, 0, value, u);
         }
         return r;
     }
@@ -72,18 +81,33 @@ final class CasOutcomes implements MetaStore {
     public CasResult compareAndSet(String key, long expectedVersion, long expectedEpoch, long newEpoch, byte[] value) {
         CasResult r = base.compareAndSet(key, expectedVersion, expectedEpoch, newEpoch, value);
         if (r instanceof CasResult.Unknown u) {
-            settle("cas", key, expectedVersion, value, u);
+            settleLater("cas", key, expectedVersion, value, u);
         }
         return r;
     }
 
     @Override
     public void close() {
+        settler.shutdown();
+        try {
+            settler.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         base.close();
     }
 
-    private void settle(String op, String key, long expected, byte[] value, CasResult.Unknown u) {
+    private void settleLater(String op, String key, long expected, byte[] value, CasResult.Unknown u) {
         long at = System.currentTimeMillis();
+        settler.execute(() -> settle(at, op, key, expected, value, u));
+    }
+
+    /** Waits until every outcome met so far is settled and recorded (tests). */
+    void awaitSettled() throws Exception {
+        settler.submit(() -> { }).get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private void settle(long at, String op, String key, long expected, byte[] value, CasResult.Unknown u) {
         String outcome = "unresolved";
         String readError = null;
         // Up to ~10 s: past a circuit breaker's 2 s hold and a node's restart of its native port, not past a run.

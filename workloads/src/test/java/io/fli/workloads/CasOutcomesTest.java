@@ -51,10 +51,14 @@ class CasOutcomesTest {
         assertThat(store.putIfAbsent("meta/state", 1, b("v1"))).isInstanceOf(CasResult.Applied.class);
         hook.side.set("after");
         assertThat(store.compareAndSet("meta/state", 1, 1, 1, b("v2"))).isInstanceOf(CasResult.Unknown.class);
+        // Settled on a thread of its own, at once: each read here before the next write changes the record.
+        ((CasOutcomes) store).awaitSettled();
         hook.side.set("before");
         assertThat(store.compareAndSet("meta/state", 2, 1, 1, b("v3"))).isInstanceOf(CasResult.Unknown.class);
+        ((CasOutcomes) store).awaitSettled();
         hook.side.set("before");
         assertThat(store.putIfAbsent("other", 1, b("x"))).isInstanceOf(CasResult.Unknown.class);
+        ((CasOutcomes) store).awaitSettled();
         assertThat(store.compareAndSet("meta/state", 2, 1, 1, b("v3"))).isInstanceOf(CasResult.Applied.class);
 
         List<String> lines = Files.readAllLines(file);
