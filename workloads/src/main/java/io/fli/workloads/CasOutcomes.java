@@ -24,9 +24,9 @@ import java.util.TreeMap;
  * {@link CasResult.Unknown} (a timeout, a lost reply, a coordinator that lost its replicas), settles it at once with
  * a linearizable read of its own — independent of what the engine then concludes — and appends one JSON line to a
  * file: when, which process, what was written, and whether it had applied. The read runs on a thread of its own, so
- * the engine's timing is untouched (a first version read in the writer's thread, with retries for up to 10 s; that
- * stall between a writer's blob writes and its state CAS let the harness find a GC race in the engine, recorded in
- * the issue notes, which the observer must not provoke by itself):
+ * the engine's timing is untouched (a first version read in the writer's thread with retries for up to 10 s, a stall
+ * between a writer's blob writes and its state CAS that a real deployment would not have: an observer must not change
+ * what it observes):
  * <ul>
  *   <li>{@code applied}: the record is at the version written, with the value written;</li>
  *   <li>{@code not-applied}: the record is still at the version the write expected (a SERIAL read completes any Paxos
