@@ -38,6 +38,37 @@ class GcTest {
         assertThat(index.health().status()).isEqualTo(Health.Status.OK);
     }
 
+    /**
+     * Found by the every-nemesis run on local servers (docs/findings/2026-12-03-referenced-blob-missing): a merge
+     * finished in the background, its blob stored but not yet referenced; GC ran before the next publish folded the
+     * merge in, found the blob unreferenced and older than the grace, and deleted it; the publish then referenced the
+     * deleted blob, and the index failed closed on its own data. A merge older than the last GC (or the grace, or the
+     * lease's epoch) must be dropped, not folded.
+     */
+    @Test
+    void aFinishedMergeHeldAcrossAGcIsNotFoldedInAfterGcDeletedItsBlob() {
+        LogIndex index = LogIndex.open(meta, blobs, config.withBackgroundMerges(true).withBackground(Runnable::run));
+        Writer w = index.writer("w1");
+        w.acquire();
+        w.publish(chain.subList(0, 2));
+        w.publish(chain.subList(2, 4)); // two tier-0 segments: a merge runs (inline here) and waits to be folded in
+        clock.advance(Duration.ofMinutes(6));
+        w.renew();
+        w.gc(); // the merged blob is unreferenced and older than the grace: deleted
+        w.publish(chain.subList(4, 6)); // must not fold the merge whose blob GC just deleted
+        index.dropCaches();
+        assertThat(index.query(all).logs()).isEqualTo(TestChains.bruteForce(chain, all, 5));
+        assertThat(index.health().status()).isEqualTo(Health.Status.OK);
+        for (int i = 6; i < 40; i += 2) {
+            w.publish(chain.subList(i, i + 2));
+        }
+        w.compact();
+        index.dropCaches();
+        assertThat(index.query(all).logs()).isEqualTo(TestChains.bruteForce(chain, all, 39));
+        assertThat(index.health().status()).isEqualTo(Health.Status.OK);
+        index.close();
+    }
+
     @Test
     void compactingAfterBackgroundMergesKeepsAnswersAndLeavesMergedAwaySegmentsToGc() {
         LogIndex index = LogIndex.open(meta, blobs, config.withBackgroundMerges(true));

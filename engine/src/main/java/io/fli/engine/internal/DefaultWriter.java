@@ -424,12 +424,31 @@ final class DefaultWriter implements Writer {
                 }
                 throw e.getCause() instanceof RuntimeException re ? re : e;
             }
+            if (!foldable(m)) {
+                continue; // a GC or a lease change since it began: merge again from the current state
+            }
             casSame(st -> st.withSegments(apply(st.segments(), m)));
         }
     }
 
-    /** A run of consecutive live segments and the stored segment that replaces them. */
-    private record Merge(List<SegmentRef> inputs, SegmentRef output) {
+    /**
+     * A run of consecutive live segments and the stored segment that replaces them, with the lease epoch and the
+     * number of this writer's GCs when the merge began.
+     */
+    private record Merge(List<SegmentRef> inputs, SegmentRef output, long epoch, long gcsBefore) {
+    }
+
+    /** GCs this writer has begun; a merge that began before the latest one may have had its blob deleted. */
+    private final java.util.concurrent.atomic.AtomicLong gcs = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Whether a finished merge may be folded into the state: its blob was stored before anything referenced it, so a
+     * GC since the merge began may have found it unreferenced and (a blob of a content-addressed key can be older
+     * than its merge) past the grace, and deleted it; and a GC by another writer can only have run while this one's
+     * epoch was superseded. Such a merge is dropped (its blob, if any, is an orphan for GC) and done again.
+     */
+    private boolean foldable(Merge m) {
+        return m.epoch() == epoch && m.gcsBefore() == gcs.get();
     }
 
     /** Segments replaced by merged ones in the state being built (for {@link PublishResult#merged()}). */
@@ -458,6 +477,10 @@ final class DefaultWriter implements Writer {
 
     /** Merges {@code run} and stores the merged blob (blobs first: nothing references it yet). */
     private Merge merge(List<SegmentRef> run, long mergeEpoch) {
+        return merge(run, mergeEpoch, gcs.get());
+    }
+
+    private Merge merge(List<SegmentRef> run, long mergeEpoch, long gcsBefore) {
         List<IndexSegment> parts = new ArrayList<>(run.size());
         for (SegmentRef s : run) {
             parts.add(idx.fullSegment(s));
@@ -470,7 +493,8 @@ final class DefaultWriter implements Writer {
         putBlob(key, merged);
         idx.remember(key, merged, true);
         long logs = run.stream().mapToLong(SegmentRef::logCount).sum();
-        return new Merge(run, new SegmentRef(tier, first.firstBlock(), last.lastBlock(), first.firstLogId(), logs, key));
+        return new Merge(run, new SegmentRef(tier, first.firstBlock(), last.lastBlock(), first.firstLogId(), logs, key),
+                mergeEpoch, gcsBefore);
     }
 
     private static List<SegmentRef> apply(List<SegmentRef> segments, Merge m) {
@@ -502,11 +526,12 @@ final class DefaultWriter implements Writer {
         List<SegmentRef> run = mergeCandidate(segments);
         if (run != null) {
             long mergeEpoch = epoch;
+            long gcsBefore = gcs.get();
             CompletableFuture<Merge> f = new CompletableFuture<>();
             merging = f;
             idx.background().execute(() -> {
                 try {
-                    f.complete(merge(run, mergeEpoch));
+                    f.complete(merge(run, mergeEpoch, gcsBefore));
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
@@ -530,6 +555,9 @@ final class DefaultWriter implements Writer {
         idx.background().await(done);
         try {
             Merge m = done.join();
+            if (!foldable(m)) {
+                return segments; // a GC or a lease change since it began: its blob may be gone
+            }
             List<SegmentRef> out = apply(segments, m);
             folded += out == segments ? 0 : m.inputs().size();
             return out;
@@ -568,6 +596,7 @@ final class DefaultWriter implements Writer {
         if (!unfenced) {
             requireLease();
         }
+        gcs.incrementAndGet(); // before the state is read: a merge that began earlier is no longer folded in
         MetaRecord rec = idx.readState().map(DefaultLogIndex.Snapshot::record)
                 .orElseThrow(() -> new FencedException("meta/state does not exist"));
         known = rec;
