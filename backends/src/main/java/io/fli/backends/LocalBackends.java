@@ -21,8 +21,8 @@ public final class LocalBackends implements AutoCloseable {
     public static final String ROOT = "fli_root";
 
     private final Path dir;
-    private final LocalCassandra cassandra;
-    private final java.util.List<LocalCassandra> nodes;
+    private LocalCassandra cassandra;
+    private java.util.List<LocalCassandra> nodes;
     /** The cluster's set of control groups (one per node), or null. */
     private final String cgroups;
     private final LocalS3Proxy s3;
@@ -70,14 +70,8 @@ public final class LocalBackends implements AutoCloseable {
             this.cgroups = Cgroups.newSet();
             // One pair of ports for every node, each on its own address: below the ephemeral range, so no client's
             // outgoing connection can hold them on 127.0.0.1.
-            int cql = LocalServer.freePort();
-            int storage = LocalServer.freePort();
-            java.util.List<LocalCassandra> all = new java.util.ArrayList<>();
-            for (int i = 0; i < nodes; i++) {
-                all.add(LocalCassandra.clusterNode(this.dir.resolve("cassandra-" + (i + 1)), i, nodes, cql, storage,
-                        cgroups == null ? null : cgroups + "/node-" + (i + 1)));
-            }
-            this.nodes = java.util.List.copyOf(all);
+            java.util.List<LocalCassandra> all = clusterNodes(nodes);
+            this.nodes = all;
             this.cassandra = all.get(0);
         }
         // A fresh random secret per set of servers: never a hard-coded credential.
@@ -150,6 +144,21 @@ public final class LocalBackends implements AutoCloseable {
         return this;
     }
 
+    /** A cluster's nodes on a fresh pair of ports (the same on every node's address). */
+    private java.util.List<LocalCassandra> clusterNodes(int count) {
+        int cql = LocalServer.freePort();
+        int storage = LocalServer.freePort();
+        while (storage == cql) {
+            storage = LocalServer.freePort();
+        }
+        java.util.List<LocalCassandra> all = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            all.add(LocalCassandra.clusterNode(dir.resolve("cassandra-" + (i + 1)), i, count, cql, storage,
+                    cgroups == null ? null : cgroups + "/node-" + (i + 1)));
+        }
+        return java.util.List.copyOf(all);
+    }
+
     /**
      * Starts the Cassandra nodes (a cluster's in parallel: fixed tokens make that safe) and, for a cluster, waits
      * until a client sees every node up, so the keyspace's replicas all exist when the first write comes.
@@ -159,6 +168,24 @@ public final class LocalBackends implements AutoCloseable {
             cassandra.start();
             return;
         }
+        for (int attempt = 1;; attempt++) {
+            try {
+                startCluster();
+                return;
+            } catch (IllegalStateException e) {
+                // A port of the cluster's taken between choosing and binding (another test JVM's server): before any
+                // client knows the ports, the whole cluster starts again on a fresh pair.
+                if (attempt >= 3 || !LocalServer.portInUse(String.valueOf(e.getMessage()))) {
+                    throw e;
+                }
+                nodes.parallelStream().forEach(LocalCassandra::kill);
+                nodes = clusterNodes(nodes.size());
+                cassandra = nodes.get(0);
+            }
+        }
+    }
+
+    private void startCluster() {
         java.util.List<Thread> starters = new java.util.ArrayList<>();
         java.util.Map<String, RuntimeException> failed = new java.util.concurrent.ConcurrentHashMap<>();
         for (LocalCassandra n : nodes) {
@@ -181,9 +208,15 @@ public final class LocalBackends implements AutoCloseable {
             }
         }
         if (!failed.isEmpty()) {
-            var e = failed.values().iterator().next();
-            throw new IllegalStateException("the local Cassandra cluster did not start: " + failed.keySet()
-                    + " failed; " + e.getMessage(), e);
+            // Node 1 (the seed) first: the others fail to gossip when it does not start.
+            java.util.List<String> hosts = new java.util.ArrayList<>(new java.util.TreeSet<>(failed.keySet()));
+            RuntimeException first = failed.get(hosts.get(0));
+            StringBuilder why = new StringBuilder();
+            for (String h : hosts) {
+                why.append("\n").append(h).append(": ").append(failed.get(h).getMessage());
+            }
+            throw new IllegalStateException("the local Cassandra cluster did not start: " + hosts + " failed;" + why,
+                    first);
         }
         awaitRing(Duration.ofSeconds(180));
     }

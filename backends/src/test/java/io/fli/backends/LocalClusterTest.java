@@ -97,6 +97,22 @@ class LocalClusterTest {
         }
     }
 
+    @Test
+    void aClusterWhosePortIsTakenBeforeItStartsStartsOnOthers(@TempDir Path dir) throws Exception {
+        LocalBackends cluster = new LocalBackends(dir, false, 3);
+        int taken = cluster.cassandra().cqlPort();
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket()) {
+            squatter.bind(new InetSocketAddress("127.0.0.1", taken));
+            try (LocalBackends started = cluster.start()) {
+                assertThat(started.cassandra().cqlPort()).isNotEqualTo(taken);
+                assertThat(started.nodes()).hasSize(3).allMatch(LocalCassandra::isRunning);
+                try (ScyllaMetaStore store = ScyllaMetaStore.connect(started.cql("fli_moved"))) {
+                    assertThat(store.putIfAbsent("k", 1, b("v"))).isInstanceOf(CasResult.Applied.class);
+                }
+            }
+        }
+    }
+
     /**
      * Writes {@code value} over whatever version {@code key} is at, re-reading after conflicts and unknown outcomes
      * (a node that just died may still be in the driver's plan), until it is in place; returns its version.
