@@ -186,30 +186,13 @@ public final class LocalBackends implements AutoCloseable {
     }
 
     private void startCluster() {
-        java.util.List<Thread> starters = new java.util.ArrayList<>();
-        java.util.Map<String, RuntimeException> failed = new java.util.concurrent.ConcurrentHashMap<>();
-        for (LocalCassandra n : nodes) {
-            Thread t = new Thread(() -> {
-                try {
-                    n.start();
-                } catch (RuntimeException e) {
-                    failed.put(n.host(), e);
-                }
-            }, "start " + n.name());
-            t.start();
-            starters.add(t);
-        }
-        for (Thread t : starters) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while starting the Cassandra cluster", e);
-            }
+        java.util.SortedMap<String, RuntimeException> failed = LocalCassandra.startAll(nodes);
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("interrupted while starting the Cassandra cluster");
         }
         if (!failed.isEmpty()) {
             // Node 1 (the seed) first: the others fail to gossip when it does not start.
-            java.util.List<String> hosts = new java.util.ArrayList<>(new java.util.TreeSet<>(failed.keySet()));
+            java.util.List<String> hosts = new java.util.ArrayList<>(failed.keySet());
             RuntimeException first = failed.get(hosts.get(0));
             StringBuilder why = new StringBuilder();
             for (String h : hosts) {

@@ -94,6 +94,37 @@ public final class LocalCassandra extends LocalServer {
         return cgroup;
     }
 
+    /**
+     * Starts {@code nodes} in parallel (a cluster's fixed tokens make that safe) and waits for every start; returns
+     * the failures by node address, in address order. An interrupt stops the wait, with the thread's interrupt
+     * flag set again.
+     */
+    public static java.util.SortedMap<String, RuntimeException> startAll(List<LocalCassandra> nodes) {
+        java.util.SortedMap<String, RuntimeException> failed = java.util.Collections.synchronizedSortedMap(
+                new java.util.TreeMap<>());
+        List<Thread> starters = new ArrayList<>();
+        for (LocalCassandra n : nodes) {
+            Thread t = new Thread(() -> {
+                try {
+                    n.start();
+                } catch (RuntimeException e) {
+                    failed.put(n.host(), e);
+                }
+            }, "start " + n.name());
+            t.start();
+            starters.add(t);
+        }
+        for (Thread t : starters) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return new java.util.TreeMap<>(failed);
+    }
+
     /** The loopback address of node {@code index}: 127.0.0.(index + 1). */
     public static String address(int index) {
         return "127.0.0." + (index + 1);

@@ -155,28 +155,9 @@ public final class ClusterNemesis implements Nemesis {
     }
 
     private static void startAll(List<LocalCassandra> nodes) {
-        List<Thread> ts = new ArrayList<>();
-        List<RuntimeException> failed = Collections.synchronizedList(new ArrayList<>());
-        for (LocalCassandra n : nodes) {
-            Thread t = new Thread(() -> {
-                try {
-                    n.start();
-                } catch (RuntimeException e) {
-                    failed.add(e);
-                }
-            }, "restart " + n.name());
-            t.start();
-            ts.add(t);
-        }
-        for (Thread t : ts) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        var failed = LocalCassandra.startAll(nodes);
         if (!failed.isEmpty()) {
-            throw failed.get(0);
+            throw failed.values().iterator().next();
         }
     }
 
