@@ -78,6 +78,8 @@ final class ReportCommand implements Callable<Integer> {
     final List<Soak> soaks = new ArrayList<>();
     final List<Slo> slos = new ArrayList<>();
     final List<Suite> suites = new ArrayList<>();
+    /** Saved runs under a {@code findings} folder: records of past failures, listed but never counted in a gate. */
+    final List<Path> findings = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException {
@@ -105,13 +107,17 @@ final class ReportCommand implements Callable<Integer> {
         }
         report.put("test_runs", runs.size()).put("soaks", soaks.size()).put("slo_runs", slos.size())
                 .put("test_suites", suites.size());
+        ArrayNode found = report.putArray("findings");
+        findings.forEach(f -> found.add(f.toString()));
         Files.writeString(out.resolve("report.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         Files.writeString(out.resolve("index.html"), html(gates));
         for (Gate x : gates) {
             w.printf("gate %s %-7s %s%n", x.gate(), x.status().toUpperCase(), x.why());
         }
         w.println("report: " + out.resolve("index.html") + " (" + runs.size() + " test runs, " + soaks.size()
-                + " soaks, " + slos.size() + " SLO runs, " + suites.size() + " test suites)");
+                + " soaks, " + slos.size() + " SLO runs, " + suites.size() + " test suites"
+                + (findings.isEmpty() ? "" : "; " + findings.size() + " saved runs of past findings, not counted")
+                + ")");
         w.flush();
         return gates.stream().anyMatch(x -> x.status().equals("fail")) ? 1 : 0;
     }
@@ -122,7 +128,10 @@ final class ReportCommand implements Callable<Integer> {
         try (Stream<Path> s = Files.walk(root, 8)) {
             for (Path p : s.toList()) {
                 String name = p.getFileName() == null ? "" : p.getFileName().toString();
-                if (name.equals("test.json") && Files.exists(p.resolveSibling("results.json"))) {
+                if (name.equals("test.json") && Files.exists(p.resolveSibling("results.json"))
+                        && isFinding(root, p)) {
+                    findings.add(p.getParent());
+                } else if (name.equals("test.json") && Files.exists(p.resolveSibling("results.json"))) {
                     testRun(p.getParent());
                 } else if (name.equals("soak.json")) {
                     soak(p.getParent());
@@ -141,6 +150,19 @@ final class ReportCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /**
+     * A run saved under a folder named {@code findings} (docs/findings/DATE-NAME) is the record of a failure found and
+     * fixed before this build: its verdict is history, not evidence about this build.
+     */
+    static boolean isFinding(Path root, Path testJson) {
+        for (Path part : root.toAbsolutePath().normalize().relativize(testJson.toAbsolutePath().normalize())) {
+            if (part.toString().equals("findings")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void testRun(Path dir) throws IOException {
@@ -418,6 +440,13 @@ final class ReportCommand implements Callable<Integer> {
             b.append("<code>").append(esc(p.toAbsolutePath().normalize().toString())).append("</code> ");
         }
         b.append(". Raw data: <a href=\"report.json\">report.json</a>.</p>");
+        if (!findings.isEmpty()) {
+            b.append("<p>Saved runs of past findings (failures found and fixed earlier; listed, not counted in a gate):");
+            for (Path f : findings) {
+                b.append(" <code>").append(esc(f.toString())).append("</code>");
+            }
+            b.append("</p>");
+        }
         b.append("<table><tr><th>gate</th><th>what</th><th>status</th><th>why</th></tr>");
         for (Gate g : gates) {
             b.append("<tr><td><a href=\"#gate-").append(g.gate()).append("\">").append(g.gate()).append("</a></td><td>")

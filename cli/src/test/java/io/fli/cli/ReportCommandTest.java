@@ -95,6 +95,24 @@ class ReportCommandTest {
     }
 
     @Test
+    void aSavedRunOfAPastFindingIsListedButNotCountedInAGate() throws Exception {
+        completeGoodEvidencePassesGatesAToC();
+        // The invalid run a finding keeps (docs/findings/DATE-NAME/test.json, results.json): history, not evidence.
+        run("1", "findings", "local", "kill,pause", false);
+        Path saved = dir.resolve("store/findings/1");
+        assertThat(saved.resolve("results.json")).exists();
+        Map<String, String> s = report();
+        assertThat(s).containsEntry("A", "pass").containsEntry("B", "pass");
+        JsonNode rep = new ObjectMapper().readTree(dir.resolve("report/report.json").toFile());
+        assertThat(rep.get("test_runs").asInt()).isEqualTo(3);
+        assertThat(rep.get("findings").get(0).asText()).endsWith("findings/1");
+        assertThat(Files.readString(dir.resolve("report/index.html"))).contains("Saved runs of past findings");
+        // The same run outside a findings folder fails gate B.
+        run("2", "multi-writer", "local", "kill,pause", false);
+        assertThat(report()).containsEntry("B", "fail");
+    }
+
+    @Test
     void eachBadPieceOfEvidenceFailsItsGate() throws Exception {
         run("1", "multi-writer", "local", "kill,pause", false);
         suite("io.fli.backends.ContentionTest", 1);
