@@ -231,22 +231,26 @@ final class BenchCommand implements Callable<Integer> {
         try (Statement st = db.createStatement()) {
             st.execute("PRAGMA journal_mode=OFF");
             st.execute("PRAGMA synchronous=OFF");
-            st.execute("CREATE TABLE logs(block INTEGER, idx INTEGER, tx INTEGER, address TEXT, topic0 TEXT, "
-                    + "topic1 TEXT, topic2 TEXT, topic3 TEXT, data TEXT)");
+            // The fields an eth_getLogs answer carries, as fli returns them: block number and hash, log index,
+            // transaction index and hash, address, topics, data.
+            st.execute("CREATE TABLE logs(block INTEGER, blockhash TEXT, idx INTEGER, tx INTEGER, txhash TEXT, "
+                    + "address TEXT, topic0 TEXT, topic1 TEXT, topic2 TEXT, topic3 TEXT, data TEXT)");
         }
         db.setAutoCommit(false);
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO logs VALUES (?,?,?,?,?,?,?,?,?)")) {
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO logs VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
             int pending = 0;
             for (Block b : chain) {
                 for (Log l : b.logs()) {
                     ps.setLong(1, b.number());
-                    ps.setInt(2, l.index());
-                    ps.setInt(3, l.tx());
-                    ps.setString(4, l.address());
+                    ps.setString(2, b.hash());
+                    ps.setInt(3, l.index());
+                    ps.setInt(4, l.tx());
+                    ps.setString(5, l.txHash());
+                    ps.setString(6, l.address());
                     for (int t = 0; t < 4; t++) {
-                        ps.setString(5 + t, t < l.topics().size() ? l.topics().get(t) : null);
+                        ps.setString(7 + t, t < l.topics().size() ? l.topics().get(t) : null);
                     }
-                    ps.setString(9, l.data());
+                    ps.setString(11, l.data());
                     ps.addBatch();
                     if (++pending == 10_000) {
                         ps.executeBatch();
@@ -260,24 +264,31 @@ final class BenchCommand implements Callable<Integer> {
         db.setAutoCommit(true);
     }
 
-    private static List<long[]> sqliteQuery(Connection db, List<String> addrs) throws SQLException {
-        String sql = "SELECT block, idx, tx, address, topic0, topic1, topic2, topic3, data FROM logs WHERE address IN ("
-                + String.join(",", Collections.nCopies(addrs.size(), "?")) + ") ORDER BY block, idx";
-        List<long[]> rows = new ArrayList<>();
+    /** One SQLite row: every field fli's answer carries, so both engines do the same work and are compared whole. */
+    record SqlRow(long block, String blockHash, int idx, int tx, String txHash, String address, List<String> topics,
+                  String data) {
+    }
+
+    private static List<SqlRow> sqliteQuery(Connection db, List<String> addrs) throws SQLException {
+        String sql = "SELECT block, blockhash, idx, tx, txhash, address, topic0, topic1, topic2, topic3, data FROM logs "
+                + "WHERE address IN (" + String.join(",", Collections.nCopies(addrs.size(), "?"))
+                + ") ORDER BY block, idx";
+        List<SqlRow> rows = new ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement(sql)) {
             for (int i = 0; i < addrs.size(); i++) {
                 ps.setString(i + 1, addrs.get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long block = rs.getLong(1);
-                    long idx = rs.getLong(2);
-                    rs.getInt(3);
-                    rs.getString(4);
-                    for (int t = 5; t <= 9; t++) {
-                        rs.getString(t);
+                    List<String> topics = new ArrayList<>(4);
+                    for (int t = 7; t <= 10; t++) {
+                        String v = rs.getString(t);
+                        if (v != null) {
+                            topics.add(v);
+                        }
                     }
-                    rows.add(new long[]{block, idx});
+                    rows.add(new SqlRow(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getInt(4), rs.getString(5),
+                            rs.getString(6), topics, rs.getString(11)));
                 }
             }
         }
@@ -299,7 +310,7 @@ final class BenchCommand implements Callable<Integer> {
             long a = System.nanoTime();
             QueryResult res = index.query(q);
             long b = System.nanoTime();
-            List<long[]> rows = null;
+            List<SqlRow> rows = null;
             if (db != null) {
                 rows = sqliteQuery(db, addrs);
             }
@@ -319,13 +330,21 @@ final class BenchCommand implements Callable<Integer> {
         return new Row(name, fli, sqlite, results / (double) queries, byResults);
     }
 
-    private static void verifySame(String name, List<MatchedLog> fli, List<long[]> sqlite) {
+    /** The two answers must agree in every field (a bench of different work would compare nothing). */
+    static void verifySame(String name, List<MatchedLog> fli, List<SqlRow> sqlite) {
         if (fli.size() != sqlite.size()) {
             throw new IllegalStateException(name + ": fli returned " + fli.size() + " logs, sqlite " + sqlite.size());
         }
         for (int i = 0; i < fli.size(); i++) {
-            if (fli.get(i).block() != sqlite.get(i)[0] || fli.get(i).log().index() != sqlite.get(i)[1]) {
-                throw new IllegalStateException(name + ": result " + i + " differs between fli and sqlite");
+            MatchedLog f = fli.get(i);
+            SqlRow s = sqlite.get(i);
+            Log l = f.log();
+            if (f.block() != s.block() || l.index() != s.idx() || !f.blockHash().equals(s.blockHash())
+                    || l.tx() == null || l.tx() != s.tx() || !java.util.Objects.equals(l.txHash(), s.txHash())
+                    || !l.address().equals(s.address()) || !l.topics().equals(s.topics())
+                    || !java.util.Objects.equals(l.data(), s.data())) {
+                throw new IllegalStateException(name + ": result " + i + " differs between fli (block " + f.block()
+                        + ", log " + l.index() + ") and sqlite (block " + s.block() + ", log " + s.idx() + ")");
             }
         }
     }

@@ -78,12 +78,43 @@ class GcTest {
             w.publish(chain.subList(i, i + 2));
         }
         w.compact();
-        // 20 tier-0 segments with fan-out 2 compact to the binary representation of 20: tiers 4 and 2.
+        // 20 tier-0 segments with fan-out 2 merge to the binary representation of 20 (tiers 4 and 2), and idle
+        // compaction then merges that tail into one segment (the size limit allows it).
         clock.advance(Duration.ofMinutes(6));
         GcReport r = w.gc();
-        assertThat(r.referenced()).isEqualTo(2 + 20);
+        assertThat(r.referenced()).isEqualTo(1 + 20);
         index.dropCaches();
         assertThat(index.query(all).logs()).isEqualTo(TestChains.bruteForce(chain, all, 39));
+        index.close();
+    }
+
+    /**
+     * Idle compaction merges what tiered merging leaves behind into as few segments as the size limit allows, never
+     * one above it, with the same answers.
+     */
+    @Test
+    void idleCompactionLeavesAsFewSegmentsAsTheSizeLimitAllowsNoneAboveIt() {
+        long total = chain.stream().mapToLong(b -> b.logs().size()).sum();
+        long limit = total / 3 + 1; // room for three segments, not two
+        LogIndex index = LogIndex.open(meta, blobs, config.withMergeFanout(8).withMaxSegmentLogs(limit));
+        Writer w = index.writer("w1");
+        w.acquire();
+        for (int i = 0; i < 40; i++) {
+            w.publish(chain.subList(i, i + 1));
+        }
+        int before = Admin.status(meta).orElseThrow().segments().size();
+        w.compact();
+        var segments = Admin.status(meta).orElseThrow().segments();
+        assertThat(segments.size()).isLessThan(before).isBetween(3, 4);
+        assertThat(segments).allMatch(g -> g.logCount() <= limit);
+        assertThat(segments.stream().mapToLong(Admin.Segment::logCount).sum()).isEqualTo(total);
+        // No two neighbours would fit in one segment: nothing is left to merge.
+        for (int i = 0; i + 1 < segments.size(); i++) {
+            assertThat(segments.get(i).logCount() + segments.get(i + 1).logCount()).isGreaterThan(limit);
+        }
+        index.dropCaches();
+        assertThat(index.query(all).logs()).isEqualTo(TestChains.bruteForce(chain, all, 39));
+        assertThat(index.health().status()).isEqualTo(Health.Status.OK);
         index.close();
     }
 

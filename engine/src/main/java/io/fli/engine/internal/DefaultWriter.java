@@ -408,11 +408,15 @@ final class DefaultWriter implements Writer {
             CompletableFuture<Merge> pending = merging;
             merging = null;
             if (pending == null) {
-                List<SegmentRef> run = mergeCandidate(decode(current()).segments());
-                if (run == null) {
+                List<SegmentRef> live = decode(current()).segments();
+                List<SegmentRef> run = mergeCandidate(live);
+                if (run != null) {
+                    pending = CompletableFuture.completedFuture(merge(run, epoch));
+                } else if ((run = tailCandidate(live)) != null) {
+                    pending = CompletableFuture.completedFuture(merge(run, epoch, gcs.get(), tierOf(run)));
+                } else {
                     return;
                 }
-                pending = CompletableFuture.completedFuture(merge(run, epoch));
             }
             Merge m;
             try {
@@ -475,17 +479,48 @@ final class DefaultWriter implements Writer {
         return null;
     }
 
+    /**
+     * Once no tier has a full run (idle compaction, {@link #compact()}): the first run of two or more consecutive
+     * segments of any tiers that together hold at most {@code maxSegmentLogs} logs, longest first from the left, or
+     * null. What tiered merging leaves behind — up to {@code fanout - 1} segments of every tier — becomes one segment
+     * per {@code maxSegmentLogs} logs, so a query probes as few segments as the size limit allows. Each such merge
+     * rewrites at most {@code maxSegmentLogs} logs of index (never a pack).
+     */
+    private List<SegmentRef> tailCandidate(List<SegmentRef> segments) {
+        long max = idx.config.maxSegmentLogs();
+        for (int i = 0; i + 1 < segments.size(); i++) {
+            long logs = segments.get(i).logCount();
+            int j = i + 1;
+            while (j < segments.size() && logs + segments.get(j).logCount() <= max) {
+                logs += segments.get(j).logCount();
+                j++;
+            }
+            if (j - i >= 2) {
+                return List.copyOf(segments.subList(i, j));
+            }
+        }
+        return null;
+    }
+
+    /** The tier of a segment merged from {@code run} by {@link #tailCandidate}: the highest of its inputs. */
+    private static int tierOf(List<SegmentRef> run) {
+        return run.stream().mapToInt(SegmentRef::tier).max().orElseThrow();
+    }
+
     /** Merges {@code run} and stores the merged blob (blobs first: nothing references it yet). */
     private Merge merge(List<SegmentRef> run, long mergeEpoch) {
         return merge(run, mergeEpoch, gcs.get());
     }
 
     private Merge merge(List<SegmentRef> run, long mergeEpoch, long gcsBefore) {
+        return merge(run, mergeEpoch, gcsBefore, run.get(0).tier() + 1);
+    }
+
+    private Merge merge(List<SegmentRef> run, long mergeEpoch, long gcsBefore, int tier) {
         List<IndexSegment> parts = new ArrayList<>(run.size());
         for (SegmentRef s : run) {
             parts.add(idx.fullSegment(s));
         }
-        int tier = run.get(0).tier() + 1;
         byte[] merged = IndexSegment.merge(tier, parts);
         SegmentRef first = run.get(0);
         SegmentRef last = run.get(run.size() - 1);
