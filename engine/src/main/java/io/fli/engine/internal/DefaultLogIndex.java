@@ -677,7 +677,7 @@ public final class DefaultLogIndex implements LogIndex {
                 all.add((long) lo, (long) hi);
                 ids = all.getIntIterator();
             } else {
-                MutableRoaringBitmap bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses);
+                MutableRoaringBitmap bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses, lo, hi);
                 if (bm == null) {
                     continue;
                 }
@@ -904,10 +904,18 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** {@link #plan} as the intersected bitmap; null when the segment has no match. */
     static MutableRoaringBitmap planBitmap(SegmentReader seg, List<Clause> clauses) {
+        return planBitmap(seg, clauses, 0, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #planBitmap(SegmentReader, List)} over the segment-local ids in {@code [lo, hi)} only (the query's block
+     * range): long posting lists are cut to the range before they are copied and intersected.
+     */
+    static MutableRoaringBitmap planBitmap(SegmentReader seg, List<Clause> clauses, int lo, int hi) {
         if (clauses.size() == 1) {
             // One clause (an address or topic list alone): nothing to order, so no estimate, which would look up
             // every term a second time; a segment without the terms gives an empty union.
-            MutableRoaringBitmap only = seg.union(clauses.get(0).position(), clauses.get(0).terms());
+            MutableRoaringBitmap only = seg.union(clauses.get(0).position(), clauses.get(0).terms(), lo, hi);
             return only.isEmpty() ? null : only;
         }
         List<Clause> ordered = new ArrayList<>(clauses);
@@ -919,9 +927,9 @@ public final class DefaultLogIndex implements LogIndex {
             }
         }
         ordered.sort(Comparator.comparingLong(c -> est[c.position()]));
-        MutableRoaringBitmap acc = seg.union(ordered.get(0).position(), ordered.get(0).terms());
+        MutableRoaringBitmap acc = seg.union(ordered.get(0).position(), ordered.get(0).terms(), lo, hi);
         for (int i = 1; i < ordered.size() && !acc.isEmpty(); i++) {
-            acc.and(seg.union(ordered.get(i).position(), ordered.get(i).terms()));
+            acc.and(seg.union(ordered.get(i).position(), ordered.get(i).terms(), lo, hi));
         }
         return acc.isEmpty() ? null : acc;
     }

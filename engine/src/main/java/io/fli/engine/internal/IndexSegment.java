@@ -230,8 +230,9 @@ public final class IndexSegment implements SegmentReader {
     }
 
     @Override
-    public MutableRoaringBitmap union(int position, List<Term> terms) {
+    public MutableRoaringBitmap union(int position, List<Term> terms, int lo, int hi) {
         MutableRoaringBitmap out = new MutableRoaringBitmap();
+        boolean whole = lo <= 0 && hi >= logCount;
         for (Term t : terms) {
             int e = find(position, t);
             if (e < 0) {
@@ -239,9 +240,14 @@ public final class IndexSegment implements SegmentReader {
             }
             Dir d = dirs[position];
             if (d.card[e] <= INLINE_MAX) {
-                forEachInline(d, e, 0, out::add);
+                forEachInline(d, e, 0, id -> {
+                    if (id >= lo && id < hi) {
+                        out.add(id);
+                    }
+                });
             } else {
-                out.or(bitmap(d, e));
+                ImmutableRoaringBitmap bm = bitmap(d, e);
+                out.or(whole ? bm : bm.selectRange(lo, hi));
             }
         }
         return out;

@@ -271,8 +271,9 @@ final class PagedSegment implements SegmentReader {
     }
 
     @Override
-    public MutableRoaringBitmap union(int position, List<IndexSegment.Term> terms) {
+    public MutableRoaringBitmap union(int position, List<IndexSegment.Term> terms, int lo, int hi) {
         MutableRoaringBitmap out = new MutableRoaringBitmap();
+        boolean whole = lo <= 0 && hi >= head.logCount;
         for (IndexSegment.Term t : terms) {
             lookup(position, t, (d, e) -> {
                 if (d.card[e] <= IndexSegment.INLINE_MAX) {
@@ -280,13 +281,15 @@ final class PagedSegment implements SegmentReader {
                     int id = 0;
                     for (int k = 0; k < d.card[e]; k++) {
                         id += r.varInt(Integer.MAX_VALUE);
-                        out.add(id);
+                        if (id >= lo && id < hi) {
+                            out.add(id);
+                        }
                     }
                 } else {
                     Paged.Ref ref = new Paged.Ref(d.postOff[e], d.postLen[e], d.crc[e]);
                     ImmutableRoaringBitmap bm = pages.page(key, head, "p", head.bodyStart, ref,
                             (r, end) -> bitmap(r, end, d.card[e]));
-                    out.or(bm);
+                    out.or(whole ? bm : bm.selectRange(lo, hi));
                 }
                 return Boolean.TRUE;
             }, Boolean.FALSE);

@@ -21,7 +21,16 @@ interface SegmentReader {
     long estimate(int position, List<IndexSegment.Term> terms);
 
     /** The union of the posting lists of {@code terms} at {@code position}. */
-    MutableRoaringBitmap union(int position, List<IndexSegment.Term> terms);
+    default MutableRoaringBitmap union(int position, List<IndexSegment.Term> terms) {
+        return union(position, terms, 0, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The union of the posting lists of {@code terms} at {@code position}, restricted to the segment-local ids in
+     * {@code [lo, hi)}: a query over a few blocks of a large segment copies and intersects only the part of a long
+     * posting list its range covers, so its cost follows its range, not the segment's size.
+     */
+    MutableRoaringBitmap union(int position, List<IndexSegment.Term> terms, int lo, int hi);
 
     /** The key of the pack that holds {@code logId}. */
     String packKeyOf(long logId);
