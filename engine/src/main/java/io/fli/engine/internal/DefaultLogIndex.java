@@ -396,8 +396,21 @@ public final class DefaultLogIndex implements LogIndex {
         return page(key, h, "c", h.headBytes(), h.chunks()[c], (r, end) -> h.chunk(c, r, key));
     }
 
-    /** {@code length < 0}: the whole blob. Counts every GET. A blob the store does not have is a {@link MissingBlob}. */
+    /**
+     * {@code length < 0}: the whole blob. Counts every GET. A blob the store does not have is a {@link MissingBlob}.
+     * A large segment this process just wrote is read from its cached bytes ({@link #remember}) while they last.
+     */
     private byte[] fetch(String key, long offset, int length) {
+        Weighted raw = (Weighted) cache.getIfPresent(new Written(key));
+        if (raw != null) {
+            byte[] all = (byte[]) raw.value();
+            if (length < 0 && offset == 0) {
+                return all;
+            }
+            if (offset >= 0 && length >= 0 && offset + length <= all.length) {
+                return java.util.Arrays.copyOfRange(all, (int) offset, (int) offset + length);
+            }
+        }
         byte[] b = (length < 0 ? blobs.get(key) : blobs.getRange(key, offset, length))
                 .orElseThrow(() -> new MissingBlob(key));
         blobReads.incrementAndGet();
@@ -475,10 +488,25 @@ public final class DefaultLogIndex implements LogIndex {
     /** Drops what is cached under {@code key} (a segment no state names any more). */
     void forget(String key) {
         cache.invalidate(key);
+        cache.invalidate(new Written(key));
     }
 
-    /** Caches a segment this process just wrote (whole: merging reads it back), unless it is large. */
+    /** The cache key of the stored bytes of a large segment this process wrote (not a decoded value). */
+    record Written(String key) {
+    }
+
+    /**
+     * Caches a segment this process just wrote (whole and decoded on first use: merging reads it back); a large one
+     * (up to half the cache) as its stored bytes, from which its head and pages are then read and decoded on demand
+     * like those of any other paged blob, without a GET — an idle compaction's segment of millions of logs would
+     * otherwise leave the writer's queries reading it from the object store page by page.
+     */
     void remember(String key, byte[] bytes, boolean segment) {
+        if (segment && bytes.length > config.cacheBytes() / 16 && bytes.length <= config.cacheBytes() / 2
+                && Frame.isPaged(bytes)) {
+            cache.put(new Written(key), new Weighted(bytes, bytes.length + 64));
+            return;
+        }
         if (bytes.length <= config.cacheBytes() / 16) {
             cache.put(key, segment
                     ? Weighted.lazy(() -> IndexSegment.decode(bytes, key, seams.verifyPageChecksums()),

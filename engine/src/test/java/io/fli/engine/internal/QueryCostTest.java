@@ -76,4 +76,85 @@ class QueryCostTest {
         assertThat(g.bytes() / queries.size()).as("bytes per cold query, of %d stored", g.stored())
                 .isLessThan(g.stored() / 50);
     }
+
+    /**
+     * The writer's own large segment (an idle compaction's, above a sixteenth of the cache) stays readable without a
+     * GET while the cache holds its bytes: its queries read no index blob from the store, answer the same as from a
+     * cold cache, and a segment no state names any more leaves the cache with its bytes.
+     */
+    @Test
+    void theWritersLargeSegmentIsReadFromItsCachedBytesNotTheStore() {
+        List<Block> chain = PagedLayoutTest.chain(11, 0, 4_000, 6_000);
+        List<String> indexGets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BlobStore counted = new BlobStore() {
+            final BlobStore inner = BlobStore.inMemory();
+
+            @Override
+            public PutOutcome putIfAbsent(String key, byte[] data) {
+                return inner.putIfAbsent(key, data);
+            }
+
+            @Override
+            public java.util.Optional<byte[]> get(String key) {
+                if (key.startsWith("index/")) {
+                    indexGets.add(key);
+                }
+                return inner.get(key);
+            }
+
+            @Override
+            public java.util.Optional<byte[]> getRange(String key, long offset, int length) {
+                if (key.startsWith("index/")) {
+                    indexGets.add(key);
+                }
+                return inner.getRange(key, offset, length);
+            }
+
+            @Override
+            public void delete(String key) {
+                inner.delete(key);
+            }
+
+            @Override
+            public List<BlobInfo> list(String prefix) {
+                return inner.list(prefix);
+            }
+        };
+        MetaStore meta = MetaStore.inMemory();
+        IndexConfig config = IndexConfig.defaults().withBackgroundMerges(false).withCacheBytes(4L << 20);
+        List<LogQuery> queries = new ArrayList<>();
+        Random r = new Random(9);
+        for (int i = 0; i < 30; i++) {
+            Block b = chain.get(r.nextInt(chain.size()));
+            if (!b.logs().isEmpty()) {
+                queries.add(LogQuery.range(b.number(), b.number() + 50, List.of(b.logs().get(0).address()),
+                        List.of()));
+            }
+        }
+        try (LogIndex index = LogIndex.open(meta, counted, config)) {
+            Writer w = index.writer("w");
+            w.acquire();
+            for (int i = 0; i < chain.size(); i += 250) {
+                w.publish(chain.subList(i, Math.min(chain.size(), i + 250)));
+            }
+            w.compact();
+            var segments = io.fli.engine.Admin.status(meta).orElseThrow().segments();
+            assertThat(segments).hasSize(1);
+            long size = counted.list(segments.get(0).key()).get(0).size();
+            assertThat(size).as("the compacted segment is large for this cache").isGreaterThan((4L << 20) / 16);
+            indexGets.clear();
+            List<List<MatchedLog>> warm = new ArrayList<>();
+            for (LogQuery q : queries) {
+                warm.add(index.query(q).logs());
+            }
+            assertThat(indexGets).as("index GETs of the writer's own segment").isEmpty();
+            index.dropCaches();
+            List<List<MatchedLog>> cold = new ArrayList<>();
+            for (LogQuery q : queries) {
+                cold.add(index.query(q).logs());
+            }
+            assertThat(indexGets).as("a cold cache reads the segment from the store").isNotEmpty();
+            assertThat(warm).isEqualTo(cold).anySatisfy(a -> assertThat(a).isNotEmpty());
+        }
+    }
 }
