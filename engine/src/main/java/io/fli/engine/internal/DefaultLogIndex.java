@@ -56,7 +56,7 @@ public final class DefaultLogIndex implements LogIndex {
         long weight = cache.policy().eviction().flatMap(e -> {
             java.util.OptionalLong w = e.weightedSize();
             return w.isPresent() ? Optional.of(w.getAsLong()) : Optional.empty();
-        }).orElse(0L);
+        }).orElse(0L) + pinnedBytes();
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
                 cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get());
     }
@@ -212,6 +212,7 @@ public final class DefaultLogIndex implements LogIndex {
     @Override
     public void dropCaches() {
         cache.invalidateAll();
+        unpinAll();
         leaseView.set(null);
     }
 
@@ -401,9 +402,8 @@ public final class DefaultLogIndex implements LogIndex {
      * A large segment this process just wrote is read from its cached bytes ({@link #remember}) while they last.
      */
     private byte[] fetch(String key, long offset, int length) {
-        Weighted raw = (Weighted) cache.getIfPresent(new Written(key));
-        if (raw != null) {
-            byte[] all = (byte[]) raw.value();
+        byte[] all = written.get(key);
+        if (all != null) {
             if (length < 0 && offset == 0) {
                 return all;
             }
@@ -488,11 +488,58 @@ public final class DefaultLogIndex implements LogIndex {
     /** Drops what is cached under {@code key} (a segment no state names any more). */
     void forget(String key) {
         cache.invalidate(key);
-        cache.invalidate(new Written(key));
+        unpin(key);
     }
 
-    /** The cache key of the stored bytes of a large segment this process wrote (not a decoded value). */
-    record Written(String key) {
+    /**
+     * The stored bytes of the large segments this process wrote last, oldest first, at most half the cache in all.
+     * Pinned outside the cache's admission policy (which turns a large newcomer away from a full cache of entries in
+     * use), and counted against the cache: the cache's own bound shrinks by what is pinned, so the two together stay
+     * within {@code cacheBytes}.
+     */
+    private final java.util.LinkedHashMap<String, byte[]> pinned = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, byte[]> written = new java.util.concurrent.ConcurrentHashMap<>();
+    private long pinnedBytes;
+
+    private synchronized void pin(String key, byte[] bytes) {
+        long limit = config.cacheBytes() / 2;
+        while (!pinned.isEmpty() && pinnedBytes + bytes.length > limit) {
+            unpinLocked(pinned.keySet().iterator().next());
+        }
+        pinned.put(key, bytes);
+        written.put(key, bytes);
+        pinnedBytes += bytes.length;
+        resizeCache();
+    }
+
+    private synchronized void unpin(String key) {
+        if (pinned.containsKey(key)) {
+            unpinLocked(key);
+            resizeCache();
+        }
+    }
+
+    private void unpinLocked(String key) {
+        byte[] b = pinned.remove(key);
+        written.remove(key);
+        pinnedBytes -= b.length;
+    }
+
+    private synchronized void unpinAll() {
+        pinned.clear();
+        written.clear();
+        pinnedBytes = 0;
+        resizeCache();
+    }
+
+    private void resizeCache() {
+        long max = Math.max(0, config.cacheBytes() - pinnedBytes);
+        cache.policy().eviction().ifPresent(e -> e.setMaximum(max));
+    }
+
+    /** Bytes of the writer's own large segments held for reading (part of the cache's bound). */
+    synchronized long pinnedBytes() {
+        return pinnedBytes;
     }
 
     /**
@@ -504,7 +551,7 @@ public final class DefaultLogIndex implements LogIndex {
     void remember(String key, byte[] bytes, boolean segment) {
         if (segment && bytes.length > config.cacheBytes() / 16 && bytes.length <= config.cacheBytes() / 2
                 && Frame.isPaged(bytes)) {
-            cache.put(new Written(key), new Weighted(bytes, bytes.length + 64));
+            pin(key, bytes);
             return;
         }
         if (bytes.length <= config.cacheBytes() / 16) {
