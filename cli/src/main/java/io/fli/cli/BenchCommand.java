@@ -56,7 +56,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--queries", description = "Measured queries per class (default: ${DEFAULT-VALUE}).")
     int queries = 500;
 
-    @Option(names = "--warmup", description = "Warm-up queries per class, all classes warmed up before any is measured, and again before each (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", description = "Warm-up queries per class, all classes warmed up before any is "
+            + "measured, and again before each (default: ${DEFAULT-VALUE}).")
     int warmup = 300;
 
     @Option(names = "--addresses", description = "Distinct addresses, Zipf-distributed (default: ${DEFAULT-VALUE}).")

@@ -128,11 +128,12 @@ final class ReportCommand implements Callable<Integer> {
         try (Stream<Path> s = Files.walk(root, 8)) {
             for (Path p : s.toList()) {
                 String name = p.getFileName() == null ? "" : p.getFileName().toString();
-                if (name.equals("test.json") && Files.exists(p.resolveSibling("results.json"))
-                        && isFinding(root, p)) {
-                    findings.add(p.getParent());
-                } else if (name.equals("test.json") && Files.exists(p.resolveSibling("results.json"))) {
-                    testRun(p.getParent());
+                if (name.equals("test.json") && Files.exists(p.resolveSibling("results.json"))) {
+                    if (isFinding(root, p)) {
+                        findings.add(p.getParent());
+                    } else {
+                        testRun(p.getParent());
+                    }
                 } else if (name.equals("soak.json")) {
                     soak(p.getParent());
                 } else if (name.equals("results.json") && !Files.exists(p.resolveSibling("test.json"))) {

@@ -15,7 +15,6 @@ import io.fli.engine.MetaStore;
 import io.fli.engine.Writer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -28,19 +27,19 @@ import org.junit.jupiter.api.Test;
 class PrefetchTest {
 
     /** The in-memory store as if it were across a network: reads take a moment; overlapping reads are counted. */
-    static final class SlowRemote implements BlobStore {
-        final BlobStore d;
+    static final class SlowRemote extends WatchedBlobStore {
         final boolean remote;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger maxInFlight = new AtomicInteger();
         final AtomicInteger reads = new AtomicInteger();
 
         SlowRemote(BlobStore d, boolean remote) {
-            this.d = d;
+            super(d);
             this.remote = remote;
         }
 
-        private <T> T slow(java.util.function.Supplier<T> read) {
+        @Override
+        <T> T read(String key, java.util.function.Supplier<T> read) {
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             reads.incrementAndGet();
             try {
@@ -57,31 +56,6 @@ class PrefetchTest {
         @Override
         public boolean remote() {
             return remote;
-        }
-
-        @Override
-        public PutOutcome putIfAbsent(String key, byte[] data) {
-            return d.putIfAbsent(key, data);
-        }
-
-        @Override
-        public Optional<byte[]> get(String key) {
-            return slow(() -> d.get(key));
-        }
-
-        @Override
-        public Optional<byte[]> getRange(String key, long offset, int length) {
-            return slow(() -> d.getRange(key, offset, length));
-        }
-
-        @Override
-        public void delete(String key) {
-            d.delete(key);
-        }
-
-        @Override
-        public List<BlobInfo> list(String prefix) {
-            return d.list(prefix);
         }
     }
 

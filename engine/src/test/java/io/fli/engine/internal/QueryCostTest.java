@@ -86,38 +86,13 @@ class QueryCostTest {
     void theWritersLargeSegmentIsReadFromItsCachedBytesNotTheStore() {
         List<Block> chain = PagedLayoutTest.chain(11, 0, 4_000, 6_000);
         List<String> indexGets = new java.util.concurrent.CopyOnWriteArrayList<>();
-        BlobStore counted = new BlobStore() {
-            final BlobStore inner = BlobStore.inMemory();
-
+        BlobStore counted = new WatchedBlobStore(BlobStore.inMemory()) {
             @Override
-            public PutOutcome putIfAbsent(String key, byte[] data) {
-                return inner.putIfAbsent(key, data);
-            }
-
-            @Override
-            public java.util.Optional<byte[]> get(String key) {
+            <T> T read(String key, java.util.function.Supplier<T> read) {
                 if (key.startsWith("index/")) {
                     indexGets.add(key);
                 }
-                return inner.get(key);
-            }
-
-            @Override
-            public java.util.Optional<byte[]> getRange(String key, long offset, int length) {
-                if (key.startsWith("index/")) {
-                    indexGets.add(key);
-                }
-                return inner.getRange(key, offset, length);
-            }
-
-            @Override
-            public void delete(String key) {
-                inner.delete(key);
-            }
-
-            @Override
-            public List<BlobInfo> list(String prefix) {
-                return inner.list(prefix);
+                return read.get();
             }
         };
         MetaStore meta = MetaStore.inMemory();
