@@ -76,6 +76,27 @@ class RoundTripTest {
         }
     }
 
+    /**
+     * A blob larger than the SDK's 5 MiB part size (a merged index segment is hundreds of MB) goes up whole, and is
+     * as create-only as a small one: a second put of the key is refused and the first bytes stay.
+     */
+    @Test
+    void aBlobLargerThanOnePartIsStoredWholeAndNeverOverwritten() {
+        LocalBackends b = SharedBackends.get();
+        try (MinioBlobStore blobs = MinioBlobStore.connect(b.s3("large" + Long.toHexString(System.nanoTime())))) {
+            byte[] data = new byte[12 << 20];
+            new Random(5).nextBytes(data);
+            assertThat(blobs.putIfAbsent("index/big", data)).isEqualTo(io.fli.engine.BlobStore.PutOutcome.CREATED);
+            byte[] other = data.clone();
+            other[7] ^= 1;
+            assertThat(blobs.putIfAbsent("index/big", other))
+                    .isEqualTo(io.fli.engine.BlobStore.PutOutcome.ALREADY_EXISTS);
+            assertThat(blobs.get("index/big")).hasValueSatisfying(v -> assertThat(v).isEqualTo(data));
+            assertThat(blobs.list("index/")).extracting(io.fli.engine.BlobStore.BlobInfo::size)
+                    .containsExactly((long) data.length);
+        }
+    }
+
     @Test
     void aRangedGetReturnsExactlyTheBytesAskedForAndClipsAtTheEnd() {
         LocalBackends b = SharedBackends.get();
