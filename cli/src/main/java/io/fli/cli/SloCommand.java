@@ -329,12 +329,18 @@ final class SloCommand implements Callable<Integer> {
         w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | mean results |");
         w.println("|---|---|---:|---:|---:|---:|---:|---:|");
         ObjectNode qres = results.putObject("queries");
+        // The order the phases ran in: a cold phase empties the caches, so no warm phase of a process may follow one.
+        com.fasterxml.jackson.databind.node.ArrayNode phases = results.putArray("phases");
         Map<String, Map<String, Histogram>> distributions = new java.util.LinkedHashMap<>();
         for (String who : List.of("lease-holder", "other-process")) {
             LogIndex idx = who.equals("lease-holder") ? holder : other;
+            // Every class's warm queries first, then every class's cold ones: a cold query drops the caches, and a
+            // class measured after another's cold queries would start its "warm" phase from an empty cache.
+            Map<String, Histogram> warmOf = new java.util.LinkedHashMap<>();
+            Map<String, Long> resultsOf = new java.util.HashMap<>();
+            Map<String, SplittableRandom> randomOf = new java.util.HashMap<>();
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
                 Histogram warm = new Histogram(3);
-                Histogram cold = new Histogram(3);
                 long results0 = 0;
                 SplittableRandom qr = new SplittableRandom(seed * 1_000 + c.getKey().hashCode());
                 for (int i = 0; i < Math.min(200, queries) + queries; i++) {
@@ -351,6 +357,17 @@ final class SloCommand implements Callable<Integer> {
                     }
                     total++;
                 }
+                phases.add(who + " warm " + c.getKey());
+                warmOf.put(c.getKey(), warm);
+                resultsOf.put(c.getKey(), results0);
+                randomOf.put(c.getKey(), qr);
+            }
+            for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
+                Histogram warm = warmOf.get(c.getKey());
+                Histogram cold = new Histogram(3);
+                long results0 = resultsOf.get(c.getKey());
+                SplittableRandom qr = randomOf.get(c.getKey());
+                phases.add(who + " cold " + c.getKey());
                 for (int i = 0; i < coldQueries; i++) {
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
                     idx.dropCaches();

@@ -55,6 +55,22 @@ class SloCommandTest {
         JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(res.path("pass").asBoolean()).isTrue();
         assertThat(res.path("figures")).hasSize(47);
+        // Warm means warm: every class's warm queries run before any cold query of that process drops its caches.
+        List<String> phases = new java.util.ArrayList<>();
+        res.path("phases").forEach(p -> phases.add(p.asText()));
+        assertThat(phases).hasSize(2 * 2 * SloCommand.CLASSES.size());
+        for (String who : List.of("lease-holder", "other-process")) {
+            int lastWarm = -1;
+            int firstCold = Integer.MAX_VALUE;
+            for (int i = 0; i < phases.size(); i++) {
+                if (phases.get(i).startsWith(who + " warm ")) {
+                    lastWarm = i;
+                } else if (phases.get(i).startsWith(who + " cold ")) {
+                    firstCold = Math.min(firstCold, i);
+                }
+            }
+            assertThat(lastWarm).as("%s: %s", who, phases).isLessThan(firstCold);
+        }
         assertThat(res.path("storage").path("packs/").path("bytes_per_log").asDouble()).isPositive();
     }
 
