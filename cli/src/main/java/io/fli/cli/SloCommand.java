@@ -325,6 +325,34 @@ final class SloCommand implements Callable<Integer> {
         }
         long total = 0;
         long errors = 0;
+        // Warm-up: the second process was just opened (a restart); until the p99 of a window of selective queries is
+        // within target. Its warm figures below are those of a warmed process, as a query process serves once up.
+        double target99 = slo.path("queries").path("selective-address").path("p99_ms").asDouble();
+        long u0 = System.nanoTime();
+        double warmUpS = Double.NaN;
+        SplittableRandom ur = new SplittableRandom(seed + 99);
+        for (int window = 0; window < 100 && System.nanoTime() - u0 < 120_000_000_000L; window++) {
+            Histogram h = new Histogram(3);
+            for (int i = 0; i < 200; i++) {
+                long a = System.nanoTime();
+                try {
+                    other.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, ur, 0, live.get()));
+                } catch (RuntimeException e) {
+                    errors++;
+                }
+                total++;
+                h.recordValue(System.nanoTime() - a);
+            }
+            if (ms(h, 99) <= target99) {
+                warmUpS = (System.nanoTime() - u0) / 1e9;
+                break;
+            }
+        }
+        w.printf("warm-up after restart (the second process, just opened: selective p99 back within %.0f ms, windows of "
+                + "200): %s%n", target99,
+                Double.isNaN(warmUpS) ? "not within 120 s" : String.format("%.2f s", warmUpS));
+        figures.add(new Figure("warm-up s", Double.isNaN(warmUpS) ? Double.MAX_VALUE : warmUpS,
+                slo.path("warm_up_s").path("target").asDouble(), true, "s"));
         w.println();
         w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | mean results |");
         w.println("|---|---|---:|---:|---:|---:|---:|---:|");
@@ -332,7 +360,9 @@ final class SloCommand implements Callable<Integer> {
         // The order the phases ran in: a cold phase empties the caches, so no warm phase of a process may follow one.
         com.fasterxml.jackson.databind.node.ArrayNode phases = results.putArray("phases");
         Map<String, Map<String, Histogram>> distributions = new java.util.LinkedHashMap<>();
-        for (String who : List.of("lease-holder", "other-process")) {
+        // The second process first, straight after its warm-up: while the holder is measured, ingest and merges go on
+        // making segments the second process has not read yet.
+        for (String who : List.of("other-process", "lease-holder")) {
             LogIndex idx = who.equals("lease-holder") ? holder : other;
             // Every class's warm queries first, then every class's cold ones: a cold query drops the caches, and a
             // class measured after another's cold queries would start its "warm" phase from an empty cache.
@@ -408,37 +438,9 @@ final class SloCommand implements Callable<Integer> {
             }
         }
 
-        // Warm-up: a restarted process, until the p99 of a window of selective queries is within target again.
-        double target99 = slo.path("queries").path("selective-address").path("p99_ms").asDouble();
-        long u0 = System.nanoTime();
-        Stores third = another.get();
-        LogIndex restarted = measured(LogIndex.open(third.meta(), third.blobs(), config), "restarted");
-        double warmUpS = Double.NaN;
-        SplittableRandom ur = new SplittableRandom(seed + 99);
-        for (int window = 0; window < 100 && System.nanoTime() - u0 < 120_000_000_000L; window++) {
-            Histogram h = new Histogram(3);
-            for (int i = 0; i < 200; i++) {
-                long a = System.nanoTime();
-                try {
-                    restarted.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, ur, 0, live.get()));
-                } catch (RuntimeException e) {
-                    errors++;
-                }
-                total++;
-                h.recordValue(System.nanoTime() - a);
-            }
-            if (ms(h, 99) <= target99) {
-                warmUpS = (System.nanoTime() - u0) / 1e9;
-                break;
-            }
-        }
         stop.set(true);
         ingest.join(60_000);
         renewals.shutdownNow();
-        w.printf("%nwarm-up after restart (selective p99 back within %.0f ms, windows of 200): %s%n", target99,
-                Double.isNaN(warmUpS) ? "not within 120 s" : String.format("%.2f s", warmUpS));
-        figures.add(new Figure("warm-up s", Double.isNaN(warmUpS) ? Double.MAX_VALUE : warmUpS,
-                slo.path("warm_up_s").path("target").asDouble(), true, "s"));
         double errorRatio = errors / (double) Math.max(1, total);
         w.printf("query errors: %d of %,d (%.4f%%); ingest errors while measuring: %d; blocks ingested while "
                 + "measuring: %,d%n", errors, total, errorRatio * 100, ingestErrors.get(), live.get() - headBlock);
@@ -473,7 +475,6 @@ final class SloCommand implements Callable<Integer> {
         w.flush();
         holder.close();
         other.close();
-        restarted.close();
         return all ? 0 : 1;
     }
 
