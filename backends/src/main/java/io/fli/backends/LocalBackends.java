@@ -99,8 +99,19 @@ public final class LocalBackends implements AutoCloseable {
      * also sets up the roles and prepares keyspace {@code fli}.
      */
     public LocalBackends start() {
-        s3.start();
-        startNodes();
+        try {
+            s3.start();
+            startNodes();
+        } catch (RuntimeException | Error e) {
+            // Nothing of a failed start may outlive it: the nodes that did start (and S3Proxy) would run on, orphaned,
+            // after the JVM that started them exits.
+            try {
+                close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         try {
             Files.createDirectories(dir);
             java.util.List<String> env = new java.util.ArrayList<>(java.util.List.of(

@@ -60,4 +60,18 @@ class LocalServerPortsTest {
             }
         }
     }
+
+    /** A start that fails half way (here Cassandra's folder is a file) stops what it started: no orphaned S3Proxy. */
+    @Test
+    void aFailedStartLeavesNoServerRunning(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("cassandra"), "a file where Cassandra's folder should be");
+        LocalBackends b = new LocalBackends(dir);
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(b::start).isInstanceOf(RuntimeException.class);
+            assertThat(b.s3().pid()).as("S3Proxy started before Cassandra failed, and is stopped").isEqualTo(-1);
+            assertThat(b.s3().isRunning()).isFalse();
+        } finally {
+            b.close(); // (a second close is a no-op)
+        }
+    }
 }
