@@ -131,7 +131,10 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
                 .readTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .writeTimeout(c.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .callTimeout(c.timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
-                .retryOnConnectionFailure(false)
+                // A pooled connection the server closed (a restart, an idle timeout) fails on reuse: OkHttp then
+                // retries that request once on a fresh connection, so a burst of parallel calls after a restart does
+                // not all fail at once and open the circuit breaker. A server that is down still fails the call.
+                .retryOnConnectionFailure(true)
                 .socketFactory(new NoDelaySockets())
                 .build();
         MinioClient client = MinioClient.builder().endpoint(c.endpoint()).credentials(c.accessKey(), c.secretKey())

@@ -225,4 +225,37 @@ class OutageTest {
             assertExact(index, 40);
         }
     }
+
+    /**
+     * After S3Proxy restarts, the client's pooled connections are dead. A burst of parallel reads (what a query's
+     * prefetch sends) must not all fail on them and open the circuit breaker: each such read is retried once on a
+     * fresh connection, so every read succeeds and the breaker stays closed.
+     */
+    @Test
+    void aBurstOfParallelReadsAfterAnS3RestartSucceedsOnFreshConnections() throws Exception {
+        int n = 16;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try (MinioBlobStore blobs = MinioBlobStore.connect(b.s3(name("burst-")))) {
+            for (int i = 0; i < n; i++) {
+                blobs.putIfAbsent("index/k" + i, new byte[]{(byte) i});
+            }
+            for (int round = 0; round < 2; round++) {
+                if (round == 1) {
+                    b.s3().restart(); // the connections the first burst left in the pool are dead now
+                }
+                List<java.util.concurrent.Future<java.util.Optional<byte[]>>> reads = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    String key = "index/k" + i;
+                    reads.add(pool.submit(() -> blobs.getRange(key, 0, 1)));
+                }
+                for (int i = 0; i < n; i++) {
+                    assertThat(reads.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS))
+                            .as("read %d of burst %d", i, round).hasValueSatisfying(v -> assertThat(v).hasSize(1));
+                }
+                assertThat(blobs.throttledReason()).as("burst %d", round).isEmpty();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -156,11 +156,12 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /**
-     * Whether queries against a remote store prefetch in parallel ({@link #prefetch}). Off: in the nemesis run on
-     * local servers the bursts of parallel calls after an S3 restart met stale pooled connections all at once and
-     * opened the store's circuit breaker, so queries after healing failed (issue #16 notes). Tests turn it on.
+     * Whether queries against a remote store prefetch in parallel ({@link #prefetch}): on. (It was off while the S3
+     * client reused dead pooled connections after a store restart: a prefetch burst then failed all at once and opened
+     * the store's circuit breaker. The client now retries such a request once on a fresh connection.) Tests turn it
+     * off to count sequential reads.
      */
-    private volatile boolean prefetching;
+    private volatile boolean prefetching = true;
 
     void prefetching(boolean on) {
         prefetching = on;

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * With prefetching on (off by default), a query against a remote store fetches the pages of all its segments, then
+ * With prefetching on (the default), a query against a remote store fetches the pages of all its segments, then
  * the chunks of all its matches, in parallel: the same answers and the same failures as one fetch after another,
  * from overlapping GETs.
  */
@@ -119,7 +119,7 @@ class PrefetchTest {
         }
     }
 
-    /** An index with prefetching on (it is off by default). */
+    /** An index with prefetching on (the default; said here, as the tests depend on it). */
     private static DefaultLogIndex open(MetaStore meta, BlobStore blobs) {
         DefaultLogIndex idx = new DefaultLogIndex(meta, blobs, CONFIG);
         idx.prefetching(true);
