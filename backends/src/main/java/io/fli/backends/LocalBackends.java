@@ -201,6 +201,14 @@ public final class LocalBackends implements AutoCloseable {
         if (Thread.currentThread().isInterrupted()) {
             throw new IllegalStateException("interrupted while starting the Cassandra cluster");
         }
+        if (!failed.isEmpty() && !failed.containsKey(nodes.get(0).host())
+                && failed.values().stream().allMatch(LocalBackends::gossipedBeforeTheSeedListened)) {
+            // Started in parallel, a node can reach its gossip shadow round before the seed (node 1, slower to
+            // initialise its system tables) listens; with the local ring delay of one second it then gives up. The
+            // seed is up now: start those nodes again.
+            java.util.Set<String> again = java.util.Set.copyOf(failed.keySet());
+            failed = LocalCassandra.startAll(nodes.stream().filter(n -> again.contains(n.host())).toList());
+        }
         if (!failed.isEmpty()) {
             // Node 1 (the seed) first: the others fail to gossip when it does not start.
             java.util.List<String> hosts = new java.util.ArrayList<>(failed.keySet());
@@ -213,6 +221,11 @@ public final class LocalBackends implements AutoCloseable {
                     first);
         }
         awaitRing(Duration.ofSeconds(180));
+    }
+
+    /** Whether a node's failed start was its shadow round finding no seed to gossip with. */
+    static boolean gossipedBeforeTheSeedListened(RuntimeException e) {
+        return String.valueOf(e.getMessage()).contains("Unable to gossip with any peers");
     }
 
     /** Waits until a client's view of the cluster has every node, each up and each seeing the others. */

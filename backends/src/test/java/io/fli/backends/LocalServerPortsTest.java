@@ -32,6 +32,15 @@ class LocalServerPortsTest {
     }
 
     @Test
+    void recognisesANodeThatGossipedBeforeItsSeedListened() {
+        assertThat(LocalBackends.gossipedBeforeTheSeedListened(new IllegalStateException("cassandra 127.0.0.2 exited "
+                + "with code 3 while starting; see x/console.log:\nException (java.lang.RuntimeException) encountered "
+                + "during startup: Unable to gossip with any peers"))).isTrue();
+        assertThat(LocalBackends.gossipedBeforeTheSeedListened(new IllegalStateException("cassandra 127.0.0.2 exited "
+                + "with code 3 while starting: /127.0.0.2:7000 is in use by another process"))).isFalse();
+    }
+
+    @Test
     void aServerWhosePortWasTakenBeforeItsFirstStartStartsOnAnother(@TempDir Path dir) throws Exception {
         try (LocalS3Proxy s3 = new LocalS3Proxy(dir, "fli", "secret-" + System.nanoTime(), null)) {
             int taken = s3.readyPort();
