@@ -104,6 +104,10 @@ final class SloCommand implements Callable<Integer> {
         CLASSES.put("block-hash", QueryMix.Kind.BLOCK_HASH);
     }
 
+    /** A class's warm phase: its latencies, the logs its answers held, and its query draws to continue from. */
+    private record Warm(Histogram latencies, long results, SplittableRandom random) {
+    }
+
     /** One compared figure. */
     record Figure(String name, double measured, double target, boolean lowerIsBetter, String unit) {
         boolean passes(double margin) {
@@ -366,9 +370,7 @@ final class SloCommand implements Callable<Integer> {
             LogIndex idx = who.equals("lease-holder") ? holder : other;
             // Every class's warm queries first, then every class's cold ones: a cold query drops the caches, and a
             // class measured after another's cold queries would start its "warm" phase from an empty cache.
-            Map<String, Histogram> warmOf = new java.util.LinkedHashMap<>();
-            Map<String, Long> resultsOf = new java.util.HashMap<>();
-            Map<String, SplittableRandom> randomOf = new java.util.HashMap<>();
+            Map<String, Warm> warmOf = new java.util.HashMap<>();
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
                 Histogram warm = new Histogram(3);
                 long results0 = 0;
@@ -388,15 +390,13 @@ final class SloCommand implements Callable<Integer> {
                     total++;
                 }
                 phases.add(who + " warm " + c.getKey());
-                warmOf.put(c.getKey(), warm);
-                resultsOf.put(c.getKey(), results0);
-                randomOf.put(c.getKey(), qr);
+                warmOf.put(c.getKey(), new Warm(warm, results0, qr));
             }
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
-                Histogram warm = warmOf.get(c.getKey());
+                Histogram warm = warmOf.get(c.getKey()).latencies();
                 Histogram cold = new Histogram(3);
-                long results0 = resultsOf.get(c.getKey());
-                SplittableRandom qr = randomOf.get(c.getKey());
+                long results0 = warmOf.get(c.getKey()).results();
+                SplittableRandom qr = warmOf.get(c.getKey()).random(); // the class's cold queries continue its draws
                 phases.add(who + " cold " + c.getKey());
                 for (int i = 0; i < coldQueries; i++) {
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());

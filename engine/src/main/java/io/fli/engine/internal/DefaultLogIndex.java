@@ -158,8 +158,8 @@ public final class DefaultLogIndex implements LogIndex {
     /**
      * Whether queries against a remote store prefetch in parallel ({@link #prefetch}): on. (It was off while the S3
      * client reused dead pooled connections after a store restart: a prefetch burst then failed all at once and opened
-     * the store's circuit breaker. The client now retries such a request once on a fresh connection.) Tests turn it
-     * off to count sequential reads.
+     * the store's circuit breaker. The client now retries such a request once on a fresh connection.) A store that is
+     * not remote is read one fetch after another whatever this says.
      */
     private volatile boolean prefetching = true;
 

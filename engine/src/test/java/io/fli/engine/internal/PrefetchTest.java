@@ -119,7 +119,7 @@ class PrefetchTest {
         }
     }
 
-    /** An index with prefetching on (the default; said here, as the tests depend on it). */
+    /** An index with prefetching on (the default; set here as well, since these tests are about it). */
     private static DefaultLogIndex open(MetaStore meta, BlobStore blobs) {
         DefaultLogIndex idx = new DefaultLogIndex(meta, blobs, CONFIG);
         idx.prefetching(true);
