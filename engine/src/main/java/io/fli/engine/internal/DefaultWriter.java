@@ -331,7 +331,7 @@ final class DefaultWriter implements Writer {
                 putBlob(packKey, enc.pack());
                 putBlob(segKey, seg);
             }
-            idx.remember(segKey, seg, true);
+            idx.remember(segKey, seg, true, mayBeMerged(logs));
             idx.rememberPack(packKey, enc.pack());
             List<SegmentRef> segments = new ArrayList<>(st.segments());
             segments.add(new SegmentRef(0, first.number(), last.number(), firstLogId, logs, segKey));
@@ -432,7 +432,19 @@ final class DefaultWriter implements Writer {
                 continue; // a GC or a lease change since it began: merge again from the current state
             }
             casSame(st -> st.withSegments(apply(st.segments(), m)));
+            for (SegmentRef in : m.inputs()) {
+                idx.forget(in.key()); // (a state that still names one reads it again: the cache is not the truth)
+            }
         }
+    }
+
+    /**
+     * Whether a segment of {@code logs} logs can be an input of a background merge (a full run of its tier fits
+     * {@code maxSegmentLogs}): its bytes are then held until a state without it is published, so the merge does not
+     * read back what this process wrote.
+     */
+    private boolean mayBeMerged(long logs) {
+        return idx.config.backgroundMerges() && logs * idx.config.mergeFanout() <= idx.config.maxSegmentLogs();
     }
 
     /**
@@ -526,8 +538,8 @@ final class DefaultWriter implements Writer {
         SegmentRef last = run.get(run.size() - 1);
         String key = Keys.segment(mergeEpoch, tier, first.firstBlock(), last.lastBlock(), merged);
         putBlob(key, merged);
-        idx.remember(key, merged, true);
         long logs = run.stream().mapToLong(SegmentRef::logCount).sum();
+        idx.remember(key, merged, true, mayBeMerged(logs));
         return new Merge(run, new SegmentRef(tier, first.firstBlock(), last.lastBlock(), first.firstLogId(), logs, key),
                 mergeEpoch, gcsBefore);
     }
