@@ -104,7 +104,10 @@ public final class LocalS3Proxy extends LocalServer {
                 "jclouds.provider=filesystem",
                 "jclouds.filesystem.basedir=" + data,
                 "") + "\n");
-        return List.of(java(), "-Xmx256m", "-jar", serversDir().resolve("s3proxy").resolve("s3proxy.jar").toString(),
+        // S3Proxy holds a whole object in memory while it serves a PUT or GET of it: with 256 MB, a merged segment
+        // of ~90 MB (3.2M logs) met OutOfMemoryError under concurrent traffic, every retry of it too, and a 50M-log
+        // local build spent minutes in that loop. A gigabyte holds the largest segment (maxSegmentLogs) several times.
+        return List.of(java(), "-Xmx1g", "-jar", serversDir().resolve("s3proxy").resolve("s3proxy.jar").toString(),
                 "--properties", props.toString());
     }
 }
