@@ -94,6 +94,9 @@ final class SloCommand implements Callable<Integer> {
     /** The query classes of slo.json and the workload kind each measures. */
     static final Map<String, QueryMix.Kind> CLASSES = new LinkedHashMap<>();
 
+    /** Consecutive failed publishes of one batch the build retries (a second apart) before it gives up. */
+    static final int BUILD_RETRIES = 30;
+
     static {
         CLASSES.put("selective-address", QueryMix.Kind.SELECTIVE_ADDRESS);
         CLASSES.put("address-and-topic0", QueryMix.Kind.ADDRESS_AND_TOPIC);
@@ -195,6 +198,31 @@ final class SloCommand implements Callable<Integer> {
     record Stores(MetaStore meta, BlobStore blobs) {
     }
 
+    /**
+     * Publishes {@code batch} for the build, again after a failure whose cause may pass (an unknown outcome, a
+     * backend error), {@code pauseMs} apart, up to {@link #BUILD_RETRIES} times in a row: a stalled server (a GC pause,
+     * a dropped connection) fails a publish now and then over a half-hour build, and publishing the same batch again
+     * is idempotent (what a lost attempt indexed is recognised by its hashes). A fence, a degraded index or a bad
+     * block ends the build. Returns the failed attempts.
+     */
+    static int publishRetrying(Writer writer, List<Block> batch, PrintWriter w, long pauseMs)
+            throws InterruptedException {
+        for (int failed = 0; ; ) {
+            try {
+                writer.publish(batch);
+                return failed;
+            } catch (io.fli.engine.OutcomeUnknownException | io.fli.engine.BackendException e) {
+                if (++failed > BUILD_RETRIES) {
+                    throw e;
+                }
+                w.printf("  ingest: publish of blocks %,d..%,d failed (%s); again in %,d ms%n",
+                        batch.get(0).number(), batch.get(batch.size() - 1).number(), e.getMessage(), pauseMs);
+                w.flush();
+                Thread.sleep(pauseMs);
+            }
+        }
+    }
+
     private int run(JsonNode slo, double margin, Path dir, ChainGenerator gen, IndexConfig config, Stores first,
                     java.util.function.Supplier<Stores> another) throws Exception {
         ObjectMapper json = new ObjectMapper();
@@ -209,7 +237,14 @@ final class SloCommand implements Callable<Integer> {
         // Build (or extend) the index to --logs, generation on its own thread, publishes on this one.
         java.util.concurrent.ScheduledExecutorService renewals = java.util.concurrent.Executors
                 .newSingleThreadScheduledExecutor();
+        // Every applied publish renews the lease too: a renewal is due only when none was applied for a third of the
+        // lease. (A renewal between a publish's read and its CAS makes the publish do its CAS again.)
+        AtomicLong lastPublish = new AtomicLong(System.nanoTime());
+        long renewAfter = config.leaseDuration().toNanos() / 3;
         renewals.scheduleAtFixedRate(() -> {
+            if (System.nanoTime() - lastPublish.get() < renewAfter) {
+                return;
+            }
             try {
                 writer.renew();
             } catch (RuntimeException e) {
@@ -221,6 +256,7 @@ final class SloCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         long ingested = 0;
         long blocks = 0;
+        long buildErrors = 0;
         if (already < logs) {
             BlockingQueue<List<Block>> q = new ArrayBlockingQueue<>(4);
             long target = logs - already;
@@ -250,7 +286,8 @@ final class SloCommand implements Callable<Integer> {
                 if (batch.isEmpty()) {
                     break;
                 }
-                writer.publish(batch);
+                buildErrors += publishRetrying(writer, batch, w, 1_000);
+                lastPublish.set(System.nanoTime());
                 blocks += batch.size();
                 for (Block b : batch) {
                     ingested += b.logs().size();
@@ -279,7 +316,10 @@ final class SloCommand implements Callable<Integer> {
             w.printf("ingest: the index already holds %,d logs (blocks 0..%,d): reused, ingest rate not measured%n",
                     have, headBlock);
         }
-        results.put("logs", have).put("head", headBlock);
+        results.put("logs", have).put("head", headBlock).put("build_errors", buildErrors);
+        if (buildErrors > 0) {
+            w.printf("ingest: %,d publishes failed and were retried while building%n", buildErrors);
+        }
         storage(first.blobs(), have, headBlock + 1, results);
 
         // Cold start of a second process: open -> first answered query.
@@ -306,6 +346,7 @@ final class SloCommand implements Callable<Integer> {
                 List<Block> batch = gen.blocks(n, Math.max(1, batchBlocks / 10));
                 try {
                     writer.publish(batch);
+                    lastPublish.set(System.nanoTime());
                     n += batch.size();
                     live.set(n - 1);
                 } catch (RuntimeException e) {

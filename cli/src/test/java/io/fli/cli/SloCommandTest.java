@@ -83,6 +83,63 @@ class SloCommandTest {
         assertThat(r.out()).contains("FAIL: ").contains("| FAIL |");
     }
 
+    /**
+     * The build publishes a batch again after an unknown outcome or a backend error (a stalled server over a
+     * half-hour build), and the index ends up holding it once; a fence is not retried, nor a failure that lasts.
+     */
+    @Test
+    void theBuildRetriesAPublishWhoseFailureMayPass() throws Exception {
+        io.fli.engine.LogIndex index = io.fli.engine.LogIndex.open(io.fli.engine.MetaStore.inMemory(),
+                io.fli.engine.BlobStore.inMemory(), io.fli.engine.IndexConfig.defaults());
+        io.fli.engine.Writer real = index.writer("w");
+        real.acquire();
+        List<io.fli.engine.Block> batch = new io.fli.workloads.ChainGenerator(
+                io.fli.workloads.ChainGenerator.Shape.defaults(3)).blocks(0, 20);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Function<List<RuntimeException>, io.fli.engine.Writer> failing = faults ->
+                (io.fli.engine.Writer) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.fli.engine.Writer.class}, (proxy, m, args) -> {
+                            if (m.getName().equals("publish")) {
+                                int n = calls.getAndIncrement();
+                                if (n < faults.size()) {
+                                    if (n == 0) {
+                                        real.publish(batch); // indexed, but the reply is lost
+                                    }
+                                    throw faults.get(n);
+                                }
+                            }
+                            try {
+                                return m.invoke(real, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        java.io.StringWriter log = new java.io.StringWriter();
+        int failed = SloCommand.publishRetrying(failing.apply(List.of(
+                new io.fli.engine.OutcomeUnknownException("CAS outcome unknown"),
+                new io.fli.engine.BackendException("cql unreachable"))), batch, new java.io.PrintWriter(log), 1);
+        assertThat(failed).isEqualTo(2);
+        assertThat(log.toString()).contains("publish of blocks 0..19 failed (CAS outcome unknown)")
+                .contains("(cql unreachable)");
+        assertThat(index.head()).isEqualTo(19L);
+
+        calls.set(0);
+        List<RuntimeException> forever = java.util.Collections.nCopies(SloCommand.BUILD_RETRIES + 1,
+                new io.fli.engine.BackendException("down"));
+        List<io.fli.engine.Block> more = new io.fli.workloads.ChainGenerator(
+                io.fli.workloads.ChainGenerator.Shape.defaults(3)).blocks(20, 5);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SloCommand.publishRetrying(failing.apply(forever),
+                more, new java.io.PrintWriter(new java.io.StringWriter()), 0)).hasMessage("down");
+        assertThat(calls.get()).isEqualTo(SloCommand.BUILD_RETRIES + 1);
+
+        calls.set(0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SloCommand.publishRetrying(failing.apply(
+                List.of(new io.fli.engine.FencedException("fenced by epoch 2"))), more,
+                new java.io.PrintWriter(new java.io.StringWriter()), 0)).hasMessage("fenced by epoch 2");
+        assertThat(calls.get()).as("a fence is not retried").isEqualTo(1);
+        index.close();
+    }
+
     @Test
     void badInputsAreNamed() {
         CliTest.Run r = CliTest.fli("slo", "--backend", "cloud");

@@ -274,6 +274,11 @@ final class DefaultWriter implements Writer {
                     + "holder may answer queries from its lease for another " + wait + " ms; publish after that");
         }
         List<Block> batch = Batches.validate(blocks, idx.config.maxBlocksPerPublish());
+        // What an earlier attempt of this publish encoded and stored, under its pack's key: a CAS lost to a renewal of
+        // our own lease is retried from a fresh state, and when that state continues the same way (the key names the
+        // epoch, the blocks, their hashes and the first log id) the blobs are the same, already stored.
+        String storedPack = null;
+        BatchEncoder.Encoded stored = null;
         for (int attempt = 0; attempt <= idx.config.casRetries(); attempt++) {
             boolean cached = known != null;
             MetaRecord rec = current();
@@ -323,16 +328,21 @@ final class DefaultWriter implements Writer {
             byte[] tag = Keys.batchTag(firstLogId, fresh);
             String packKey = Keys.pack(epoch, first.number(), last.number(), tag);
             String segKey = Keys.segment(epoch, 0, first.number(), last.number(), tag);
-            BatchEncoder.Encoded enc = BatchEncoder.encode(firstLogId, fresh, packKey);
+            boolean again = packKey.equals(storedPack);
+            BatchEncoder.Encoded enc = again ? stored : BatchEncoder.encode(firstLogId, fresh, packKey);
             long logs = enc.logs();
             byte[] seg = enc.segment();
             boolean stateFirst = idx.seams.stateBeforeBlobs();
-            if (!stateFirst) {
-                putBlob(packKey, enc.pack());
-                putBlob(segKey, seg);
+            if (!again) {
+                if (!stateFirst) {
+                    putBlob(packKey, enc.pack());
+                    putBlob(segKey, seg);
+                    storedPack = packKey;
+                    stored = enc;
+                }
+                idx.remember(segKey, seg, true, mayBeMerged(logs));
+                idx.rememberPack(packKey, enc.pack());
             }
-            idx.remember(segKey, seg, true, mayBeMerged(logs));
-            idx.rememberPack(packKey, enc.pack());
             List<SegmentRef> segments = new ArrayList<>(st.segments());
             segments.add(new SegmentRef(0, first.number(), last.number(), firstLogId, logs, segKey));
             if (!idx.seams.appendOnReingest()) {
@@ -343,6 +353,7 @@ final class DefaultWriter implements Writer {
             StateRecord next = new StateRecord(last.number(), last.hash(),
                     st.hasHead() ? st.firstBlock() : first.number(), firstLogId + logs, holder, until, segments);
             if (cas(rec, next) != null) {
+                finished = null;
                 // Segments a merge replaced are dead weight in the cache now (queries of an older snapshot that
                 // still need one read it again; GC keeps it for the grace period).
                 java.util.Set<String> live = new java.util.HashSet<>();
@@ -407,6 +418,10 @@ final class DefaultWriter implements Writer {
         while (true) {
             CompletableFuture<Merge> pending = merging;
             merging = null;
+            if (finished != null) {
+                pending = CompletableFuture.completedFuture(finished);
+                finished = null;
+            }
             if (pending == null) {
                 List<SegmentRef> live = decode(current()).segments();
                 List<SegmentRef> run = mergeCandidate(live);
@@ -591,30 +606,42 @@ final class DefaultWriter implements Writer {
      * When the backlog grows past four runs, the publish waits for the merge, so segments stay bounded.
      */
     private List<SegmentRef> foldMerge(List<SegmentRef> segments) {
-        if (merging == null) {
+        if (finished == null && merging != null) {
+            if (!merging.isDone() && segments.size() <= 4 * idx.config.mergeFanout()) {
+                return segments;
+            }
+            CompletableFuture<Merge> done = merging;
+            merging = null;
+            idx.background().await(done);
+            try {
+                finished = done.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof CorruptionException c) {
+                    throw idx.degrade(c.getMessage(), c);
+                }
+                return segments; // a backend failure: the merge is simply retried after the next publish
+            }
+        }
+        if (finished == null) {
             return segments;
         }
-        if (!merging.isDone() && segments.size() <= 4 * idx.config.mergeFanout()) {
-            return segments;
+        List<SegmentRef> out = foldable(finished) ? apply(segments, finished) : segments;
+        if (out == segments) {
+            finished = null; // a GC or a lease change since it began (its blob may be gone), or its inputs are
+            return segments; // no longer live: dropped, its blob an orphan for GC
         }
-        CompletableFuture<Merge> done = merging;
-        merging = null;
-        idx.background().await(done);
-        try {
-            Merge m = done.join();
-            if (!foldable(m)) {
-                return segments; // a GC or a lease change since it began: its blob may be gone
-            }
-            List<SegmentRef> out = apply(segments, m);
-            folded += out == segments ? 0 : m.inputs().size();
-            return out;
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof CorruptionException c) {
-                throw idx.degrade(c.getMessage(), c);
-            }
-            return segments; // a backend failure: the merge is simply retried after the next publish
-        }
+        folded += finished.inputs().size();
+        return out;
     }
+
+    /**
+     * A finished merge not yet in a published state. It stays until a CAS that includes it is applied: when a
+     * publish's CAS loses to a renewal of our own lease and is retried from a fresh state, the merge is folded into
+     * that one. (Dropped with the attempt, it was scheduled, computed, PUT — a create-only PUT of an existing key, so a
+     * full GET to compare — and lost again at every collision: a 50M-log local build with a renewal a second spent
+     * its merge thread that way from 26M logs on.)
+     */
+    private Merge finished;
 
     /**
      * A create-only put; an existing key must hold the same bytes (a put whose reply was lost, retried). Backend
