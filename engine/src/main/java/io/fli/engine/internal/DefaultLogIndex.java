@@ -505,10 +505,30 @@ public final class DefaultLogIndex implements LogIndex {
         if (w == null) {
             byte[] b = fetch(key, bodyStart + ref.offset(), ref.length());
             T v = decoder.decode(Paged.page(b, 0, ref, seams.verifyPageChecksums(), key), ref.length());
-            w = new Weighted(v, v instanceof Pack p ? p.weight() : b.length * 3 + 256);
+            w = new Weighted(v, (int) pageWeight(v, b.length));
             cache.put(ck, w);
         }
         return (T) w.value();
+    }
+
+    /**
+     * The heap a decoded page holds, for the cache's bound: a directory page and a bitmap keep the fetched bytes they
+     * were read from (plus seven ints per directory entry; a bitmap is read in place), a pack chunk says what it
+     * holds, and block and hash pages (decoded strings and arrays) are counted at three times their bytes. Counting
+     * every page at three times its bytes, as before, let the cache hold a third of the bitmaps and about half of the
+     * directory pages it had room for.
+     */
+    static long pageWeight(Object v, int bytes) {
+        if (v instanceof Pack p) {
+            return p.weight();
+        }
+        if (v instanceof IndexSegment.Dir d) {
+            return bytes + 28L * d.n + 128;
+        }
+        if (v instanceof org.roaringbitmap.buffer.ImmutableRoaringBitmap) {
+            return bytes + 128L;
+        }
+        return bytes * 3L + 256;
     }
 
     /** Drops what is cached under {@code key} (a segment no state names any more). */
@@ -608,18 +628,20 @@ public final class DefaultLogIndex implements LogIndex {
     /**
      * Caches a segment this process just wrote. A merge input is held whole until a state without it is published
      * ({@link #forget}): the merge that replaces it reads it from memory, and so do queries in the meantime (its head
-     * and pages decoded on demand like those of any other paged blob). Otherwise a large segment (up to half the
-     * cache) is held as its stored bytes the same way — an idle compaction's segment of millions of logs would
-     * otherwise leave the writer's queries reading it from the object store page by page — and a small one is cached
-     * whole, decoded on first use.
+     * and pages decoded on demand like those of any other paged blob). Any other paged segment (up to half the
+     * cache) is held as its stored bytes the same way, the newest first, in what merge inputs leave of half the cache
+     * — a merged or compacted segment of millions of logs would otherwise leave the writer's queries reading it from
+     * the object store page by page. An older-format segment (not paged) is cached whole, decoded on first use.
      */
     void remember(String key, byte[] bytes, boolean segment, boolean mergeInput) {
         if (segment && mergeInput && pin(key, bytes, true)) {
             return;
         }
-        if (segment && bytes.length > config.cacheBytes() / 16 && bytes.length <= config.cacheBytes() / 2
-                && Frame.isPaged(bytes) && pin(key, bytes, false)) {
-            return;
+        if (segment && Frame.isPaged(bytes)) {
+            if (bytes.length <= config.cacheBytes() / 2) {
+                pin(key, bytes, false);
+            }
+            return; // (not cached whole: a merged segment of 90 MB decoded whole took a tenth of the cache at once)
         }
         if (bytes.length <= config.cacheBytes() / 16) {
             (segment ? cache : packCache).put(key, segment

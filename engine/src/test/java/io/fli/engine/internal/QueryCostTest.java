@@ -99,7 +99,7 @@ class QueryCostTest {
         IndexConfig config = IndexConfig.defaults().withBackgroundMerges(false).withCacheBytes(2L << 20);
         List<LogQuery> queries = new ArrayList<>();
         Random r = new Random(9);
-        for (int i = 0; i < 30; i++) {
+        for (int i = 0; i < 150; i++) {
             Block b = chain.get(r.nextInt(chain.size()));
             if (!b.logs().isEmpty()) {
                 queries.add(LogQuery.range(b.number(), b.number() + 50, List.of(b.logs().get(0).address()),
