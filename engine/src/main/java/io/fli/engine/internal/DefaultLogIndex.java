@@ -559,26 +559,22 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** Holds {@code bytes}; false when they cannot fit within their kind's share of the cache. */
     private synchronized boolean pin(String key, byte[] bytes, boolean mergeInput) {
-        long all = config.cacheBytes() / 2;
+        long half = config.cacheBytes() / 2;
+        if (bytes.length > (mergeInput ? half : half - inputBytes)) {
+            return false;
+        }
         if (mergeInput) {
-            long limit = config.cacheBytes() / 2;
-            if (bytes.length > limit) {
-                return false;
-            }
-            while (inputBytes + bytes.length > limit) {
+            while (inputBytes + bytes.length > half) {
                 unpinLocked(inputs.keySet().iterator().next());
             }
             inputs.put(key, bytes);
             inputBytes += bytes.length;
         } else {
-            if (bytes.length > all - inputBytes) {
-                return false;
-            }
             pinned.put(key, bytes);
             pinnedBytes += bytes.length;
         }
         written.put(key, bytes);
-        while (!pinned.isEmpty() && pinnedBytes + inputBytes > all) {
+        while (!pinned.isEmpty() && pinnedBytes + inputBytes > half) {
             unpinLocked(pinned.keySet().iterator().next());
         }
         resizeCache();
@@ -618,11 +614,6 @@ public final class DefaultLogIndex implements LogIndex {
     /** Bytes of the writer's own segments held for reading and merging (part of the cache's bound). */
     synchronized long pinnedBytes() {
         return pinnedBytes + inputBytes;
-    }
-
-    /** Bytes of merge inputs held ({@link #remember}). */
-    synchronized long mergeInputBytes() {
-        return inputBytes;
     }
 
     /**
