@@ -434,10 +434,11 @@ final class SloCommand implements Callable<Integer> {
                 warmOf.put(c.getKey(), new Warm(warm, results0, qr));
             }
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
-                Histogram warm = warmOf.get(c.getKey()).latencies();
+                Warm earlier = warmOf.get(c.getKey());
+                Histogram warm = earlier.latencies();
                 Histogram cold = new Histogram(3);
-                long results0 = warmOf.get(c.getKey()).results();
-                SplittableRandom qr = warmOf.get(c.getKey()).random(); // the class's cold queries continue its draws
+                long results0 = earlier.results();
+                SplittableRandom qr = earlier.random(); // the class's cold queries continue its draws
                 phases.add(who + " cold " + c.getKey());
                 for (int i = 0; i < coldQueries; i++) {
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());

@@ -624,21 +624,19 @@ public final class DefaultLogIndex implements LogIndex {
      * — a merged or compacted segment of millions of logs would otherwise leave the writer's queries reading it from
      * the object store page by page. An older-format segment (not paged) is cached whole, decoded on first use.
      */
-    void remember(String key, byte[] bytes, boolean segment, boolean mergeInput) {
-        if (segment && mergeInput && pin(key, bytes, true)) {
+    void remember(String key, byte[] bytes, boolean mergeInput) {
+        if (mergeInput && pin(key, bytes, true)) {
             return;
         }
-        if (segment && Frame.isPaged(bytes)) {
+        if (Frame.isPaged(bytes)) {
             if (bytes.length <= config.cacheBytes() / 2) {
                 pin(key, bytes, false);
             }
             return; // (not cached whole: a merged segment of 90 MB decoded whole took a tenth of the cache at once)
         }
         if (bytes.length <= config.cacheBytes() / 16) {
-            (segment ? cache : packCache).put(key, segment
-                    ? Weighted.lazy(() -> IndexSegment.decode(bytes, key, seams.verifyPageChecksums()),
-                            bytes.length * 2 + 256)
-                    : decoded(key, bytes, false));
+            cache.put(key, Weighted.lazy(() -> IndexSegment.decode(bytes, key, seams.verifyPageChecksums()),
+                    bytes.length * 2 + 256));
         }
     }
 

@@ -340,7 +340,7 @@ final class DefaultWriter implements Writer {
                     storedPack = packKey;
                     stored = enc;
                 }
-                idx.remember(segKey, seg, true, mayBeMerged(logs));
+                idx.remember(segKey, seg, mayBeMerged(logs));
                 idx.rememberPack(packKey, enc.pack());
             }
             List<SegmentRef> segments = new ArrayList<>(st.segments());
@@ -554,7 +554,7 @@ final class DefaultWriter implements Writer {
         String key = Keys.segment(mergeEpoch, tier, first.firstBlock(), last.lastBlock(), merged);
         putBlob(key, merged);
         long logs = run.stream().mapToLong(SegmentRef::logCount).sum();
-        idx.remember(key, merged, true, mayBeMerged(logs));
+        idx.remember(key, merged, mayBeMerged(logs));
         return new Merge(run, new SegmentRef(tier, first.firstBlock(), last.lastBlock(), first.firstLogId(), logs, key),
                 mergeEpoch, gcsBefore);
     }

@@ -28,15 +28,7 @@ class CacheSplitTest {
     void aFloodOfPacksAndChunksLeavesTheIndexPagesCached() {
         List<Block> chain = PagedLayoutTest.chain(17, 0, 28_000, 6_000);
         List<String> indexReads = new CopyOnWriteArrayList<>();
-        BlobStore counted = new WatchedBlobStore(BlobStore.inMemory()) {
-            @Override
-            <T> T read(String key, java.util.function.Supplier<T> read) {
-                if (key.startsWith("index/")) {
-                    indexReads.add(key);
-                }
-                return read.get();
-            }
-        };
+        BlobStore counted = WatchedBlobStore.recordingReads(BlobStore.inMemory(), "index/", indexReads);
         long cacheBytes = 2L << 20;
         IndexConfig config = IndexConfig.defaults().withBackgroundMerges(false).withCacheBytes(cacheBytes);
         try (LogIndex index = LogIndex.open(MetaStore.inMemory(), counted, config)) {

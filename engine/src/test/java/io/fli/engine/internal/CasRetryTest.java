@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fli.engine.Admin;
 import io.fli.engine.BlobStore;
 import io.fli.engine.Block;
-import io.fli.engine.CasResult;
 import io.fli.engine.IndexConfig;
 import io.fli.engine.LogIndex;
-import io.fli.engine.MetaRecord;
 import io.fli.engine.MetaStore;
 import io.fli.engine.PublishResult;
+import io.fli.engine.WriteHook;
 import io.fli.engine.Writer;
 import java.util.List;
 import java.util.Map;
@@ -49,31 +48,26 @@ class CasRetryTest {
         };
         AtomicBoolean renewFirst = new AtomicBoolean();
         AtomicReference<Writer> writer = new AtomicReference<>();
-        MetaStore inner = MetaStore.inMemory();
-        AtomicInteger lost = new AtomicInteger();
-        MetaStore meta = new MetaStore() {
+        AtomicInteger casTried = new AtomicInteger();
+        AtomicInteger casApplied = new AtomicInteger();
+        MetaStore meta = MetaStore.inMemory(new WriteHook() {
             @Override
-            public Optional<MetaRecord> get(String key) {
-                return inner.get(key);
+            public void beforeWrite(WritePoint point) {
+                if (point.op().equals("cas")) {
+                    if (renewFirst.getAndSet(false)) {
+                        writer.get().renew(); // between the publish's read and its CAS
+                    }
+                    casTried.incrementAndGet();
+                }
             }
 
             @Override
-            public CasResult putIfAbsent(String key, long epoch, byte[] value) {
-                return inner.putIfAbsent(key, epoch, value);
-            }
-
-            @Override
-            public CasResult compareAndSet(String key, long version, long epoch, long newEpoch, byte[] value) {
-                if (renewFirst.getAndSet(false)) {
-                    writer.get().renew(); // between the publish's read and its CAS
+            public void afterWrite(WritePoint point) {
+                if (point.op().equals("cas")) {
+                    casApplied.incrementAndGet();
                 }
-                CasResult r = inner.compareAndSet(key, version, epoch, newEpoch, value);
-                if (r instanceof CasResult.NotApplied) {
-                    lost.incrementAndGet();
-                }
-                return r;
             }
-        };
+        });
         // Merges run at once, on the publishing thread, so the fold is deterministic.
         IndexConfig config = IndexConfig.defaults().withMergeFanout(2).withBackground(Runnable::run);
         try (LogIndex index = LogIndex.open(meta, blobs, config)) {
@@ -83,10 +77,14 @@ class CasRetryTest {
             w.publish(chain.subList(0, 100));
             w.publish(chain.subList(100, 200)); // two tier-0 segments: their merge runs after this CAS
             renewFirst.set(true);
+            int tried = casTried.get();
+            int applied = casApplied.get();
             PublishResult r = w.publish(chain.subList(200, 300));
-            assertThat(lost.get()).as("the publish's first CAS lost to the renewal").isEqualTo(1);
+            assertThat(casApplied.get() - applied).as("the renewal's CAS and the publish's").isEqualTo(2);
+            assertThat(casTried.get() - tried - (casApplied.get() - applied))
+                    .as("the publish's first CAS lost to the renewal").isEqualTo(1);
             assertThat(r.merged()).as("segments the retried publish replaced by the finished merge").isEqualTo(2);
-            var segments = Admin.status(inner).orElseThrow().segments();
+            var segments = Admin.status(meta).orElseThrow().segments();
             assertThat(segments).extracting(s -> s.tier()).containsExactly(1, 0);
             assertThat(puts.values()).as("every blob PUT once").allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
             assertThat(wholeGets.get()).as("existing blobs GOT back to compare").isZero();

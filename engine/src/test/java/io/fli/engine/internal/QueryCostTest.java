@@ -86,15 +86,7 @@ class QueryCostTest {
     void theWritersLargeSegmentIsReadFromItsCachedBytesNotTheStore() {
         List<Block> chain = PagedLayoutTest.chain(11, 0, 4_000, 6_000);
         List<String> indexGets = new java.util.concurrent.CopyOnWriteArrayList<>();
-        BlobStore counted = new WatchedBlobStore(BlobStore.inMemory()) {
-            @Override
-            <T> T read(String key, java.util.function.Supplier<T> read) {
-                if (key.startsWith("index/")) {
-                    indexGets.add(key);
-                }
-                return read.get();
-            }
-        };
+        BlobStore counted = WatchedBlobStore.recordingReads(BlobStore.inMemory(), "index/", indexGets);
         MetaStore meta = MetaStore.inMemory();
         IndexConfig config = IndexConfig.defaults().withBackgroundMerges(false).withCacheBytes(2L << 20);
         List<LogQuery> queries = new ArrayList<>();

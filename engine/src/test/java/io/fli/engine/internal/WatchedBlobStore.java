@@ -13,6 +13,19 @@ class WatchedBlobStore implements BlobStore {
         this.d = d;
     }
 
+    /** A store over {@code d} that adds to {@code keys} the key of every read (whole or ranged) under {@code prefix}. */
+    static WatchedBlobStore recordingReads(BlobStore d, String prefix, List<String> keys) {
+        return new WatchedBlobStore(d) {
+            @Override
+            <T> T read(String key, Supplier<T> read) {
+                if (key.startsWith(prefix)) {
+                    keys.add(key);
+                }
+                return read.get();
+            }
+        };
+    }
+
     /** Where a test watches, slows or counts the reads of {@code key}; the default just reads. */
     <T> T read(String key, Supplier<T> read) {
         return read.get();
