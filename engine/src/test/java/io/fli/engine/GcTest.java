@@ -1,6 +1,7 @@
 package io.fli.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +68,39 @@ class GcTest {
         assertThat(index.query(all).logs()).isEqualTo(TestChains.bruteForce(chain, all, 39));
         assertThat(index.health().status()).isEqualTo(Health.Status.OK);
         index.close();
+    }
+
+    /**
+     * Found by the every-nemesis run on local servers (CI on e7cc3e0, seed 3): a paused writer, fenced meanwhile,
+     * re-published an indexed block and checked it against its cached state, which named a segment the new holder
+     * had merged away and GC'd. The missing blob is not lost data (a fresh state no longer names it): the writer must
+     * learn it is fenced, not fail its index closed.
+     */
+    @Test
+    void aFencedWriterWhoseCachedStateNamesASegmentMergedAwayAndCollectedIsFencedNotDegraded() {
+        LogIndex a = LogIndex.open(meta, blobs, config);
+        Writer w1 = a.writer("w1");
+        w1.acquire();
+        for (int i = 0; i < 6; i += 2) {
+            w1.publish(chain.subList(i, i + 2)); // segments [0-3] (one merge) and [4-5]
+        }
+        List<String> first = Admin.status(meta).orElseThrow().segments().stream().map(Admin.Segment::key).toList();
+        // w1 is paused past its lease; w2 takes over in another process, merges everything into [0-7] and collects.
+        clock.advance(config.leaseDuration().plusSeconds(1));
+        LogIndex b = LogIndex.open(meta, blobs, config);
+        Writer w2 = b.writer("w2");
+        w2.acquire();
+        clock.advance(config.leaseDuration().plusSeconds(1));
+        w2.publish(chain.subList(6, 8));
+        clock.advance(Duration.ofMinutes(6));
+        GcReport r = w2.gc();
+        assertThat(r.deleted()).containsAll(first);
+        // w1 wakes with nothing cached but its state, and re-publishes blocks that are indexed.
+        a.dropCaches();
+        assertThatThrownBy(() -> w1.publish(chain.subList(0, 2))).isInstanceOf(FencedException.class)
+                .hasMessageContaining("superseded by epoch 2");
+        assertThat(a.health().status()).isEqualTo(Health.Status.OK);
+        assertThat(a.query(all).logs()).isEqualTo(TestChains.bruteForce(chain, all, 7));
     }
 
     @Test
