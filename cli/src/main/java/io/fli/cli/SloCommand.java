@@ -155,18 +155,18 @@ final class SloCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--metrics-port must be 0..65535, got " + metricsPort);
         }
-        metrics = io.fli.workloads.MetricsEndpoint.start(metricsPort);
+        metrics = io.fli.workloads.MetricsEndpoint.start(metricsPort, BACKEND_PERCENTILES);
         closing.add(metrics);
         w.printf("metrics: %s%n", metrics.url());
         io.micrometer.core.instrument.MeterRegistry registry = metrics.registry();
         try {
             Stores first;
-            java.util.function.Supplier<Stores> another;
+            java.util.function.Function<String, Stores> another;
             if (backend.equals("memory")) {
                 Stores s = new Stores(io.fli.engine.Metered.meta(MetaStore.inMemory(), registry, "memory"),
                         io.fli.engine.Metered.blobs(BlobStore.inMemory(), registry, "memory"));
                 first = s;
-                another = () -> s;
+                another = process -> s;
             } else {
                 io.fli.backends.Endpoints at = backend.equals("local")
                         ? io.fli.backends.Endpoints.local(Files.createTempDirectory("fli-slo"), "slo")
@@ -174,15 +174,15 @@ final class SloCommand implements Callable<Integer> {
                 local = at.servers();
                 CqlConfig c = at.cql();
                 S3Config b = at.s3();
-                another = () -> {
+                another = process -> {
                     ScyllaMetaStore m = ScyllaMetaStore.connect(c);
                     MinioBlobStore bl = MinioBlobStore.connect(b);
                     closing.add(m);
                     closing.add(bl);
-                    return new Stores(io.fli.engine.Metered.meta(m, registry, "cql"),
-                            io.fli.engine.Metered.blobs(bl, registry, "s3"));
+                    return new Stores(io.fli.engine.Metered.meta(m, registry, "cql" + process),
+                            io.fli.engine.Metered.blobs(bl, registry, "s3" + process));
                 };
-                first = another.get();
+                first = another.apply("");
             }
             return run(slo, margin, dir, gen, config, first, another);
         } finally {
@@ -224,7 +224,7 @@ final class SloCommand implements Callable<Integer> {
     }
 
     private int run(JsonNode slo, double margin, Path dir, ChainGenerator gen, IndexConfig config, Stores first,
-                    java.util.function.Supplier<Stores> another) throws Exception {
+                    java.util.function.Function<String, Stores> another) throws Exception {
         ObjectMapper json = new ObjectMapper();
         ObjectNode results = json.createObjectNode();
         List<Figure> figures = new ArrayList<>();
@@ -326,7 +326,7 @@ final class SloCommand implements Callable<Integer> {
         QueryMix mix = new QueryMix(gen, 256, 10_000);
         SplittableRandom r = new SplittableRandom(seed * 17 + 3);
         long c0 = System.nanoTime();
-        Stores second = another.get();
+        Stores second = another.apply(OTHER);
         LogIndex other = measured(LogIndex.open(second.meta(), second.blobs(), config), "other-process");
         other.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, r, 0, headBlock));
         double coldStartMs = (System.nanoTime() - c0) / 1e6;
@@ -488,6 +488,7 @@ final class SloCommand implements Callable<Integer> {
                 + "measuring: %,d%n", errors, total, errorRatio * 100, ingestErrors.get(), live.get() - headBlock);
         figures.add(new Figure("query error ratio", errorRatio, slo.path("error_budget").path("query_error_ratio")
                 .asDouble(), true, "ratio"));
+        backendCalls(metrics.registry(), results);
         var st = other.stats();
         w.printf("second process cache: %,d of %,d bytes, %,d hits, %,d misses, %,d evictions, %,d blob GETs "
                         + "(%,d bytes), %,d state reads%n", st.cacheWeightBytes(), st.cacheLimitBytes(),
@@ -518,6 +519,55 @@ final class SloCommand implements Callable<Integer> {
         holder.close();
         other.close();
         return all ? 0 : 1;
+    }
+
+    /** The suffix of the second process's backend tags ({@code cql-other}, {@code s3-other}). */
+    static final String OTHER = "-other";
+
+    /**
+     * Percentiles of every backend call over the whole run (not the registry's default two-minute window): the
+     * second process's committed state reads are a backend call per query, and their tail is its tail.
+     */
+    static final io.micrometer.core.instrument.config.MeterFilter BACKEND_PERCENTILES =
+            new io.micrometer.core.instrument.config.MeterFilter() {
+                @Override
+                public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(
+                        io.micrometer.core.instrument.Meter.Id id,
+                        io.micrometer.core.instrument.distribution.DistributionStatisticConfig config) {
+                    if (!id.getName().equals("fli.backend.requests")) {
+                        return config;
+                    }
+                    return io.micrometer.core.instrument.distribution.DistributionStatisticConfig.builder()
+                            .percentiles(0.5, 0.95, 0.99).percentilePrecision(2)
+                            .expiry(java.time.Duration.ofDays(7)).bufferLength(1).build().merge(config);
+                }
+            };
+
+    /** Prints and records count, p50/p95/p99 and max of every backend call the run made, by backend and call. */
+    private void backendCalls(io.micrometer.core.instrument.MeterRegistry registry, ObjectNode results) {
+        ObjectNode o = results.putObject("backend_calls");
+        w.println("backend calls over the run (the second process's are tagged " + OTHER + "):");
+        w.println("| backend | call | count | p50 ms | p95 ms | p99 ms | max ms |");
+        w.println("|---|---|---:|---:|---:|---:|---:|");
+        List<io.micrometer.core.instrument.Timer> timers = new ArrayList<>(
+                registry.find("fli.backend.requests").timers());
+        timers.sort(java.util.Comparator.comparing((io.micrometer.core.instrument.Timer t) -> t.getId().getTag(
+                "backend")).thenComparing(t -> t.getId().getTag("op")));
+        for (io.micrometer.core.instrument.Timer t : timers) {
+            var snap = t.takeSnapshot();
+            double[] p = new double[3];
+            for (var v : snap.percentileValues()) {
+                int i = v.percentile() < 0.9 ? 0 : v.percentile() < 0.98 ? 1 : 2;
+                p[i] = v.value(java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            String b = t.getId().getTag("backend");
+            String op = t.getId().getTag("op");
+            double max = snap.max(java.util.concurrent.TimeUnit.MILLISECONDS);
+            w.printf("| %s | %s | %,d | %.3f | %.3f | %.3f | %.1f |%n", b, op, snap.count(), p[0], p[1], p[2], max);
+            o.putObject(b + "/" + op).put("count", snap.count()).put("p50_ms", p[0]).put("p95_ms", p[1])
+                    .put("p99_ms", p[2]).put("max_ms", max);
+        }
+        w.flush();
     }
 
     /** {@code index} measured into the endpoint's registry under {@code process}. */

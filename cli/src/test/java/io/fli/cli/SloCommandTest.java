@@ -72,6 +72,12 @@ class SloCommandTest {
             assertThat(lastWarm).as("%s: %s", who, phases).isLessThan(firstCold);
         }
         assertThat(res.path("storage").path("packs/").path("bytes_per_log").asDouble()).isPositive();
+        // Every backend call's distribution over the run: the committed state reads queries made (the in-memory
+        // stores are shared by both processes here), with percentiles in order.
+        JsonNode reads = res.path("backend_calls").path("memory/get-committed");
+        assertThat(reads.path("count").asLong()).isPositive();
+        assertThat(reads.path("p50_ms").asDouble()).isLessThanOrEqualTo(reads.path("p99_ms").asDouble());
+        assertThat(reads.path("p99_ms").asDouble()).isLessThanOrEqualTo(reads.path("max_ms").asDouble() * 1.05);
     }
 
     @Test

@@ -29,8 +29,12 @@ public final class MetricsEndpoint implements AutoCloseable {
      * A Prometheus registry with the JVM's memory, GC, thread and processor metrics bound, for a process that serves
      * the exposition itself ({@code fli serve}); what must be closed with the registry is added to {@code closeWithIt}.
      */
-    public static PrometheusMeterRegistry newRegistry(java.util.List<AutoCloseable> closeWithIt) {
+    public static PrometheusMeterRegistry newRegistry(java.util.List<AutoCloseable> closeWithIt,
+                                                      io.micrometer.core.instrument.config.MeterFilter... filters) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        for (io.micrometer.core.instrument.config.MeterFilter f : filters) {
+            registry.config().meterFilter(f); // before any meter is registered, as Micrometer requires
+        }
         new JvmMemoryMetrics().bindTo(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
@@ -40,10 +44,11 @@ public final class MetricsEndpoint implements AutoCloseable {
         return registry;
     }
 
-    /** Starts serving on 127.0.0.1:{@code port} (0: a free port). */
-    public static MetricsEndpoint start(int port) throws IOException {
+    /** Starts serving on 127.0.0.1:{@code port} (0: a free port), with {@code filters} configured first. */
+    public static MetricsEndpoint start(int port, io.micrometer.core.instrument.config.MeterFilter... filters)
+            throws IOException {
         java.util.List<AutoCloseable> binders = new java.util.ArrayList<>();
-        PrometheusMeterRegistry registry = newRegistry(binders);
+        PrometheusMeterRegistry registry = newRegistry(binders, filters);
         HTTPServer server = HTTPServer.builder().hostname("127.0.0.1").port(port)
                 .registry(registry.getPrometheusRegistry()).buildAndStart();
         return new MetricsEndpoint(registry, binders, server);
