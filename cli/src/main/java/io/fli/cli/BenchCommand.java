@@ -228,10 +228,13 @@ final class BenchCommand implements Callable<Integer> {
         return gen.blocksHolding(logs);
     }
 
-    /** The benchmark's limits: generous enough for 256-term OR-lists over the whole chain. */
+    /**
+     * The benchmark's limits: generous enough for 256-term OR-lists over the whole chain; segments in the newest
+     * format (a fresh index no older process reads: docs/upgrade.md).
+     */
     static IndexConfig config() {
         return IndexConfig.defaults().withMaxOrTerms(1_024).withMaxResults(10_000_000)
-                .withMaxBlockRange(Long.MAX_VALUE / 4);
+                .withMaxBlockRange(Long.MAX_VALUE / 4).withSegmentFormat(3);
     }
 
     private static void sqliteInsert(Connection db, List<Block> chain) throws SQLException {

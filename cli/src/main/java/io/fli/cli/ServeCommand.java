@@ -55,6 +55,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--store", description = "Where local servers keep their data (default: ${DEFAULT-VALUE}).")
     Path store = Path.of("store", "serve");
 
+    @Option(names = "--segment-format", description = "Format of the index segments this writer writes: 2 (read by "
+            + "the previous release too) or 3 (long posting lists in parts; every process reading the index must run "
+            + "this release or later first, docs/upgrade.md) (default: ${DEFAULT-VALUE}).")
+    int segmentFormat = 2;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -63,6 +68,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (!(blocksPerSecond > 0)) {
             throw Inputs.bad(spec, "--blocks-per-s must be positive, got " + blocksPerSecond);
+        }
+        if (segmentFormat != 2 && segmentFormat != 3) {
+            throw Inputs.bad(spec, "--segment-format must be 2 or 3, got " + segmentFormat);
         }
         if (!List.of("memory", "local", "remote").contains(backend)) {
             throw Inputs.bad(spec, "--backend must be memory, local or remote, got '" + backend + "'");
@@ -101,7 +109,9 @@ final class ServeCommand implements Callable<Integer> {
             }, "fli-serve-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try (Serve s = Serve.start(new Serve.Config(host, port, follow, blocksPerSecond, 100, seed,
-                    "serve-" + ProcessHandle.current().pid()), meta, blobs, backend)) {
+                    "serve-" + ProcessHandle.current().pid()), meta, blobs, backend, new Serve.Hooks(
+                    Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(), Serve.Hooks.DEFAULT.gcEvery(),
+                    c -> c.withSegmentFormat(segmentFormat)))) {
                 out.printf("fli serve: %s, %s, http://%s:%d/ (eth_getLogs, eth_blockNumber), /metrics, /health%n",
                         backend, follow ? "following the seeded chain at " + blocksPerSecond + " blocks/s"
                                 : "query-only", host, s.port());

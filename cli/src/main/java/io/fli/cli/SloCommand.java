@@ -87,6 +87,11 @@ final class SloCommand implements Callable<Integer> {
             + "runs; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int metricsPort = 0;
 
+    @Option(names = "--segment-format", description = "Format of the index segments the build writes: 3 stores long "
+            + "posting lists in parts a range query reads alone; 2 is what the previous release reads (default: "
+            + "${DEFAULT-VALUE}; extending an index that older processes read needs 2, docs/upgrade.md).")
+    int segmentFormat = 3;
+
     private io.fli.workloads.MetricsEndpoint metrics;
 
     private PrintWriter w;
@@ -108,7 +113,7 @@ final class SloCommand implements Callable<Integer> {
     }
 
     /** A class's warm phase: its latencies, the logs its answers held, and its query draws to continue from. */
-    private record Warm(Histogram latencies, long results, SplittableRandom random) {
+    private record Warm(Histogram latencies, Histogram results, SplittableRandom random) {
     }
 
     /** One compared figure. */
@@ -122,6 +127,9 @@ final class SloCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         w = spec.commandLine().getOut();
         Inputs.atLeast(spec, "--logs", logs, 1_000);
+        if (segmentFormat != 2 && segmentFormat != 3) {
+            throw Inputs.bad(spec, "--segment-format must be 2 or 3, got " + segmentFormat);
+        }
         Inputs.atLeast(spec, "--queries", queries, 10);
         Inputs.atLeast(spec, "--cold-queries", coldQueries, 1);
         Inputs.atLeast(spec, "--batch-blocks", batchBlocks, 1);
@@ -144,9 +152,10 @@ final class SloCommand implements Callable<Integer> {
         ChainGenerator gen = new ChainGenerator(ChainGenerator.Shape.defaults(seed)
                 .withCardinality(1_000_000, 20_000, 2_000_000));
         IndexConfig config = IndexConfig.defaults().withMaxOrTerms(256).withMaxResults(1_000_000)
-                .withMaxBlockRange(Long.MAX_VALUE / 4);
-        w.printf("fli slo: backend %s, %,d logs, seed %d, margin %.0f%%, %d cores, max heap %,d MB%n", backend, logs,
-                seed, margin * 100, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+                .withMaxBlockRange(Long.MAX_VALUE / 4).withSegmentFormat(segmentFormat);
+        w.printf("fli slo: backend %s, %,d logs, seed %d, margin %.0f%%, %d cores, max heap %,d MB, segment format %d%n",
+                backend, logs, seed, margin * 100, Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20, segmentFormat);
         w.flush();
 
         LocalBackends local = null;
@@ -399,8 +408,9 @@ final class SloCommand implements Callable<Integer> {
         figures.add(new Figure("warm-up s", Double.isNaN(warmUpS) ? Double.MAX_VALUE : warmUpS,
                 slo.path("warm_up_s").path("target").asDouble(), true, "s"));
         w.println();
-        w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | mean results |");
-        w.println("|---|---|---:|---:|---:|---:|---:|---:|");
+        w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | results mean | p99 "
+                + "| max |");
+        w.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         ObjectNode qres = results.putObject("queries");
         // The order the phases ran in: a cold phase empties the caches, so no warm phase of a process may follow one.
         com.fasterxml.jackson.databind.node.ArrayNode phases = results.putArray("phases");
@@ -414,7 +424,7 @@ final class SloCommand implements Callable<Integer> {
             Map<String, Warm> warmOf = new java.util.HashMap<>();
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
                 Histogram warm = new Histogram(3);
-                long results0 = 0;
+                Histogram sizes = new Histogram(3); // logs per answer: the cost of a class follows its answers
                 SplittableRandom qr = new SplittableRandom(seed * 1_000 + c.getKey().hashCode());
                 for (int i = 0; i < Math.min(200, queries) + queries; i++) {
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
@@ -423,7 +433,7 @@ final class SloCommand implements Callable<Integer> {
                         int n = idx.query(q).logs().size();
                         if (i >= Math.min(200, queries)) {
                             warm.recordValue(System.nanoTime() - a);
-                            results0 += n;
+                            sizes.recordValue(n);
                         }
                     } catch (RuntimeException e) {
                         errors++;
@@ -431,13 +441,13 @@ final class SloCommand implements Callable<Integer> {
                     total++;
                 }
                 phases.add(who + " warm " + c.getKey());
-                warmOf.put(c.getKey(), new Warm(warm, results0, qr));
+                warmOf.put(c.getKey(), new Warm(warm, sizes, qr));
             }
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
                 Warm earlier = warmOf.get(c.getKey());
                 Histogram warm = earlier.latencies();
                 Histogram cold = new Histogram(3);
-                long results0 = earlier.results();
+                Histogram sizes = earlier.results();
                 SplittableRandom qr = earlier.random(); // the class's cold queries continue its draws
                 phases.add(who + " cold " + c.getKey());
                 for (int i = 0; i < coldQueries; i++) {
@@ -452,8 +462,9 @@ final class SloCommand implements Callable<Integer> {
                     }
                     total++;
                 }
-                w.printf("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f |%n", who, c.getKey(), ms(warm, 50),
-                        ms(warm, 95), ms(warm, 99), ms(cold, 50), ms(cold, 99), results0 / (double) queries);
+                w.printf("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %d | %d |%n", who, c.getKey(),
+                        ms(warm, 50), ms(warm, 95), ms(warm, 99), ms(cold, 50), ms(cold, 99), sizes.getMean(),
+                        sizes.getValueAtPercentile(99), sizes.getMaxValue());
                 w.flush();
                 JsonNode t = slo.path("queries").path(c.getKey());
                 for (String p : List.of("p50", "p95", "p99")) {
@@ -464,7 +475,8 @@ final class SloCommand implements Callable<Integer> {
                 ObjectNode o = qres.putObject(who + "/" + c.getKey());
                 o.put("warm_p50_ms", ms(warm, 50)).put("warm_p95_ms", ms(warm, 95)).put("warm_p99_ms", ms(warm, 99))
                         .put("cold_p50_ms", ms(cold, 50)).put("cold_p99_ms", ms(cold, 99))
-                        .put("mean_results", results0 / (double) queries);
+                        .put("mean_results", sizes.getMean()).put("results_p99", sizes.getValueAtPercentile(99))
+                        .put("results_max", sizes.getMaxValue());
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
                 distributions.computeIfAbsent(who + " warm", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), warm);

@@ -184,7 +184,9 @@ class CliTest {
             "soak --duration 0s|--duration must be positive, got 0s",
             "soak --backend disk|--backend must be memory, local or remote, got 'disk'",
             "soak --bug nosuch|unknown soak bug 'nosuch' (leak-published-batches)",
-            "soak --metrics-port 70000|--metrics-port must be 0..65535, got 70000"})
+            "soak --metrics-port 70000|--metrics-port must be 0..65535, got 70000",
+            "slo --segment-format 1|--segment-format must be 2 or 3, got 1",
+            "serve --segment-format 4|--segment-format must be 2 or 3, got 4"})
     void aBadOptionGetsOneLineNamingItAndExitTwo(String args, String message) {
         Run r = fli(args.split(" "));
         assertThat(r.code()).isEqualTo(2);

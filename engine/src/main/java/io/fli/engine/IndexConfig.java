@@ -23,11 +23,16 @@ import java.time.Duration;
  * @param background        where background merges run, or {@code null} for a daemon thread of the index's own
  * @param random            where writer incarnation ids come from (unique across processes: a secure random source by
  *                          default; a seeded one makes a simulation replay byte for byte)
+ * @param cacheBytes        the most bytes the cache of heads, pages and chunks holds
+ * @param segmentFormat     the format new index segments are written in: 2 (the default in this release, which
+ *                          the previous release reads too) or 3 (long posting lists in parts, so that a range query
+ *                          reads only the parts it overlaps; every process must run a build that reads format 3 —
+ *                          this one or later — before a writer writes it: {@code docs/upgrade.md}, rule 3)
  */
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
                           int casRetries, boolean backgroundMerges, Clock clock, Background background,
-                          java.util.random.RandomGenerator random, long cacheBytes) {
+                          java.util.random.RandomGenerator random, long cacheBytes, int segmentFormat) {
     public IndexConfig {
         require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
         require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
@@ -41,6 +46,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
         require(casRetries >= 0, "casRetries must be >= 0");
         require(random != null, "random must not be null");
         require(cacheBytes >= 0, "cacheBytes must be >= 0, got " + cacheBytes);
+        require(segmentFormat == 2 || segmentFormat == 3, "segmentFormat must be 2 or 3, got " + segmentFormat);
     }
 
     private static void require(boolean ok, String message) {
@@ -56,7 +62,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
      */
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
-                1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), defaultCacheBytes());
+                1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), defaultCacheBytes(), 2);
     }
 
     /** A quarter of the JVM's maximum heap, at least 64 MiB: what the cache may hold unless configured. */
@@ -66,65 +72,76 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
 
     public IndexConfig withMaxOrTerms(int v) {
         return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
+                segmentFormat);
     }
 
     public IndexConfig withMaxBlockRange(long v) {
         return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
     }
 
     public IndexConfig withMaxResults(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
+                segmentFormat);
     }
 
     public IndexConfig withLeaseDuration(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
     }
 
     public IndexConfig withGcGrace(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
+                segmentFormat);
     }
 
     public IndexConfig withMergeFanout(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
     }
 
     public IndexConfig withBackgroundMerges(boolean v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random, cacheBytes);
+                mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random, cacheBytes, segmentFormat);
     }
 
     public IndexConfig withClock(Clock v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background, random, cacheBytes);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background, random, cacheBytes,
+                segmentFormat);
     }
 
     /** Writer incarnation ids drawn from {@code v} (a seeded source in a deterministic simulation). */
     public IndexConfig withRandom(java.util.random.RandomGenerator v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, v, cacheBytes);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, v, cacheBytes,
+                segmentFormat);
     }
 
     /** Background merges run on {@code v} (a simulation's scheduler) instead of a thread of the index's own. */
     public IndexConfig withBackground(Background v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random, cacheBytes);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random, cacheBytes, segmentFormat);
     }
 
     /** A cache of at most {@code v} bytes of decoded heads, pages and chunks. */
     public IndexConfig withCacheBytes(long v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, v);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, v, segmentFormat);
     }
 
     /** Merges never produce a segment of more than {@code v} logs. */
     public IndexConfig withMaxSegmentLogs(long v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, v, casRetries, backgroundMerges, clock, background, random, cacheBytes);
+                mergeFanout, v, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
+    }
+
+    /** New index segments are written in format {@code v} (2 or 3; see {@link IndexConfig}). */
+    public IndexConfig withSegmentFormat(int v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, v);
     }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class FormatFixturesTest {
     private static final Path FIXTURES = Path.of("src/test/resources/fixtures");
     /** The release whose formats this build writes (its fixture is the one {@link #writeFixture} would create). */
-    static final String CURRENT = "v0.1";
+    static final String CURRENT = "v0.2";
 
     static List<Block> chain() {
         return TestChains.chain(20261202L, 100, 60, 6);
@@ -69,8 +69,9 @@ class FormatFixturesTest {
         Assumptions.assumeFalse(Files.exists(dir), "the fixture of a release is never rewritten");
         InMemoryMetaStore meta = new InMemoryMetaStore(WriteHook.NONE);
         InMemoryBlobStore blobs = new InMemoryBlobStore(WriteHook.NONE, Clock.systemUTC());
+        // The newest formats this build can write (segments in format 3 are opt-in in v0.2: docs/upgrade.md).
         LogIndex index = LogIndex.open(meta, blobs, IndexConfig.defaults().withMergeFanout(2)
-                .withBackgroundMerges(false));
+                .withBackgroundMerges(false).withSegmentFormat(3));
         Writer w = index.writer("fixture-writer");
         w.acquire();
         List<Block> chain = chain();
@@ -126,7 +127,7 @@ class FormatFixturesTest {
             assertThat(Admin.verify((MetaStore) stores[0], (BlobStore) stores[1]).problems()).isEmpty();
             // and the fixture is not trivial: merged segments, many logs, answers with results
             assertThat(Admin.status((MetaStore) stores[0]).orElseThrow().segments()).extracting(Admin.Segment::tier)
-                    .contains(1);
+                    .anyMatch(t -> t >= 1);
             assertThat(expected.stream().filter(l -> l.contains(" | ")).count()).isGreaterThan(20);
         }
     }

@@ -110,6 +110,6 @@ public class CodecBench {
     public PagedSegment.Head segmentReadHead() {
         int end = Paged.bodyStart(segment, "s");
         return PagedSegment.Head.read(Paged.head(segment, Frame.SEGMENT, SegmentWriter.VERSION, "s"), end,
-                segment.length - (long) end, "s");
+                segment.length - (long) end, "s", Frame.version(segment));
     }
 }

@@ -19,12 +19,18 @@ public final class BatchEncoder {
     private BatchEncoder() {
     }
 
+    /** The batch's pack and segment in the newest formats. */
     public static Encoded encode(long firstLogId, List<Block> blocks, String packKey) {
-        return encode(firstLogId, blocks, packKey, Pack.VERSION);
+        return encode(firstLogId, blocks, packKey, Pack.VERSION, SegmentWriter.VERSION);
+    }
+
+    /** As {@link #encode(long, List, String)} with the segment in format {@code segmentVersion} (2 or 3). */
+    public static Encoded encode(long firstLogId, List<Block> blocks, String packKey, int segmentVersion) {
+        return encode(firstLogId, blocks, packKey, Pack.VERSION, segmentVersion);
     }
 
     /** As {@link #encode(long, List, String)} with the pack in format {@code packVersion} (3 or 4; tests read 3). */
-    static Encoded encode(long firstLogId, List<Block> blocks, String packKey, int packVersion) {
+    static Encoded encode(long firstLogId, List<Block> blocks, String packKey, int packVersion, int segmentVersion) {
         if (packVersion < Pack.FIRST_PAGED || packVersion > Pack.VERSION) {
             throw new IllegalArgumentException("pack format " + packVersion + " is not written");
         }
@@ -59,7 +65,8 @@ public final class BatchEncoder {
         for (int id = 0; id < hash.length; id++) {
             hash[id] = IndexSegment.hash(ids.get(id));
         }
-        byte[] segment = segment(firstLogId, blocks, n, address, topicStart, topic, utf8, hash, packKey);
+        byte[] segment = segment(firstLogId, blocks, n, address, topicStart, topic, utf8, hash, packKey,
+                segmentVersion);
         try {
             return new Encoded(pack.join(), segment, n);
         } catch (CompletionException e) {
@@ -161,7 +168,7 @@ public final class BatchEncoder {
     }
 
     private static byte[] segment(long firstLogId, List<Block> blocks, int n, int[] address, int[] topicStart,
-                                  int[] topic, byte[][] dict, int[] hash, String packKey) {
+                                  int[] topic, byte[][] dict, int[] hash, String packKey, int segmentVersion) {
         int d = dict.length;
         int positions = IndexSegment.POSITIONS;
         // Counting sort of (position, id) -> local log ids, ascending by construction.
@@ -194,7 +201,7 @@ public final class BatchEncoder {
             counts[b] = blocks.get(b).logs().size();
         }
         SegmentWriter out = new SegmentWriter(0, blocks.get(0).number(), firstLogId, n, hashes, parents, counts,
-                new String[]{packKey}, new long[]{firstLogId}, postings.length * 2 + 64);
+                new String[]{packKey}, new long[]{firstLogId}, postings.length * 2 + 64, segmentVersion);
         for (int p = 0; p < positions; p++) {
             out.position(p);
             for (int id : order) {

@@ -463,8 +463,9 @@ public final class DefaultLogIndex implements LogIndex {
             }
             prefix = seams.beforeDecode(prefix);
             if (kind == Frame.SEGMENT) {
-                ByteReader r = Paged.head(prefix, kind, SegmentWriter.VERSION, key);
-                PagedSegment s = new PagedSegment(key, PagedSegment.Head.read(r, end, Long.MAX_VALUE, key), this::page);
+                ByteReader r = Paged.head(prefix, kind, SegmentWriter.FIRST_PAGED, SegmentWriter.VERSION, key);
+                PagedSegment s = new PagedSegment(key, PagedSegment.Head.read(r, end, Long.MAX_VALUE, key,
+                        Frame.version(prefix)), this::page);
                 w = new Weighted(s, s.weight());
             } else {
                 int version = Frame.version(prefix);
@@ -944,7 +945,11 @@ public final class DefaultLogIndex implements LogIndex {
         boolean segmentsOk = awaitAll(refs.stream().map(ref -> (Runnable) () -> {
             SegmentReader seg = segment(ref);
             readers.put(ref, seg);
-            MutableRoaringBitmap bm = planBitmap(seg, clauses);
+            // Cut to the query's range, as the query's own pass does: a long posting list is then read only in the
+            // parts the range overlaps (segment format 3), not whole.
+            int lo = from <= ref.firstBlock() ? 0 : seg.localStart(from);
+            int hi = to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
+            MutableRoaringBitmap bm = lo >= hi ? null : planBitmap(seg, clauses, lo, hi);
             if (bm == null) {
                 empty.add(ref);
             } else {

@@ -340,7 +340,8 @@ final class DefaultWriter implements Writer {
             String packKey = Keys.pack(epoch, first.number(), last.number(), tag);
             String segKey = Keys.segment(epoch, 0, first.number(), last.number(), tag);
             boolean again = packKey.equals(storedPack);
-            BatchEncoder.Encoded enc = again ? stored : BatchEncoder.encode(firstLogId, fresh, packKey);
+            BatchEncoder.Encoded enc = again ? stored : BatchEncoder.encode(firstLogId, fresh, packKey,
+                    idx.config.segmentFormat());
             long logs = enc.logs();
             byte[] seg = enc.segment();
             boolean stateFirst = idx.seams.stateBeforeBlobs();
@@ -557,7 +558,7 @@ final class DefaultWriter implements Writer {
         for (SegmentRef s : run) {
             parts.add(idx.fullSegment(s));
         }
-        byte[] merged = IndexSegment.merge(tier, parts);
+        byte[] merged = IndexSegment.merge(tier, parts, idx.config.segmentFormat());
         SegmentRef first = run.get(0);
         SegmentRef last = run.get(run.size() - 1);
         String key = Keys.segment(mergeEpoch, tier, first.firstBlock(), last.lastBlock(), merged);

@@ -81,10 +81,11 @@ public final class Frame {
         }
     }
 
-    /** Whether {@code data} starts a paged blob (segment format 2, pack format 3): its header covers only the head. */
+    /** Whether {@code data} starts a paged blob (segment format 2 or 3, pack format 3 or 4): its header covers only the head. */
     public static boolean isPaged(byte[] data) {
         return data != null && data.length >= HEADER && data[0] == 'F' && data[1] == 'L' && data[2] == 'I'
-                && ((data[3] == SEGMENT && version(data) == SegmentWriter.VERSION)
+                && ((data[3] == SEGMENT && version(data) >= SegmentWriter.FIRST_PAGED
+                && version(data) <= SegmentWriter.VERSION)
                 || (data[3] == PACK && version(data) >= Pack.FIRST_PAGED && version(data) <= Pack.VERSION));
     }
 

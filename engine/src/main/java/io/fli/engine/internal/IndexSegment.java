@@ -63,6 +63,12 @@ public final class IndexSegment implements SegmentReader {
         final int[] postLen;
         /** Format 2: the CRC32C of each bitmap posting list (inline lists are covered by their page's CRC). */
         final int[] crc;
+        /**
+         * Format 3: the parts of a bitmap posting list stored in parts (null: one bitmap), as (first id, offset,
+         * length, CRC32C) per part, offsets like {@link #postOff}; part i holds ids from its first id up to the next
+         * part's.
+         */
+        final int[][] parts;
         /** The bytes the offsets point into (a directory page's own bytes, or the whole blob). */
         byte[] bytes;
 
@@ -75,6 +81,7 @@ public final class IndexSegment implements SegmentReader {
             postOff = new int[n];
             postLen = new int[n];
             crc = new int[n];
+            parts = new int[n][];
         }
 
         /** The first {@code n} entries (a page's directory is sized before its entry count is known). */
@@ -87,6 +94,7 @@ public final class IndexSegment implements SegmentReader {
             System.arraycopy(postOff, 0, d.postOff, 0, count);
             System.arraycopy(postLen, 0, d.postLen, 0, count);
             System.arraycopy(crc, 0, d.crc, 0, count);
+            System.arraycopy(parts, 0, d.parts, 0, count);
             d.bytes = bytes;
             return d;
         }
@@ -96,7 +104,8 @@ public final class IndexSegment implements SegmentReader {
      * Reads one format-2 directory page ({@code r} positioned at its start, ending at its end). Inline posting
      * offsets are positions in {@code r}'s array; bitmap offsets are {@code bodyBase} plus their body offset.
      */
-    static Dir readDirPage(ByteReader r, int end, int bodyBase, long bodyLength, long logCount, String what) {
+    static Dir readDirPage(ByteReader r, int end, int bodyBase, long bodyLength, long logCount, String what,
+                           boolean parted) {
         Dir dir = new Dir(SegmentWriter.ENTRIES_PER_PAGE);
         byte[] bytes = r.array();
         dir.bytes = bytes;
@@ -121,6 +130,9 @@ public final class IndexSegment implements SegmentReader {
                 dir.postOff[e] = bodyBase + (int) ref.offset();
                 dir.postLen[e] = ref.length();
                 dir.crc[e] = ref.crc();
+                if (parted) {
+                    dir.parts[e] = readParts(r, dir.postOff[e], ref.length(), logCount, what);
+                }
             }
             if (e > 0 && compare(dir.hash[e - 1], bytes, dir.valueOff[e - 1], dir.valueLen[e - 1], dir.hash[e],
                     bytes, dir.valueOff[e], len) >= 0) {
@@ -129,6 +141,59 @@ public final class IndexSegment implements SegmentReader {
             e++;
         }
         return dir.trim(e);
+    }
+
+    /**
+     * A format-3 part list (after a bitmap's ref): null for none (the region is one bitmap), else (first id, offset,
+     * length, CRC) per part, the parts tiling the region in id order.
+     */
+    private static int[] readParts(ByteReader r, int regionOff, int regionLen, long logCount, String what) {
+        int n = r.count(6);
+        if (n == 0) {
+            return null;
+        }
+        int[] parts = new int[4 * n];
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            int first = r.varInt((int) Math.min(Integer.MAX_VALUE, logCount - 1));
+            int len = r.varInt(regionLen - at);
+            if (len == 0 || (i > 0 && first <= parts[4 * (i - 1)])) {
+                throw new CorruptionException(what + ": posting part " + i + " (first id " + first + ", " + len
+                        + " bytes) is empty or out of order");
+            }
+            parts[4 * i] = first;
+            parts[4 * i + 1] = regionOff + at;
+            parts[4 * i + 2] = len;
+            parts[4 * i + 3] = r.i32();
+            at += len;
+        }
+        if (at != regionLen) {
+            throw new CorruptionException(what + ": posting parts cover " + at + " of the region's " + regionLen
+                    + " bytes");
+        }
+        return parts;
+    }
+
+    /** The end (exclusive) of the ids part {@code i} of {@code parts} may hold. */
+    static long partEnd(int[] parts, int i, long logCount) {
+        return i + 1 < parts.length / 4 ? parts[4 * (i + 1)] : logCount;
+    }
+
+    /**
+     * A part of a parted posting list ({@code len} bytes at {@code off}) as a roaring bitmap, checked to hold ids
+     * only in {@code [first, end)}.
+     */
+    static ImmutableRoaringBitmap part(byte[] bytes, int off, int len, long first, long end, String what) {
+        ImmutableRoaringBitmap bm;
+        try {
+            bm = new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, off, len).slice());
+        } catch (RuntimeException e) {
+            throw new CorruptionException(what + ": undecodable posting part (" + e + ")");
+        }
+        if (bm.isEmpty() || bm.first() < first || bm.last() >= end) {
+            throw new CorruptionException(what + ": a posting part holds ids outside " + first + ".." + (end - 1));
+        }
+        return bm;
     }
 
     final int tier;
@@ -263,7 +328,20 @@ public final class IndexSegment implements SegmentReader {
     }
 
     private ImmutableRoaringBitmap bitmap(Dir d, int e) {
-        return new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, d.postOff[e], d.postLen[e]).slice());
+        int[] parts = d.parts[e];
+        if (parts == null) {
+            return new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, d.postOff[e], d.postLen[e]).slice());
+        }
+        MutableRoaringBitmap all = new MutableRoaringBitmap();
+        for (int i = 0; i < parts.length / 4; i++) {
+            all.or(part(bytes, parts[4 * i + 1], parts[4 * i + 2], parts[4 * i], partEnd(parts, i, logCount),
+                    "posting list"));
+        }
+        if (all.getCardinality() != d.card[e]) {
+            throw new CorruptionException("posting list: its parts hold " + all.getCardinality()
+                    + " ids where the directory says " + d.card[e]);
+        }
+        return all;
     }
 
     private void forEachPosting(Dir d, int e, int shift, IntConsumer f) {
@@ -327,8 +405,16 @@ public final class IndexSegment implements SegmentReader {
         return Frame.wrap(Frame.SEGMENT, VERSION, new ByteWriter(8).varInt(dir.length()), dir, region);
     }
 
-    /** Merges consecutive segments (in block order) into one segment of {@code tier}: a k-way directory merge. */
+    /** Merges consecutive segments (in block order) into one segment of {@code tier}, in the newest format. */
     public static byte[] merge(int tier, List<IndexSegment> parts) {
+        return merge(tier, parts, SegmentWriter.VERSION);
+    }
+
+    /**
+     * Merges consecutive segments (in block order) into one segment of {@code tier} in format {@code version} (2 or
+     * 3): a k-way directory merge.
+     */
+    public static byte[] merge(int tier, List<IndexSegment> parts, int version) {
         IndexSegment head = parts.get(0);
         long firstLogId = head.firstLogId;
         int blocks = 0;
@@ -364,7 +450,7 @@ public final class IndexSegment implements SegmentReader {
             }
         }
         SegmentWriter out = new SegmentWriter(tier, head.firstBlock, firstLogId, logs, hashes, parents, counts,
-                packKeys, packFirst, (int) Math.min(Integer.MAX_VALUE / 2, logs * 6 + 64));
+                packKeys, packFirst, (int) Math.min(Integer.MAX_VALUE / 2, logs * 6 + 64), version);
         int k = parts.size();
         int[] cur = new int[k];
         boolean[] take = new boolean[k];
@@ -442,7 +528,7 @@ public final class IndexSegment implements SegmentReader {
     /** As {@link #decode(byte[], String)}; {@code checkPages} is false only in the bug zoo's no-checksum variant. */
     static IndexSegment decode(byte[] bytes, String key, boolean checkPages) {
         if (bytes != null && bytes.length >= Frame.HEADER && bytes[3] == Frame.SEGMENT
-                && Frame.version(bytes) == SegmentWriter.VERSION) {
+                && Frame.version(bytes) >= SegmentWriter.FIRST_PAGED) {
             return decodePaged(bytes, key, checkPages);
         }
         ByteReader r = Frame.open(bytes, Frame.SEGMENT, VERSION, key);
@@ -513,8 +599,8 @@ public final class IndexSegment implements SegmentReader {
     private static IndexSegment decodePaged(byte[] bytes, String key, boolean checkPages) {
         int bodyStart = Paged.bodyStart(bytes, key);
         long bodyLength = bytes.length - (long) bodyStart;
-        PagedSegment.Head h = PagedSegment.Head.read(Paged.head(bytes, Frame.SEGMENT, SegmentWriter.VERSION, key),
-                bodyStart, bodyLength, key);
+        PagedSegment.Head h = PagedSegment.Head.read(Paged.head(bytes, Frame.SEGMENT, SegmentWriter.FIRST_PAGED,
+                SegmentWriter.VERSION, key), bodyStart, bodyLength, key, Frame.version(bytes));
         int nb = (int) (h.lastBlock - h.firstBlock + 1);
         String[] hashes = new String[nb];
         String[] parents = new String[nb];
@@ -563,7 +649,7 @@ public final class IndexSegment implements SegmentReader {
                 Paged.Ref ref = h.dirPages[p][pg];
                 int at = bodyStart + (int) ref.offset();
                 Dir d = readDirPage(Paged.page(bytes, at, ref, checkPages, key), at + ref.length(), bodyStart,
-                        bodyLength, h.logCount, key);
+                        bodyLength, h.logCount, key, h.parted());
                 if (e + d.n > all.n) {
                     throw new CorruptionException(key + ": position " + p + " has more entries than its "
                             + all.n);
@@ -576,10 +662,18 @@ public final class IndexSegment implements SegmentReader {
                     all.postOff[e] = d.postOff[k];
                     all.postLen[e] = d.postLen[k];
                     all.crc[e] = d.crc[k];
+                    all.parts[e] = d.parts[k];
                     if (d.card[k] > INLINE_MAX && checkPages && Paged.crc(bytes, d.postOff[k], d.postLen[k])
                             != d.crc[k]) {
                         throw new CorruptionException(key + ": posting bitmap at " + d.postOff[k]
                                 + " checksum mismatch");
+                    }
+                    int[] parts = d.parts[k];
+                    for (int i = 0; checkPages && parts != null && i < parts.length / 4; i++) {
+                        if (Paged.crc(bytes, parts[4 * i + 1], parts[4 * i + 2]) != parts[4 * i + 3]) {
+                            throw new CorruptionException(key + ": posting part at " + parts[4 * i + 1]
+                                    + " checksum mismatch");
+                        }
                     }
                     if (e > 0 && compare(all.hash[e - 1], bytes, all.valueOff[e - 1], all.valueLen[e - 1],
                             all.hash[e], bytes, all.valueOff[e], all.valueLen[e]) >= 0) {

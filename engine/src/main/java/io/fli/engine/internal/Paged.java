@@ -129,7 +129,12 @@ public final class Paged {
      * reader over the head.
      */
     public static ByteReader head(byte[] prefix, byte kind, int version, String what) {
-        Frame.checkKindAndVersion(prefix, kind, version, version, what);
+        return head(prefix, kind, version, version, what);
+    }
+
+    /** As {@link #head(byte[], byte, int, String)}, for any format version in {@code [minVersion, maxVersion]}. */
+    public static ByteReader head(byte[] prefix, byte kind, int minVersion, int maxVersion, String what) {
+        Frame.checkKindAndVersion(prefix, kind, minVersion, maxVersion, what);
         int end = bodyStart(prefix, what);
         if (prefix.length < end) {
             throw new CorruptionException(what + ": the head ends at " + end + " but the blob has " + prefix.length

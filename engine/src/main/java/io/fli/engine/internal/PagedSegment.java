@@ -44,10 +44,12 @@ final class PagedSegment implements SegmentReader {
         final int[][] dirLast = new int[IndexSegment.POSITIONS][];
         final Paged.Ref[][] dirPages = new Paged.Ref[IndexSegment.POSITIONS][];
         int bodyStart; // also the head's size in bytes, frame header included
+        int version; // the segment format: 3 lists the parts of long posting bitmaps
 
-        static Head read(ByteReader r, int bodyStart, long bodyLength, String key) {
+        static Head read(ByteReader r, int bodyStart, long bodyLength, String key, int version) {
             Head h = new Head();
             h.bodyStart = bodyStart;
+            h.version = version;
             h.tier = r.varInt(1000);
             h.firstBlock = r.varLong();
             h.lastBlock = r.varLong();
@@ -112,6 +114,11 @@ final class PagedSegment implements SegmentReader {
             }
             r.expectEnd();
             return h;
+        }
+
+        /** Whether directory entries list the parts of long posting bitmaps (format 3). */
+        boolean parted() {
+            return version >= 3;
         }
 
         /** The pack index holding {@code logId}. */
@@ -212,7 +219,7 @@ final class PagedSegment implements SegmentReader {
     /** A directory page of {@code position}, decoded over its own bytes (bitmap offsets are body offsets). */
     private IndexSegment.Dir dirPage(int position, int pg) {
         return pages.page(key, head, "d", head.bodyStart, head.dirPages[position][pg],
-                (r, end) -> IndexSegment.readDirPage(r, end, 0, Long.MAX_VALUE, head.logCount, key));
+                (r, end) -> IndexSegment.readDirPage(r, end, 0, Long.MAX_VALUE, head.logCount, key, head.parted()));
     }
 
     /** Calls {@code f} with the page and entry of {@code t} at {@code position}, if the segment has it. */
@@ -285,11 +292,26 @@ final class PagedSegment implements SegmentReader {
                             out.add(id);
                         }
                     }
-                } else {
+                } else if (d.parts[e] == null) {
                     Paged.Ref ref = new Paged.Ref(d.postOff[e], d.postLen[e], d.crc[e]);
                     ImmutableRoaringBitmap bm = pages.page(key, head, "p", head.bodyStart, ref,
                             (r, end) -> bitmap(r, end, d.card[e]));
                     out.or(whole ? bm : bm.selectRange(lo, hi));
+                } else {
+                    // Only the parts the range overlaps, each fetched and checked on its own.
+                    int[] parts = d.parts[e];
+                    for (int i = 0; i < parts.length / 4; i++) {
+                        long from = parts[4 * i];
+                        long to = IndexSegment.partEnd(parts, i, head.logCount);
+                        if (to <= lo || from >= hi) {
+                            continue;
+                        }
+                        Paged.Ref ref = new Paged.Ref(parts[4 * i + 1], parts[4 * i + 2], parts[4 * i + 3]);
+                        ImmutableRoaringBitmap bm = pages.page(key, head, "p", head.bodyStart, ref,
+                                (r, end) -> IndexSegment.part(r.array(), r.position(), end - r.position(), from, to,
+                                        key));
+                        out.or(from >= lo && to <= hi ? bm : bm.selectRange(lo, hi));
+                    }
                 }
                 return Boolean.TRUE;
             }, Boolean.FALSE);

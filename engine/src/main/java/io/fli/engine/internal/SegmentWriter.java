@@ -6,7 +6,7 @@ import java.util.List;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * Writes an index segment in the paged layout (format 2, see {@link Paged}):
+ * Writes an index segment in the paged layout (format 3, see {@link Paged}):
  *
  * <pre>
  * head:  tier, firstBlock, lastBlock, firstLogId, logCount
@@ -16,15 +16,28 @@ import org.roaringbitmap.RoaringBitmap;
  *        per position 0..4: entries, (first hash, last hash, ref)*          the stream directory's pages
  * body:  block page = (hash, parent hash, log count)*
  *        hash page  = (i32 hash of the block hash, block index)*
- *        dir page   = (i32 hash, value, card, inline postings | ref of a roaring bitmap)*
+ *        dir page   = (i32 hash, value, card, inline postings | ref of the posting region, parts)*
+ *                     parts = count, (first id, length, crc)*        format 3; 0 parts: the region is one bitmap
  *        bitmaps
  * </pre>
+ *
+ * <p>Format 3 cuts a posting bitmap longer than {@link #PART_MIN_BYTES} into parts of {@link #PART_SPAN} ids, each
+ * a roaring bitmap with its own CRC, stored one after another (the region's own ref and CRC cover them all, for
+ * readers of the whole segment): a query over a block range reads only the parts its range overlaps — a popular
+ * address's postings in a 4M-log segment are hundreds of KB, a recent range of 2,000 blocks needs one or two parts.
+ * Format 2 (no part list) is read as before.
  *
  * Entries must be added position by position, each position sorted by (hash, value bytes). A query reads the head,
  * then the directory page(s) whose hash span holds a term, then the postings; nothing else.
  */
 public final class SegmentWriter {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    /** The first paged segment format; this build reads {@code FIRST_PAGED..VERSION}. */
+    static final int FIRST_PAGED = 2;
+    /** Ids per part of a long posting bitmap (two roaring containers). */
+    static final int PART_SPAN = 1 << 17;
+    /** A posting bitmap up to this many serialized bytes is stored whole. */
+    static final int PART_MIN_BYTES = 16 * 1024;
     static final int BLOCKS_PER_PAGE = 256;
     static final int HASHES_PER_PAGE = 512;
     static final int ENTRIES_PER_PAGE = 128;
@@ -33,6 +46,7 @@ public final class SegmentWriter {
     record PageInfo(int firstHash, int lastHash, Paged.Ref ref) {
     }
 
+    private final int version;
     private final ByteWriter head = new ByteWriter(4096);
     private final Paged.Body body;
     private final List<List<PageInfo>> dirPages = new ArrayList<>();
@@ -44,7 +58,11 @@ public final class SegmentWriter {
     private int pageLastHash;
 
     SegmentWriter(int tier, long firstBlock, long firstLogId, long logCount, String[] hashes, String[] parents,
-                  int[] counts, String[] packKeys, long[] packFirst, int bodyCapacity) {
+                  int[] counts, String[] packKeys, long[] packFirst, int bodyCapacity, int version) {
+        if (version < FIRST_PAGED || version > VERSION) {
+            throw new IllegalArgumentException("segment format " + version + " is not written");
+        }
+        this.version = version;
         body = new Paged.Body(bodyCapacity);
         head.varInt(tier).varLong(firstBlock).varLong(firstBlock + hashes.length - 1).varLong(firstLogId)
                 .varLong(logCount);
@@ -148,10 +166,46 @@ public final class SegmentWriter {
     void entry(int hash, byte[] value, int off, int len, RoaringBitmap bm) {
         ByteWriter w = entryStart(hash, value, off, len, bm.getCardinality());
         bm.runOptimize();
+        if (version < 3 || bm.serializedSizeInBytes() <= PART_MIN_BYTES) {
+            byte[] ser = serialize(bm);
+            body.add(ser, 0, ser.length).write(w);
+            if (version >= 3) {
+                w.varInt(0);
+            }
+            entryEnd();
+            return;
+        }
+        List<byte[]> parts = new ArrayList<>();
+        List<Integer> firsts = new ArrayList<>();
+        int total = 0;
+        for (long start = (bm.first() / PART_SPAN) * (long) PART_SPAN; start <= bm.last(); start += PART_SPAN) {
+            RoaringBitmap part = bm.selectRange(start, start + PART_SPAN);
+            if (part.isEmpty()) {
+                continue;
+            }
+            byte[] ser = serialize(part);
+            parts.add(ser);
+            firsts.add((int) start);
+            total += ser.length;
+        }
+        byte[] region = new byte[total];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, region, at, p.length);
+            at += p.length;
+        }
+        body.add(region, 0, total).write(w);
+        w.varInt(parts.size());
+        for (int i = 0; i < parts.size(); i++) {
+            w.varInt(firsts.get(i)).varInt(parts.get(i).length).i32(Paged.crc(parts.get(i), 0, parts.get(i).length));
+        }
+        entryEnd();
+    }
+
+    private static byte[] serialize(RoaringBitmap bm) {
         byte[] ser = new byte[bm.serializedSizeInBytes()];
         bm.serialize(ByteBuffer.wrap(ser));
-        body.add(ser, 0, ser.length).write(w);
-        entryEnd();
+        return ser;
     }
 
     private void flushPage() {
@@ -174,6 +228,6 @@ public final class SegmentWriter {
                 pi.ref().write(head);
             }
         }
-        return Paged.frame(Frame.SEGMENT, VERSION, head, body);
+        return Paged.frame(Frame.SEGMENT, version, head, body);
     }
 }

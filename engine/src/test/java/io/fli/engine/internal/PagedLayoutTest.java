@@ -55,6 +55,9 @@ class PagedLayoutTest {
     static final class Slices implements PagedSegment.Pages {
         final byte[] blob;
         int fetches;
+        long bytes;
+        /** The middle of the last posting bitmap (or part) read, as an offset in the blob. */
+        int lastPosting = -1;
 
         Slices(byte[] blob) {
             this.blob = blob;
@@ -64,6 +67,10 @@ class PagedLayoutTest {
         public <T> T page(String blobKey, Object owner, String part, int bodyStart, Paged.Ref ref,
                           PagedSegment.PageDecoder<T> d) {
             fetches++;
+            bytes += ref.length();
+            if (part.equals("p")) {
+                lastPosting = (int) (bodyStart + ref.offset()) + ref.length() / 2;
+            }
             byte[] b = Arrays.copyOfRange(blob, (int) (bodyStart + ref.offset()),
                     (int) Math.min(blob.length, bodyStart + ref.offset() + ref.length()));
             return d.decode(Paged.page(b, 0, ref, true, blobKey), ref.length());
@@ -73,7 +80,7 @@ class PagedLayoutTest {
     static PagedSegment lazy(byte[] blob, Slices pages) {
         int end = Paged.bodyStart(blob, "s");
         return new PagedSegment("s", PagedSegment.Head.read(Paged.head(blob, Frame.SEGMENT, SegmentWriter.VERSION,
-                "s"), end, blob.length - end, "s"), pages);
+                "s"), end, blob.length - end, "s", Frame.version(blob)), pages);
     }
 
     private static void assertSameAnswers(List<Block> blocks, IndexSegment whole, PagedSegment paged, int values) {
@@ -160,7 +167,7 @@ class PagedLayoutTest {
     @ValueSource(ints = {3, 4})
     void aChunkedPackReadChunkByChunkHoldsEveryLog(int version) {
         List<Block> blocks = chain(5, 10, 200, 300);
-        byte[] blob = BatchEncoder.encode(1000, blocks, "p", version).pack();
+        byte[] blob = BatchEncoder.encode(1000, blocks, "p", version, SegmentWriter.VERSION).pack();
         assertThat(Frame.version(blob)).isEqualTo(version);
         int end = Paged.bodyStart(blob, "p");
         Pack.Head h = Pack.Head.read(Paged.head(blob, Frame.PACK, version, "p"), blob.length - end, end, version,
@@ -225,5 +232,88 @@ class PagedLayoutTest {
         assertThat(s.localStart(8)).isEqualTo(2);
         assertThat(s.blockWithHash("0xh8")).isEqualTo(8);
         assertThat(s.packKeyOf(102)).isEqualTo("packs/old");
+    }
+
+    /** 2,400 blocks of 100 logs; address 0xhot on every other log (a posting bitmap of ~120k ids, stored in parts). */
+    private static List<Block> hotChain() {
+        return hotChain(2_400);
+    }
+
+    /** {@code blocks} blocks of 100 logs; address 0xhot on every other log. */
+    static List<Block> hotChain(int blocks) {
+        List<Block> out = new ArrayList<>();
+        String parent = null;
+        for (int b = 0; b < blocks; b++) {
+            List<Log> logs = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                logs.add(new Log(i, i, "0xtx" + b + "_" + i, i % 2 == 0 ? "0xhot" : "0xa" + (b * 100 + i) % 997,
+                        List.of("0xt" + i % 3), null));
+            }
+            String hash = "0xblock" + b;
+            out.add(new Block(b, hash, parent, logs));
+            parent = hash;
+        }
+        return out;
+    }
+
+    @Test
+    void aLongPostingListIsStoredInPartsAndARangeReadsOnlyTheParts_itOverlaps() {
+        List<Block> blocks = hotChain();
+        byte[] blob = BatchEncoder.encode(0, blocks, "packs/p").segment();
+        IndexSegment whole = IndexSegment.decode(blob, "s");
+        List<IndexSegment.Term> hot = List.of(IndexSegment.Term.of("0xhot"));
+        int logs = 240_000;
+        assertThat(whole.union(0, hot).getCardinality()).isEqualTo(logs / 2);
+        Slices all = new Slices(blob);
+        PagedSegment paged = lazy(blob, all);
+        assertThat(paged.union(0, hot)).isEqualTo(whole.union(0, hot));
+        long wholeBytes = all.bytes;
+        assertThat(wholeBytes).isGreaterThan(SegmentWriter.PART_MIN_BYTES);
+        // Ranges inside one part, straddling a part boundary, at the end, empty: the same ids as the whole decode.
+        int span = SegmentWriter.PART_SPAN;
+        int[][] ranges = {{0, 1_000}, {span - 500, span + 500}, {logs - 5_000, logs}, {span + 10, span + 10},
+                {100_000, 200_000}};
+        for (int[] r : ranges) {
+            Slices pages = new Slices(blob);
+            PagedSegment fresh = lazy(blob, pages);
+            org.roaringbitmap.buffer.MutableRoaringBitmap expected = whole.union(0, hot, r[0], r[1]);
+            assertThat(fresh.union(0, hot, r[0], r[1])).as("ids %d..%d", r[0], r[1]).isEqualTo(expected);
+            if (r[1] > r[0] && r[0] / span == (r[1] - 1) / span) {
+                // One part of the posting list (and a directory page): a fraction of the whole list's bytes.
+                assertThat(pages.bytes).as("bytes read for ids %d..%d", r[0], r[1]).isLessThan(wholeBytes * 2 / 3);
+            }
+        }
+        // A merge of segments with parts writes parts again, and reads the same.
+        byte[] second = BatchEncoder.encode(logs, hotChain().stream().map(b -> new Block(b.number() + 2_400,
+                b.hash() + "b", b.number() == 0 ? blocks.get(2_399).hash() : b.parentHash() + "b", b.logs())).toList(),
+                "packs/q").segment();
+        byte[] merged = IndexSegment.merge(1, List.of(whole, IndexSegment.decode(second, "t")));
+        IndexSegment m = IndexSegment.decode(merged, "m");
+        assertThat(m.union(0, hot).getCardinality()).isEqualTo(logs);
+        Slices mp = new Slices(merged);
+        assertThat(lazy(merged, mp).union(0, hot, logs - 100, logs + 100)).isEqualTo(m.union(0, hot, logs - 100,
+                logs + 100));
+        assertThat(mp.bytes).isLessThan(wholeBytes);
+    }
+
+    @Test
+    void aDamagedPartFailsTheQueriesThatReadItAndTheWholeDecode() {
+        List<Block> blocks = hotChain();
+        byte[] blob = BatchEncoder.encode(0, blocks, "packs/p").segment();
+        List<IndexSegment.Term> hot = List.of(IndexSegment.Term.of("0xhot"));
+        // The second part: where a range inside it reads, and one byte flipped in the middle of that.
+        int span = SegmentWriter.PART_SPAN;
+        Slices second = new Slices(blob);
+        lazy(blob, second).union(0, hot, span + 1, span + 2);
+        int at = second.lastPosting;
+        assertThat(at).isPositive();
+        byte[] bad = blob.clone();
+        bad[at] ^= 0x10;
+        assertThatThrownBy(() -> lazy(bad, new Slices(bad)).union(0, hot, span + 1, span + 2))
+                .isInstanceOf(CorruptionException.class).hasMessageContaining("checksum mismatch");
+        // A range that reads only the first part is answered; the whole decode (merges, verify) refuses the blob.
+        assertThat(lazy(bad, new Slices(bad)).union(0, hot, 0, 1_000).getCardinality()).isEqualTo(500);
+        assertThatThrownBy(() -> IndexSegment.decode(bad, "s")).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining("checksum mismatch");
     }
 }
