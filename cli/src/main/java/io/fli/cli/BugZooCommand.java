@@ -67,14 +67,14 @@ final class BugZooCommand implements Callable<Integer> {
                 }
                 if (bad.check().anomalies().stream().map(Anomaly::invariant).anyMatch(i -> i == b.breaks())) {
                     flagged++;
-                    delete(bad.dir()); // kept only when the bug went unnoticed, for inspection
+                    Dirs.delete(bad.dir()); // kept only when the bug went unnoticed, for inspection
                 }
                 long s = seed;
                 boolean controlValid = controls.computeIfAbsent(b.workload() + " " + seed, k -> {
                     try {
                         TestRun.Result good = TestRun.run(control(b, s, store), new PrintWriter(new StringWriter()));
                         if (good.check().valid() == Validity.VALID) {
-                            delete(good.dir()); // kept only when the correct engine was judged invalid
+                            Dirs.delete(good.dir()); // kept only when the correct engine was judged invalid
                             return true;
                         }
                         return false;
@@ -96,15 +96,6 @@ final class BugZooCommand implements Callable<Integer> {
             out.flush();
         }
         return ok ? 0 : 1;
-    }
-
-    /** Run folders hold full histories (hundreds of MB for long runs): keep only the ones worth a look. */
-    private static void delete(Path dir) throws java.io.IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** The correct engine, same workload and seed, with every fault a memory run offers. */
