@@ -41,6 +41,10 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--segment-format", description = "Format of the index segments: 3 (long posting lists in "
+            + "parts) or 2 (default: ${DEFAULT-VALUE}).")
+    int segmentFormat = 3;
+
     @Option(names = "--logs", description = "Logs to ingest (default: ${DEFAULT-VALUE}).")
     long logs = 1_000_000;
 
@@ -89,6 +93,9 @@ final class BenchCommand implements Callable<Integer> {
         Inputs.atLeast(spec, "--logs", logs, 1_000);
         Inputs.atLeast(spec, "--logs-per-block", logsPerBlock, 1);
         Inputs.atLeast(spec, "--batch-blocks", batchBlocks, 1);
+        if (segmentFormat != 2 && segmentFormat != 3) {
+            throw Inputs.bad(spec, "--segment-format must be 2 or 3, got " + segmentFormat);
+        }
         Inputs.atLeast(spec, "--queries", queries, 1);
         Inputs.atLeast(spec, "--warmup", warmup, 0);
         Inputs.atLeast(spec, "--addresses", addresses, 1);
@@ -104,7 +111,8 @@ final class BenchCommand implements Callable<Integer> {
                 seed, batchBlocks, Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
 
-        IndexConfig config = cacheMb == null ? config() : config().withCacheBytes(cacheMb << 20);
+        IndexConfig base = config().withSegmentFormat(segmentFormat);
+        IndexConfig config = cacheMb == null ? base : base.withCacheBytes(cacheMb << 20);
         // Two unmeasured ingests warm the JIT (as JMH warm-up iterations would); then three measured ingests, each
         // into a fresh index.
         ingest(config, chain).close();

@@ -186,6 +186,7 @@ class CliTest {
             "soak --bug nosuch|unknown soak bug 'nosuch' (leak-published-batches)",
             "soak --metrics-port 70000|--metrics-port must be 0..65535, got 70000",
             "slo --segment-format 1|--segment-format must be 2 or 3, got 1",
+            "bench --segment-format 5|--segment-format must be 2 or 3, got 5",
             "slo --backend memory --store x|--store is where local servers keep their data: use --backend local",
             "serve --segment-format 4|--segment-format must be 2 or 3, got 4"})
     void aBadOptionGetsOneLineNamingItAndExitTwo(String args, String message) {
