@@ -29,6 +29,14 @@ public final class MetricsEndpoint implements AutoCloseable {
      * A Prometheus registry with the JVM's memory, GC, thread and processor metrics bound, for a process that serves
      * the exposition itself ({@code fli serve}); what must be closed with the registry is added to {@code closeWithIt}.
      */
+    public static PrometheusMeterRegistry newRegistry(java.util.List<AutoCloseable> closeWithIt) {
+        return newRegistry(closeWithIt, new io.micrometer.core.instrument.config.MeterFilter[0]);
+    }
+
+    /**
+     * As {@link #newRegistry(java.util.List)}, with {@code filters} configured before any meter is registered.
+     * (The overload without filters stays: modules compiled against it keep linking after an incremental build.)
+     */
     public static PrometheusMeterRegistry newRegistry(java.util.List<AutoCloseable> closeWithIt,
                                                       io.micrometer.core.instrument.config.MeterFilter... filters) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -42,6 +50,11 @@ public final class MetricsEndpoint implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         return registry;
+    }
+
+    /** Starts serving on 127.0.0.1:{@code port} (0: a free port). */
+    public static MetricsEndpoint start(int port) throws IOException {
+        return start(port, new io.micrometer.core.instrument.config.MeterFilter[0]);
     }
 
     /** Starts serving on 127.0.0.1:{@code port} (0: a free port), with {@code filters} configured first. */
