@@ -93,9 +93,7 @@ final class BenchCommand implements Callable<Integer> {
         Inputs.atLeast(spec, "--logs", logs, 1_000);
         Inputs.atLeast(spec, "--logs-per-block", logsPerBlock, 1);
         Inputs.atLeast(spec, "--batch-blocks", batchBlocks, 1);
-        if (segmentFormat != 2 && segmentFormat != 3) {
-            throw Inputs.bad(spec, "--segment-format must be 2 or 3, got " + segmentFormat);
-        }
+        Inputs.segmentFormat(spec, segmentFormat);
         Inputs.atLeast(spec, "--queries", queries, 1);
         Inputs.atLeast(spec, "--warmup", warmup, 0);
         Inputs.atLeast(spec, "--addresses", addresses, 1);

@@ -25,6 +25,14 @@ final class Inputs {
         return value;
     }
 
+    /** {@code value} of {@code --segment-format}: a segment format this build writes (2 or 3). */
+    static int segmentFormat(CommandSpec spec, int value) {
+        if (value != 2 && value != 3) {
+            throw bad(spec, "--segment-format must be 2 or 3, got " + value);
+        }
+        return value;
+    }
+
     /** A positive duration like {@code 30s}, {@code 500ms}, {@code 5m} or {@code 24h}. */
     static Duration duration(CommandSpec spec, String name, String text) {
         String t = text == null ? "" : text.trim().toLowerCase();

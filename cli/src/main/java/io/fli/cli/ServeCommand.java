@@ -69,9 +69,7 @@ final class ServeCommand implements Callable<Integer> {
         if (!(blocksPerSecond > 0)) {
             throw Inputs.bad(spec, "--blocks-per-s must be positive, got " + blocksPerSecond);
         }
-        if (segmentFormat != 2 && segmentFormat != 3) {
-            throw Inputs.bad(spec, "--segment-format must be 2 or 3, got " + segmentFormat);
-        }
+        Inputs.segmentFormat(spec, segmentFormat);
         if (!List.of("memory", "local", "remote").contains(backend)) {
             throw Inputs.bad(spec, "--backend must be memory, local or remote, got '" + backend + "'");
         }

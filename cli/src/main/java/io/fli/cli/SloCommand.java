@@ -132,9 +132,7 @@ final class SloCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         w = spec.commandLine().getOut();
         Inputs.atLeast(spec, "--logs", logs, 1_000);
-        if (segmentFormat != 2 && segmentFormat != 3) {
-            throw Inputs.bad(spec, "--segment-format must be 2 or 3, got " + segmentFormat);
-        }
+        Inputs.segmentFormat(spec, segmentFormat);
         if (store != null && !backend.equals("local")) {
             throw Inputs.bad(spec, "--store is where local servers keep their data: use --backend local");
         }
@@ -186,13 +184,14 @@ final class SloCommand implements Callable<Integer> {
                 first = s;
                 another = process -> s;
             } else {
+                io.fli.backends.Endpoints at;
                 if (backend.equals("local")) {
                     serversDir = store != null ? Files.createDirectories(store)
                             : Files.createTempDirectory("fli-slo");
+                    at = io.fli.backends.Endpoints.local(serversDir, "slo");
+                } else {
+                    at = io.fli.backends.Endpoints.fromEnvironment();
                 }
-                io.fli.backends.Endpoints at = backend.equals("local")
-                        ? io.fli.backends.Endpoints.local(serversDir, "slo")
-                        : io.fli.backends.Endpoints.fromEnvironment();
                 local = at.servers();
                 CqlConfig c = at.cql();
                 S3Config b = at.s3();

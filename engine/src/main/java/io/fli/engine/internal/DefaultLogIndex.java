@@ -55,7 +55,6 @@ public final class DefaultLogIndex implements LogIndex {
         this.health = new AtomicReference<>(Health.ok(config.clock().millis()));
         this.cache = newCache(config.cacheBytes() - packCacheBytes());
         this.packCache = newCache(packCacheBytes());
-        this.packMax = packCacheBytes();
     }
 
     /** A cache bounded in bytes; its evictions run on the calling thread, so it never lags behind its bound. */
@@ -621,8 +620,6 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** {@link #pinnedBytes()}, readable without the lock. */
     private volatile long held;
-    /** The pack cache's current bound. */
-    private volatile long packMax;
 
     /**
      * Sets the pack cache's bound to what the index cache and the held segments leave of the whole, never below a
@@ -633,11 +630,11 @@ public final class DefaultLogIndex implements LogIndex {
      */
     private void rebalance() {
         long target = Math.max(packCacheBytes(), config.cacheBytes() - held - weight(cache));
-        long cur = packMax;
-        if (Math.abs(target - cur) > config.cacheBytes() / 64) {
-            packMax = target;
-            packCache.policy().eviction().ifPresent(e -> e.setMaximum(target));
-        }
+        packCache.policy().eviction().ifPresent(e -> {
+            if (Math.abs(target - e.getMaximum()) > config.cacheBytes() / 64) {
+                e.setMaximum(target);
+            }
+        });
     }
 
     /** Bytes of the writer's own segments held for reading and merging (part of the cache's bound). */
@@ -847,9 +844,8 @@ public final class DefaultLogIndex implements LogIndex {
                 }
                 throw e;
             }
-            // A range that covers the whole segment needs no block-page lookups for its bounds.
-            int lo = from <= ref.firstBlock() ? 0 : seg.localStart(from);
-            int hi = to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
+            int lo = localLo(ref, seg, from);
+            int hi = localHi(ref, seg, to);
             if (lo >= hi) {
                 continue;
             }
@@ -946,6 +942,16 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
+    /** The first segment-local id of block {@code from} or later in {@code ref} (a bound at or before it: 0). */
+    private static int localLo(SegmentRef ref, SegmentReader seg, long from) {
+        return from <= ref.firstBlock() ? 0 : seg.localStart(from); // no block-page lookup for a covered bound
+    }
+
+    /** The segment-local id after the last log of block {@code to} or earlier in {@code ref}. */
+    private static int localHi(SegmentRef ref, SegmentReader seg, long to) {
+        return to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
+    }
+
     /** Intersects the clauses smallest-estimate first; null when the segment has no match. */
     static PeekableIntIterator plan(SegmentReader seg, List<Clause> clauses) {
         MutableRoaringBitmap bm = planBitmap(seg, clauses);
@@ -968,15 +974,14 @@ public final class DefaultLogIndex implements LogIndex {
         }
         java.util.Map<SegmentRef, MutableRoaringBitmap> planned = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.Set<SegmentRef> empty = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        List<long[]> firstOfChunk = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.Map<SegmentRef, SegmentReader> readers = new java.util.concurrent.ConcurrentHashMap<>();
         boolean segmentsOk = awaitAll(refs.stream().map(ref -> (Runnable) () -> {
             SegmentReader seg = segment(ref);
             readers.put(ref, seg);
             // Cut to the query's range, as the query's own pass does: a long posting list is then read only in the
             // parts the range overlaps (segment format 3), not whole.
-            int lo = from <= ref.firstBlock() ? 0 : seg.localStart(from);
-            int hi = to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
+            int lo = localLo(ref, seg, from);
+            int hi = localHi(ref, seg, to);
             MutableRoaringBitmap bm = lo >= hi ? null : planBitmap(seg, clauses, lo, hi);
             if (bm == null) {
                 empty.add(ref);
@@ -995,21 +1000,10 @@ public final class DefaultLogIndex implements LogIndex {
             if (bm == null || seg == null) {
                 continue;
             }
-            int lo;
-            int hi;
-            try {
-                lo = from <= ref.firstBlock() ? 0 : seg.localStart(from);
-                hi = to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
-            } catch (RuntimeException e) {
-                continue;
-            }
+            // The plan holds only the ids of the query's range: it was cut to the range above.
             PeekableIntIterator it = bm.getIntIterator();
-            it.advanceIfNeeded(lo);
             while (it.hasNext() && candidates.size() < config.maxResults()) {
                 int local = it.next();
-                if (local >= hi) {
-                    break;
-                }
                 long logId = ref.firstLogId() + local;
                 if (seen.add(logId / Pack.CHUNK)) {
                     String key;

@@ -81,7 +81,10 @@ public final class Frame {
         }
     }
 
-    /** Whether {@code data} starts a paged blob (segment format 2 or 3, pack format 3 or 4): its header covers only the head. */
+    /**
+     * Whether {@code data} starts a paged blob (segment format 2 or 3, pack format 3 or 4): its header covers only the
+     * head.
+     */
     public static boolean isPaged(byte[] data) {
         return data != null && data.length >= HEADER && data[0] == 'F' && data[1] == 'L' && data[2] == 'I'
                 && ((data[3] == SEGMENT && version(data) >= SegmentWriter.FIRST_PAGED

@@ -257,7 +257,7 @@ class PagedLayoutTest {
     }
 
     @Test
-    void aLongPostingListIsStoredInPartsAndARangeReadsOnlyTheParts_itOverlaps() {
+    void aLongPostingListIsStoredInPartsAndARangeReadsOnlyThePartsItOverlaps() {
         List<Block> blocks = hotChain();
         byte[] blob = BatchEncoder.encode(0, blocks, "packs/p").segment();
         IndexSegment whole = IndexSegment.decode(blob, "s");
