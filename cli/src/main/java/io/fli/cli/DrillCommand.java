@@ -71,7 +71,8 @@ import picocli.CommandLine.Spec;
                 + "the runbook's commands, mitigate, wait until the alert resolves and /health is ok. The history of the "
                 + "serving process's publishes and a reader's queries must be valid. Writes drill-notes.md and drill.json.",
                 "Time is compressed by --time-scale: every 'for:' and range window of the alert rules, the lease and the "
-                        + "GC grace are divided by it (the thresholds are not)."})
+                        + "GC grace are divided by it (the thresholds are not); range windows stay at least 20 s, "
+                        + "several cycles of the faults, which are not compressed."})
 final class DrillCommand implements Callable<Integer> {
     static final List<String> SCENARIOS = List.of("s3-down", "cql-down", "cql-stall", "throttling", "corruption",
             "finality-violation", "lease-loss", "gc-backlog");
@@ -213,7 +214,8 @@ final class DrillCommand implements Callable<Integer> {
                     .append("`fli drill` on local Cassandra + S3Proxy, `fli serve` following the seeded chain at 20 blocks/s, ")
                     .append("a real Prometheus (`").append(prom).append("`) scraping it every second with `")
                     .append("ops/prometheus/alerts.yml`, every `for:` and range window divided by ")
-                    .append(String.format("%.0f", timeScale)).append(" (lease ").append(lease).append(", GC grace ")
+                    .append(String.format("%.0f", timeScale)).append(" (range windows at least ").append(MIN_WINDOW_S)
+                    .append(" s; lease ").append(lease).append(", GC grace ")
                     .append(grace).append(").\n\n");
             for (String s : chosen) {
                 Outcome o = drill(s, serveUrl);
@@ -765,7 +767,19 @@ final class DrillCommand implements Callable<Integer> {
         return p;
     }
 
-    /** The rules with every {@code for:} duration and every range window divided by {@code scale} (at least 1 s). */
+    /**
+     * The shortest range window the scaled rules get, in seconds (never longer than the rule's own). The faults are
+     * not compressed: a stalling CQL node produces an unknown outcome every few seconds, so a 5-minute window divided
+     * by 60 (5 s) often holds no increase at all, the rate drops to 0 between bursts and a {@code for:} never completes
+     * (a CI run saw FliCasUnknownOutcomes pending for 300 s). Twenty seconds span several fault cycles and twenty
+     * scrapes, as the real window spans many of each.
+     */
+    static final long MIN_WINDOW_S = 20;
+
+    /**
+     * The rules with every {@code for:} duration divided by {@code scale} (at least 1 s) and every range window
+     * divided by it too but kept at least {@link #MIN_WINDOW_S} (or the rule's own window, when that is shorter).
+     */
     static String scaleRules(String rules, double scale) {
         Matcher m = Pattern.compile("(for:\\s*|\\[)(\\d+)([smh])(\\])?").matcher(rules);
         StringBuilder sb = new StringBuilder();
@@ -776,6 +790,9 @@ final class DrillCommand implements Callable<Integer> {
                 default -> 1;
             };
             long scaled = s == 0 ? 0 : Math.max(1, Math.round(s / scale));
+            if (m.group(1).equals("[")) {
+                scaled = Math.max(scaled, Math.min(s, MIN_WINDOW_S));
+            }
             m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + scaled + "s"
                     + (m.group(4) == null ? "" : m.group(4))));
         }

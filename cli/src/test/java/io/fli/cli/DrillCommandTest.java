@@ -29,9 +29,12 @@ class DrillCommandTest {
                 for: 0m
                 """;
         String scaled = DrillCommand.scaleRules(rules, 30);
-        assertThat(scaled).contains("rate(x[10s])", "deriv(y[120s])", "z[1s]", "for: 20s", "for: 0s",
+        // Range windows keep at least 20 s (several cycles of the uncompressed faults), never more than their own.
+        assertThat(scaled).contains("rate(x[20s])", "deriv(y[120s])", "z[20s]", "for: 20s", "for: 0s",
                 "> 10000", "rate5m > 0.05");
-        assertThat(DrillCommand.scaleRules(rules, 1)).contains("rate(x[300s])", "for: 600s");
+        assertThat(DrillCommand.scaleRules(rules, 1)).contains("rate(x[300s])", "for: 600s", "z[30s]");
+        assertThat(DrillCommand.scaleRules("rate(x[10s])", 60)).contains("rate(x[10s])");
+        assertThat(DrillCommand.scaleRules("rate(x[1h])", 60)).contains("rate(x[60s])");
     }
 
     @Test
