@@ -60,6 +60,16 @@ final class ServeCommand implements Callable<Integer> {
             + "this release or later first, docs/upgrade.md) (default: ${DEFAULT-VALUE}).")
     int segmentFormat = 2;
 
+    @Option(names = "--holder-url", description = "The lease holder's fli serve (e.g. http://10.0.0.5:8545): while "
+            + "this process does not hold the lease, each query asks it (GET /lease-view) which state is current and "
+            + "answers from its own copy when that is the one, instead of reading meta/state; no answer in time, or "
+            + "another state, and it reads meta/state (default: none, always read).")
+    java.net.URI holderUrl;
+
+    @Option(names = "--holder-timeout-ms", description = "How long a query waits for --holder-url's answer before it "
+            + "reads meta/state itself (default: ${DEFAULT-VALUE}).")
+    long holderTimeoutMs = 20;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -70,6 +80,15 @@ final class ServeCommand implements Callable<Integer> {
             throw Inputs.bad(spec, "--blocks-per-s must be positive, got " + blocksPerSecond);
         }
         Inputs.segmentFormat(spec, segmentFormat);
+        if (holderTimeoutMs < 1) {
+            throw Inputs.bad(spec, "--holder-timeout-ms must be at least 1, got " + holderTimeoutMs);
+        }
+        if (holderUrl != null && (holderUrl.getScheme() == null || !List.of("http", "https").contains(
+                holderUrl.getScheme()) || holderUrl.getHost() == null)) {
+            throw Inputs.bad(spec, "--holder-url must be an http(s) URL with a host, got '" + holderUrl + "'");
+        }
+        io.fli.engine.HolderView holderView = holderUrl == null ? null
+                : new io.fli.serve.HttpHolderView(holderUrl, java.time.Duration.ofMillis(holderTimeoutMs));
         if (!List.of("memory", "local", "remote").contains(backend)) {
             throw Inputs.bad(spec, "--backend must be memory, local or remote, got '" + backend + "'");
         }
@@ -109,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
             try (Serve s = Serve.start(new Serve.Config(host, port, follow, blocksPerSecond, 100, seed,
                     "serve-" + ProcessHandle.current().pid()), meta, blobs, backend, new Serve.Hooks(
                     Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(), Serve.Hooks.DEFAULT.gcEvery(),
-                    c -> c.withSegmentFormat(segmentFormat)))) {
+                    c -> c.withSegmentFormat(segmentFormat).withHolderView(holderView)))) {
                 out.printf("fli serve: %s, %s, http://%s:%d/ (eth_getLogs, eth_blockNumber), /metrics, /health%n",
                         backend, follow ? "following the seeded chain at " + blocksPerSecond + " blocks/s"
                                 : "query-only", host, s.port());

@@ -97,6 +97,12 @@ final class SloCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}; extending an index that older processes read needs 2, docs/upgrade.md).")
     int segmentFormat = 3;
 
+    @Option(names = "--holder-view", description = "How the second process learns which state is current: http "
+            + "asks the lease holder (GET /lease-view, as fli serve --holder-url does) and answers from its own copy "
+            + "when that is the one, else reads meta/state; none reads meta/state for every query "
+            + "(default: ${DEFAULT-VALUE}).")
+    String holderView = "http";
+
     private io.fli.workloads.MetricsEndpoint metrics;
 
     private PrintWriter w;
@@ -133,6 +139,9 @@ final class SloCommand implements Callable<Integer> {
         w = spec.commandLine().getOut();
         Inputs.atLeast(spec, "--logs", logs, 1_000);
         Inputs.segmentFormat(spec, segmentFormat);
+        if (!List.of("http", "none").contains(holderView)) {
+            throw Inputs.bad(spec, "--holder-view must be http or none, got '" + holderView + "'");
+        }
         if (store != null && !backend.equals("local")) {
             throw Inputs.bad(spec, "--store is where local servers keep their data: use --backend local");
         }
@@ -351,7 +360,18 @@ final class SloCommand implements Callable<Integer> {
         SplittableRandom r = new SplittableRandom(seed * 17 + 3);
         long c0 = System.nanoTime();
         Stores second = another.apply(OTHER);
-        LogIndex other = measured(LogIndex.open(second.meta(), second.blobs(), config), "other-process");
+        // The holder answers GET /lease-view over HTTP as fli serve does; the second process asks it.
+        io.fli.serve.RpcServer holderHttp = null;
+        io.fli.serve.HttpHolderView asked = null;
+        IndexConfig otherConfig = config;
+        if (holderView.equals("http")) {
+            LogIndex h = holder;
+            holderHttp = new io.fli.serve.RpcServer(() -> h, () -> "", "127.0.0.1", 0);
+            asked = new io.fli.serve.HttpHolderView(java.net.URI.create("http://127.0.0.1:" + holderHttp.port()),
+                    java.time.Duration.ofMillis(20));
+            otherConfig = config.withHolderView(asked);
+        }
+        LogIndex other = measured(LogIndex.open(second.meta(), second.blobs(), otherConfig), "other-process");
         other.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, r, 0, headBlock));
         double coldStartMs = (System.nanoTime() - c0) / 1e6;
         w.printf("cold start (open -> first answer, second process): %.0f ms%n", coldStartMs);
@@ -521,6 +541,13 @@ final class SloCommand implements Callable<Integer> {
                         + "(%,d bytes), %,d state reads%n", st.cacheWeightBytes(), st.cacheLimitBytes(),
                 st.cacheHits(), st.cacheMisses(), st.cacheEvictions(), st.blobReads(), st.blobBytesRead(),
                 st.stateReads());
+        if (asked != null) {
+            long[] c = asked.counts();
+            w.printf("second process holder view: %,d questions to the holder, %,d named a state, %,d failed or timed "
+                    + "out; %,d queries answered from the named state%n", c[0], c[1], c[2], st.holderViewAnswers());
+            results.putObject("holder_view").put("asked", c[0]).put("named", c[1]).put("failed", c[2])
+                    .put("answers", st.holderViewAnswers());
+        }
 
         // The verdict.
         w.println();
@@ -543,6 +570,9 @@ final class SloCommand implements Callable<Integer> {
         w.printf("%n%s: %d figures, %d within target with the %.0f%% margin; results in %s%n", all ? "PASS" : "FAIL",
                 figures.size(), figures.stream().filter(f -> f.passes(margin)).count(), margin * 100, dir);
         w.flush();
+        if (holderHttp != null) {
+            holderHttp.close();
+        }
         holder.close();
         other.close();
         return all ? 0 : 1;

@@ -78,6 +78,11 @@ class SloCommandTest {
         assertThat(reads.path("count").asLong()).isPositive();
         assertThat(reads.path("p50_ms").asDouble()).isLessThanOrEqualTo(reads.path("p99_ms").asDouble());
         assertThat(reads.path("p99_ms").asDouble()).isLessThanOrEqualTo(reads.path("max_ms").asDouble() * 1.05);
+        // The second process asked the holder over HTTP which state is current and answered from its own copy.
+        JsonNode hv = res.path("holder_view");
+        assertThat(hv.path("asked").asLong()).isPositive();
+        assertThat(hv.path("answers").asLong()).isPositive().isLessThanOrEqualTo(hv.path("named").asLong());
+        assertThat(r.out()).contains("second process holder view: ");
     }
 
     @Test
@@ -154,5 +159,8 @@ class SloCommandTest {
         CliTest.Run s = CliTest.fli("slo", "--backend", "memory", "--slo", dir.resolve("none.json").toString());
         assertThat(s.code()).isEqualTo(2);
         assertThat(s.err()).contains("--slo: no SLO file at");
+        CliTest.Run h = CliTest.fli("slo", "--backend", "memory", "--holder-view", "telepathy");
+        assertThat(h.code()).isEqualTo(2);
+        assertThat(h.err()).contains("--holder-view must be http or none, got 'telepathy'");
     }
 }

@@ -28,11 +28,14 @@ import java.time.Duration;
  *                          the previous release reads too) or 3 (long posting lists in parts, so that a range query
  *                          reads only the parts it overlaps; every process must run a build that reads format 3 —
  *                          this one or later — before a writer writes it: {@code docs/upgrade.md}, rule 3)
+ * @param holderView        where a process without the lease asks the lease holder which state is current before
+ *                          it reads {@code meta/state} itself, or {@code null} (the default: it always reads)
  */
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
                           int casRetries, boolean backgroundMerges, Clock clock, Background background,
-                          java.util.random.RandomGenerator random, long cacheBytes, int segmentFormat) {
+                          java.util.random.RandomGenerator random, long cacheBytes, int segmentFormat,
+                          HolderView holderView) {
     public IndexConfig {
         require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
         require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
@@ -62,7 +65,8 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
      */
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
-                1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), defaultCacheBytes(), 2);
+                1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), defaultCacheBytes(), 2,
+                null);
     }
 
     /** A quarter of the JVM's maximum heap, at least 64 MiB: what the cache may hold unless configured. */
@@ -73,75 +77,94 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
     public IndexConfig withMaxOrTerms(int v) {
         return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
-                segmentFormat);
+                segmentFormat, holderView);
     }
 
     public IndexConfig withMaxBlockRange(long v) {
         return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
+                holderView);
     }
 
     public IndexConfig withMaxResults(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
-                segmentFormat);
+                segmentFormat, holderView);
     }
 
     public IndexConfig withLeaseDuration(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
+                holderView);
     }
 
     public IndexConfig withGcGrace(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
-                segmentFormat);
+                segmentFormat, holderView);
     }
 
     public IndexConfig withMergeFanout(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
-                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
+                maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
+                holderView);
     }
 
     public IndexConfig withBackgroundMerges(boolean v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random, cacheBytes, segmentFormat);
+                mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random, cacheBytes, segmentFormat,
+                holderView);
     }
 
     public IndexConfig withClock(Clock v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background, random, cacheBytes,
-                segmentFormat);
+                segmentFormat, holderView);
     }
 
     /** Writer incarnation ids drawn from {@code v} (a seeded source in a deterministic simulation). */
     public IndexConfig withRandom(java.util.random.RandomGenerator v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, v, cacheBytes,
-                segmentFormat);
+                segmentFormat, holderView);
     }
 
     /** Background merges run on {@code v} (a simulation's scheduler) instead of a thread of the index's own. */
     public IndexConfig withBackground(Background v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random, cacheBytes, segmentFormat);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random, cacheBytes,
+                segmentFormat, holderView);
     }
 
     /** A cache of at most {@code v} bytes of decoded heads, pages and chunks. */
     public IndexConfig withCacheBytes(long v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, v, segmentFormat);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, v,
+                segmentFormat, holderView);
     }
 
     /** Merges never produce a segment of more than {@code v} logs. */
     public IndexConfig withMaxSegmentLogs(long v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, v, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat);
+                mergeFanout, v, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
+                holderView);
     }
 
     /** New index segments are written in format {@code v} (2 or 3; see {@link IndexConfig}). */
     public IndexConfig withSegmentFormat(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
-                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, v);
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, v,
+                holderView);
+    }
+
+    /**
+     * Queries of this process, while it has no lease view of its own, ask {@code v} which state the lease holder
+     * answers from and answer from that state without reading {@code meta/state} when it is the one this process
+     * read last ({@link HolderView}); {@code null} turns it off.
+     */
+    public IndexConfig withHolderView(HolderView v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
+                segmentFormat, v);
     }
 }

@@ -11,7 +11,16 @@ package io.fli.engine;
  * @param blobReads         GETs sent to the blob store (ranged or whole)
  * @param blobBytesRead     bytes those GETs returned
  * @param stateReads        reads of meta/state sent to the meta store by queries
+ * @param holderViewAnswers queries that answered from the state the lease holder named ({@link HolderView})
+ *                          instead of reading meta/state
  */
 public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
-                         long cacheEvictions, long blobReads, long blobBytesRead, long stateReads) {
+                         long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
+                         long holderViewAnswers) {
+    /** Counters without holder-view answers (kept for callers built against the earlier record). */
+    public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                      long cacheEvictions, long blobReads, long blobBytesRead, long stateReads) {
+        this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
+                stateReads, 0);
+    }
 }

@@ -48,6 +48,16 @@ public interface LogIndex extends AutoCloseable {
         throw new UnsupportedOperationException("this index cannot leave the degraded state");
     }
 
+    /**
+     * The state this process answers its own queries from without reading {@code meta/state}, named, if it may do so
+     * right now: a writer of this process holds the lease, the lease is live by this process's clock less the skew
+     * allowance, and no CAS of that writer is in flight or unresolved. Another process's {@link HolderView} asks this
+     * of the holder. Empty in every other case.
+     */
+    default java.util.Optional<ViewStamp> leaseView() {
+        return java.util.Optional.empty();
+    }
+
     /** Cache and read-path counters since the index was opened. */
     IndexStats stats();
 

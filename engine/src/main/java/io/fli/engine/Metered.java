@@ -273,7 +273,8 @@ public final class Metered {
             // must read the new one, not keep the first (a registry ignores a second registration of an id).
             for (String n : List.of("fli.health", "fli.head.block", "fli.gc.backlog.objects", "fli.gc.backlog.bytes",
                     "fli.cache.hits", "fli.cache.misses", "fli.cache.evictions", "fli.cache.bytes",
-                    "fli.cache.limit.bytes", "fli.blob.reads", "fli.blob.read.bytes", "fli.state.reads")) {
+                    "fli.cache.limit.bytes", "fli.blob.reads", "fli.blob.read.bytes", "fli.state.reads",
+                    "fli.holder.view.answers")) {
                 registry.find(n).tags(tags).meters().forEach(registry::remove);
             }
             for (Health.Status s : Health.Status.values()) {
@@ -299,6 +300,9 @@ public final class Metered {
             FunctionCounter.builder("fli.blob.read.bytes", d, i -> i.stats().blobBytesRead()).tags(tags)
                     .register(registry);
             FunctionCounter.builder("fli.state.reads", d, i -> i.stats().stateReads()).tags(tags).register(registry);
+            FunctionCounter.builder("fli.holder.view.answers", d, i -> i.stats().holderViewAnswers()).tags(tags)
+                    .description("Queries answered from the state the lease holder named, without reading meta/state")
+                    .register(registry);
             // Event counters exported from the start (at 0), so that rates and alerts see a series.
             for (String op : List.of("publish", "renew", "compact", "gc")) {
                 counter("fli.fence.rejections", FENCE, "op", op);
@@ -368,6 +372,11 @@ public final class Metered {
         @Override
         public Health clearDegraded(String reason) {
             return d.clearDegraded(reason);
+        }
+
+        @Override
+        public java.util.Optional<ViewStamp> leaseView() {
+            return d.leaseView();
         }
 
         @Override

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
 /**
  * The index over HTTP, on Javalin (Jetty): {@code POST /} answers Ethereum JSON-RPC 2.0 ({@code eth_getLogs},
  * {@code eth_blockNumber}; single requests and batches), {@code GET /metrics} the Prometheus text format, and
- * {@code GET /health} the index's health as JSON (HTTP 200 when ok, 503 when throttled or degraded, with the reason).
+ * {@code GET /health} the index's health as JSON (HTTP 200 when ok, 503 when throttled or degraded, with the reason),
+ * and {@code GET /lease-view} the state a lease holder answers from, for query processes without the lease.
  *
  * <p>Errors follow JSON-RPC and the Ethereum clients' conventions: -32700 a body that is not JSON, -32600 a request
  * that is not a JSON-RPC 2.0 request, -32601 an unknown method, -32602 invalid parameters (naming the field), -32005
@@ -47,12 +48,29 @@ public final class RpcServer implements AutoCloseable {
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.get()));
             config.routes.get("/health", this::health);
+            config.routes.get("/lease-view", this::leaseView);
             config.routes.post("/admin/clear-degraded", this::clearDegraded);
         }).start(host, port);
     }
 
     public int port() {
         return app.port();
+    }
+
+    /**
+     * {@code GET /lease-view}: the state this process answers its own queries from without reading meta/state, as
+     * {@code {"epoch":e,"version":v}} (200), while it holds the writer lease and may do so; else 404. A query process
+     * without the lease asks this ({@link HttpHolderView}) instead of reading meta/state per query.
+     */
+    private void leaseView(Context ctx) {
+        java.util.Optional<io.fli.engine.ViewStamp> v = index.get().leaseView();
+        ctx.contentType("application/json");
+        if (v.isPresent()) {
+            ctx.status(200).result(JSON.createObjectNode().put("epoch", v.get().epoch())
+                    .put("version", v.get().version()).toString());
+        } else {
+            ctx.status(404).result("{\"lease_view\":null}");
+        }
     }
 
     private void health(Context ctx) {

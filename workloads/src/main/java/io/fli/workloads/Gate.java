@@ -29,6 +29,10 @@ final class Gate {
         closed = false;
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
     void pass() {
         while (closed) {
             sleeper.accept(10);

@@ -98,6 +98,12 @@ final class InProcessNode implements Node {
         return index.get().health();
     }
 
+    /** A paused process answers nothing (the asker's timeout, in a simulation at once). */
+    @Override
+    public java.util.Optional<io.fli.engine.ViewStamp> leaseView() {
+        return gate.isClosed() ? java.util.Optional.empty() : index.get().leaseView();
+    }
+
     @Override
     public void restart() {
         writers.clear();

@@ -39,6 +39,14 @@ interface Node extends AutoCloseable {
 
     Health health();
 
+    /**
+     * The state this process's lease holder answers from ({@link io.fli.engine.LogIndex#leaseView()}), for the other
+     * processes' holder views; empty when it holds no valid view or cannot tell.
+     */
+    default java.util.Optional<io.fli.engine.ViewStamp> leaseView() {
+        return java.util.Optional.empty();
+    }
+
     /** The process loses its memory (caches, writers, lease view) and opens again over the same stores. */
     void restart();
 

@@ -41,6 +41,7 @@ public final class NodeServer {
     private final LostReplies lost = new LostReplies();
     private final Stall stall = new Stall();
     private final MetricsEndpoint metrics;
+    private final PeerHolderView holderView = new PeerHolderView();
 
     private NodeServer(String[] a) {
         CqlConfig cql = CqlConfig.fromEnvironment(System.getenv());
@@ -59,7 +60,7 @@ public final class NodeServer {
         BlobStore blobs = io.fli.engine.Metered.blobs(TestRun.hooks(MinioBlobStore.connect(s3, jitter), crash, lost),
                 metrics.registry(), "s3");
         IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[1])),
-                Duration.ofMillis(Long.parseLong(a[2])));
+                Duration.ofMillis(Long.parseLong(a[2]))).withHolderView(holderView);
         String bug = a.length > 4 ? a[4] : null;
         io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("process", a[0]);
         this.node = new InProcessNode(a[0], () -> io.fli.engine.Metered.index(TestRun.openIndex(bug, meta, blobs,
@@ -131,6 +132,9 @@ public final class NodeServer {
                     NodeProtocol.JSON.treeToValue(r.get("query"), LogQuery.class))));
             case "head" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.head()));
             case "health" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.health()));
+            case "leaseView" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.leaseView().orElse(null)));
+            case "peers" -> holderView.peers(NodeProtocol.JSON.convertValue(r.get("ports"),
+                    new TypeReference<List<Integer>>() { }));
             case "restart" -> node.restart();
             case "dropCaches" -> node.dropCaches();
             case "crash" -> crash.arm(r.path("store").asText(), r.path("phase").asText());

@@ -146,6 +146,18 @@ final class RemoteNode implements Node {
         }
     }
 
+    /** This process's loopback port (the other processes ask it for its lease view there). */
+    int port() {
+        return port;
+    }
+
+    /** Tells this process where the run's other index processes listen (its holder view asks them). */
+    void peers(List<Integer> ports) {
+        ObjectNode r = op("peers");
+        ports.forEach(r.putArray("ports")::add);
+        call(r);
+    }
+
     @Override
     public String name() {
         return name;

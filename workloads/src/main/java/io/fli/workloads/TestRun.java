@@ -218,6 +218,12 @@ public final class TestRun {
                     nodes.add(new RemoteNode("p" + i, own, s3, LEASE, GC_GRACE, jitter(i), cfg.bug(),
                             logs.resolve("p" + i + ".log")));
                 }
+                // Each process asks the others which state the lease holder among them answers from, instead of
+                // reading meta/state per query (docs/design.md, "Any query process within the SLO").
+                for (Node n : nodes) {
+                    ((RemoteNode) n).peers(nodes.stream().filter(o -> o != n).map(o -> ((RemoteNode) o).port())
+                            .toList());
+                }
                 if (coordinators.isEmpty()) {
                     test.remove("coordinators");
                 } else {
@@ -409,8 +415,24 @@ public final class TestRun {
         BlobStore blobs = gate.blobs(sharedBlobs);
         SimBackground background = new SimBackground(run);
         merges.add(background);
+        // Odd processes ask the other processes which state the lease holder among them answers from (a paused one
+        // answers nothing) instead of reading meta/state per query; even ones read it, as a process deployed without
+        // a holder view does. Mixed, so that a holder answering from a state another process can already have read
+        // past (lease-view-during-cas) still shows: processes that all ask the same holder agree with it.
+        io.fli.engine.HolderView peers = i % 2 == 0 ? null : () -> {
+            for (Node n : nodes) {
+                if (!n.name().equals("p" + i)) {
+                    java.util.Optional<io.fli.engine.ViewStamp> v = n.leaseView();
+                    if (v.isPresent()) {
+                        return v;
+                    }
+                }
+            }
+            return java.util.Optional.empty();
+        };
         IndexConfig config = harnessConfig(LEASE, GC_GRACE).withClock(run.sim.clock()).withBackground(background)
-                .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + i + 1));
+                .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + i + 1))
+                .withHolderView(peers);
         return new InProcessNode("p" + i, () -> openIndex(run.cfg.bug(), meta, blobs, config), gate);
     }
 

@@ -100,13 +100,14 @@ public final class Leaks {
                 index.dropCaches();
             }
 
+            @Override
+            public io.fli.engine.Health clearDegraded(String reason) {
+                return index.clearDegraded(reason);
+            }
 
             @Override
-
-            public io.fli.engine.Health clearDegraded(String reason) {
-
-                return index.clearDegraded(reason);
-
+            public java.util.Optional<io.fli.engine.ViewStamp> leaseView() {
+                return index.leaseView();
             }
 
             @Override

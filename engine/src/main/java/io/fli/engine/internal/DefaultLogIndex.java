@@ -70,13 +70,15 @@ public final class DefaultLogIndex implements LogIndex {
     private final java.util.concurrent.atomic.AtomicLong blobReads = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong blobBytesRead = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong stateReads = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong holderViewAnswers =
+            new java.util.concurrent.atomic.AtomicLong();
 
     @Override
     public io.fli.engine.IndexStats stats() {
         var cs = cache.stats().plus(packCache.stats());
         long weight = weight(cache) + weight(packCache) + pinnedBytes();
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
-                cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get());
+                cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get());
     }
 
     private static long weight(Cache<Object, Object> c) {
@@ -332,11 +334,51 @@ public final class DefaultLogIndex implements LogIndex {
         if (v != null && config.clock().millis() < v.validUntil()) {
             return Optional.of(v.snapshot());
         }
+        Snapshot named = fromHolder();
+        if (named != null) {
+            return Optional.of(named);
+        }
         Optional<Snapshot> s = readState(false);
         if (v != null) {
             leaseView.compareAndSet(v, null);
         }
         return s;
+    }
+
+    @Override
+    public Optional<io.fli.engine.ViewStamp> leaseView() {
+        LeaseView v = leaseView.get();
+        if (v == null || config.clock().millis() >= v.validUntil()) {
+            return Optional.empty();
+        }
+        MetaRecord rec = v.snapshot().record();
+        return Optional.of(new io.fli.engine.ViewStamp(rec.epoch(), rec.version()));
+    }
+
+    /**
+     * The state this process read last, when the lease holder ({@link IndexConfig#holderView()}) names it as its
+     * current one; else null (no holder view configured, no answer, or another state: the caller reads meta/state).
+     * The question goes out after the query started and its answer names the current state at the moment the holder
+     * answered, inside the query (see {@link io.fli.engine.HolderView}).
+     */
+    private Snapshot fromHolder() {
+        io.fli.engine.HolderView hv = config.holderView();
+        Snapshot last = lastDecoded;
+        if (hv == null || last == null) {
+            return null;
+        }
+        Optional<io.fli.engine.ViewStamp> named;
+        try {
+            named = hv.current();
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (named == null || named.isEmpty() || named.get().version() != last.record().version()
+                || named.get().epoch() != last.record().epoch()) {
+            return null;
+        }
+        holderViewAnswers.incrementAndGet();
+        return last;
     }
 
     /** A linearizable read of meta/state; empty before the first lease. Corruption fails closed. */

@@ -1,0 +1,101 @@
+package io.fli.workloads;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fli.engine.HolderView;
+import io.fli.engine.ViewStamp;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * An index process's {@link HolderView} in a run on real servers: it asks the run's other index processes ({@code
+ * leaseView} of {@link NodeProtocol}, on their loopback ports) which state the lease holder among them answers from.
+ * Each question waits at most {@link #TIMEOUT_MS}: a paused or dead peer costs that much and the query reads
+ * meta/state. A connection that failed or timed out is closed (its stream may hold a late answer) and a new one is
+ * opened for the next question.
+ */
+final class PeerHolderView implements HolderView {
+    /** How long one peer may take to answer; a committed read's tail on the local servers is a few ms. */
+    static final int TIMEOUT_MS = 20;
+
+    private volatile List<Integer> peers = List.of();
+    private final ConcurrentLinkedQueue<Conn> idle = new ConcurrentLinkedQueue<>();
+
+    private record Conn(int port, Socket socket, BufferedReader in, BufferedWriter out) {
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    /** The loopback ports of the other index processes of the run. */
+    void peers(List<Integer> ports) {
+        peers = List.copyOf(ports);
+    }
+
+    @Override
+    public Optional<ViewStamp> current() {
+        for (int port : peers) {
+            Optional<ViewStamp> v = ask(port);
+            if (v.isPresent()) {
+                return v;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<ViewStamp> ask(int port) {
+        Conn c = take(port);
+        if (c == null) {
+            return Optional.empty();
+        }
+        try {
+            c.out().write("{\"op\":\"leaseView\"}\n");
+            c.out().flush();
+            String line = c.in().readLine();
+            if (line == null) {
+                c.close();
+                return Optional.empty();
+            }
+            idle.add(c);
+            JsonNode r = NodeProtocol.JSON.readTree(line).path("result");
+            if (!r.path("epoch").canConvertToLong() || !r.path("version").canConvertToLong()) {
+                return Optional.empty();
+            }
+            return Optional.of(new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong()));
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            return Optional.empty();
+        }
+    }
+
+    private Conn take(int port) {
+        for (Conn c : idle) {
+            if (c.port() == port && idle.remove(c)) {
+                return c;
+            }
+        }
+        try {
+            Socket s = new Socket();
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), TIMEOUT_MS);
+            s.setSoTimeout(TIMEOUT_MS);
+            s.setTcpNoDelay(true);
+            return new Conn(port, s, new BufferedReader(new InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8)), new BufferedWriter(new OutputStreamWriter(s.getOutputStream(),
+                    StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
