@@ -133,16 +133,8 @@ class FencingTest {
         // The moment A's CAS has applied in the store (before A hears the reply), process B reads the new head; a
         // query in A after that must not return the older head from A's lease view.
         LogQuery all = LogQuery.range(null, null, null, null);
-        java.util.concurrent.atomic.AtomicReference<Runnable> duringCas = new java.util.concurrent.atomic.AtomicReference<>();
-        MetaStore hooked = MetaStore.hooked(meta, new WriteHook() {
-            @Override
-            public void afterWrite(WritePoint point) {
-                Runnable r = duringCas.getAndSet(null);
-                if (r != null && point.op().equals("cas")) {
-                    r.run();
-                }
-            }
-        });
+        DuringCas duringCas = new DuringCas(meta);
+        MetaStore hooked = duringCas.meta;
         LogIndex a = LogIndex.open(hooked, blobs, config);
         LogIndex b = LogIndex.open(meta, blobs, config);
         Writer w = a.writer("a");
@@ -150,7 +142,7 @@ class FencingTest {
         w.publish(chain.subList(0, 3));
         assertThat(a.query(all).head()).isEqualTo(2); // answered from A's lease view
         Long[] seen = new Long[2];
-        duringCas.set(() -> {
+        duringCas.next(() -> {
             seen[0] = b.query(all).head(); // the store already says 5
             seen[1] = a.query(all).head(); // A must not say 2 any more
         });

@@ -21,12 +21,18 @@ class HolderViewTest {
     private final List<Block> chain = TestChains.chain(33, 0, 30, 4);
     private final LogQuery all = LogQuery.range(null, null, null, null);
 
+    /** A writer of {@code index} that took the lease and published the chain's first {@code blocks} blocks. */
+    private Writer holding(LogIndex index, int blocks) {
+        Writer w = index.writer("holder");
+        w.acquire();
+        w.publish(chain.subList(0, blocks));
+        return w;
+    }
+
     @Test
     void anotherProcessAnswersFromTheStateTheHolderNamesWithoutReadingIt() {
         LogIndex holder = LogIndex.open(meta, blobs, config);
-        Writer w = holder.writer("w");
-        w.acquire();
-        w.publish(chain.subList(0, 5));
+        Writer w = holding(holder, 5);
         assertThat(holder.leaseView()).isPresent();
         LogIndex other = LogIndex.open(meta, blobs, config.withHolderView(holder::leaseView));
 
@@ -55,28 +61,18 @@ class HolderViewTest {
     void whileTheHoldersCasIsInFlightItNamesNothingSoNoProcessAnswersAnOlderHeadThanAnotherAlreadyRead() {
         // The moment A's CAS has applied in the store (before A hears the reply), process C reads the new head; a
         // query of B, which asks A, must not return the older head after that.
-        AtomicReference<Runnable> duringCas = new AtomicReference<>();
-        MetaStore hooked = MetaStore.hooked(meta, new WriteHook() {
-            @Override
-            public void afterWrite(WritePoint point) {
-                Runnable r = duringCas.getAndSet(null);
-                if (r != null && point.op().equals("cas")) {
-                    r.run();
-                }
-            }
-        });
+        DuringCas duringCas = new DuringCas(meta);
+        MetaStore hooked = duringCas.meta;
         LogIndex a = LogIndex.open(hooked, blobs, config);
         LogIndex b = LogIndex.open(meta, blobs, config.withHolderView(a::leaseView));
         LogIndex c = LogIndex.open(meta, blobs, config);
-        Writer w = a.writer("a");
-        w.acquire();
-        w.publish(chain.subList(0, 3));
+        Writer w = holding(a, 3);
         assertThat(b.query(all).head()).isEqualTo(2);
         assertThat(b.query(all).head()).isEqualTo(2);
         assertThat(b.stats().holderViewAnswers()).isEqualTo(1);
         Long[] seen = new Long[2];
         Optional<?>[] named = new Optional<?>[1];
-        duringCas.set(() -> {
+        duringCas.next(() -> {
             named[0] = a.leaseView();
             seen[0] = c.query(all).head(); // the store already says 5
             seen[1] = b.query(all).head(); // B must not say 2 any more
@@ -91,9 +87,7 @@ class HolderViewTest {
     @Test
     void aHolderWhoseLeaseRanOutOrWasTakenOverCannotKeepAnotherProcessOnAnOldHead() {
         LogIndex a = LogIndex.open(meta, blobs, config);
-        Writer wa = a.writer("a");
-        wa.acquire();
-        wa.publish(chain.subList(0, 5));
+        Writer wa = holding(a, 5);
         LogIndex b = LogIndex.open(meta, blobs, config.withHolderView(a::leaseView));
         assertThat(b.query(all).head()).isEqualTo(4);
 
@@ -122,9 +116,7 @@ class HolderViewTest {
     @Test
     void noAnswerAnErrorOrAnotherStateCostsARead() {
         LogIndex a = LogIndex.open(meta, blobs, config);
-        Writer wa = a.writer("a");
-        wa.acquire();
-        wa.publish(chain.subList(0, 5));
+        Writer wa = holding(a, 5);
         ViewStamp current = a.leaseView().orElseThrow();
         for (HolderView hv : List.<HolderView>of(Optional::empty, () -> null, () -> {
             throw new IllegalStateException("holder unreachable");
@@ -144,16 +136,8 @@ class HolderViewTest {
         // The broken variant this protocol forbids: a relay that, when the holder does not answer, repeats what it
         // said last. While the holder's CAS is in flight another process already reads the new head, and the relay's
         // process answers the old one after it — the stale read the checker calls a snapshot-consistent violation.
-        AtomicReference<Runnable> duringCas = new AtomicReference<>();
-        MetaStore hooked = MetaStore.hooked(meta, new WriteHook() {
-            @Override
-            public void afterWrite(WritePoint point) {
-                Runnable r = duringCas.getAndSet(null);
-                if (r != null && point.op().equals("cas")) {
-                    r.run();
-                }
-            }
-        });
+        DuringCas duringCas = new DuringCas(meta);
+        MetaStore hooked = duringCas.meta;
         LogIndex a = LogIndex.open(hooked, blobs, config);
         AtomicReference<Optional<ViewStamp>> remembered = new AtomicReference<>(Optional.empty());
         HolderView remembering = () -> {
@@ -166,13 +150,11 @@ class HolderViewTest {
         };
         LogIndex b = LogIndex.open(meta, blobs, config.withHolderView(remembering));
         LogIndex c = LogIndex.open(meta, blobs, config);
-        Writer w = a.writer("a");
-        w.acquire();
-        w.publish(chain.subList(0, 3));
+        Writer w = holding(a, 3);
         assertThat(b.query(all).head()).isEqualTo(2);
         assertThat(b.query(all).head()).isEqualTo(2);
         Long[] seen = new Long[2];
-        duringCas.set(() -> {
+        duringCas.next(() -> {
             seen[0] = c.query(all).head();
             seen[1] = b.query(all).head();
         });

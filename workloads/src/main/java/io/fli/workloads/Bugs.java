@@ -49,6 +49,11 @@ public final class Bugs {
                             + "CAS is in flight: once the store applied it, another process can return the new head "
                             + "before this one returns the old (a second process; the engine's own bug until "
                             + "2026-12-02, found by the two-process harness)"),
+            new Bug("holder-view-remembers", Invariant.SNAPSHOT_CONSISTENT, "ingest-query",
+                    List.of("pause-process"),
+                    "a process's holder view repeats the state the lease holder named last when the holder does not "
+                            + "answer (paused, or its CAS in flight) instead of reading meta/state: it answers the old "
+                            + "head after another process read the new one"),
             new Bug("block-hash-of-segment-start", Invariant.FAIL_CLOSED, "ingest-query", List.of("none"),
                     "returned logs carry the hash of the first block of their index segment instead of their own "
                             + "block's (log identity)"),

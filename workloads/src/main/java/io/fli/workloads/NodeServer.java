@@ -59,9 +59,10 @@ public final class NodeServer {
                 metrics.registry(), "cql");
         BlobStore blobs = io.fli.engine.Metered.blobs(TestRun.hooks(MinioBlobStore.connect(s3, jitter), crash, lost),
                 metrics.registry(), "s3");
-        IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[1])),
-                Duration.ofMillis(Long.parseLong(a[2]))).withHolderView(holderView);
         String bug = a.length > 4 ? a[4] : null;
+        IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[1])),
+                Duration.ofMillis(Long.parseLong(a[2]))).withHolderView("holder-view-remembers".equals(bug)
+                ? PeerHolderView.remembering(holderView) : holderView);
         io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("process", a[0]);
         this.node = new InProcessNode(a[0], () -> io.fli.engine.Metered.index(TestRun.openIndex(bug, meta, blobs,
                 config), metrics.registry(), tags), new Gate(Run::sleep));

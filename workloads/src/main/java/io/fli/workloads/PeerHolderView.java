@@ -39,6 +39,23 @@ final class PeerHolderView implements HolderView {
         }
     }
 
+    /**
+     * The bug zoo's {@code holder-view-remembers}: {@code view}, but when it cannot tell, the state it named last.
+     * The holder's silence (paused, or its CAS in flight) is exactly when that state may be overtaken.
+     */
+    static HolderView remembering(HolderView view) {
+        java.util.concurrent.atomic.AtomicReference<Optional<ViewStamp>> last =
+                new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
+        return () -> {
+            Optional<ViewStamp> now = view.current();
+            if (now.isPresent()) {
+                last.set(now);
+                return now;
+            }
+            return last.get();
+        };
+    }
+
     /** The loopback ports of the other index processes of the run. */
     void peers(List<Integer> ports) {
         peers = List.copyOf(ports);

@@ -430,6 +430,9 @@ public final class TestRun {
             }
             return java.util.Optional.empty();
         };
+        if (peers != null && "holder-view-remembers".equals(run.cfg.bug())) {
+            peers = PeerHolderView.remembering(peers);
+        }
         IndexConfig config = harnessConfig(LEASE, GC_GRACE).withClock(run.sim.clock()).withBackground(background)
                 .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + i + 1))
                 .withHolderView(peers);
