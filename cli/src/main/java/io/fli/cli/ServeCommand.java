@@ -70,6 +70,12 @@ final class ServeCommand implements Callable<Integer> {
             + "reads meta/state itself (default: ${DEFAULT-VALUE}).")
     long holderTimeoutMs = 20;
 
+    @Option(names = "--warm-segment-mb", description = "Each segment a newly read state adds is warmed on a "
+            + "background thread (its head, and its directory and block pages when they take at most this many MB), "
+            + "so that a process that does not write does not fetch them on the query path; 0 turns it off "
+            + "(default: ${DEFAULT-VALUE}).")
+    long warmSegmentMb = 16;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -80,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
             throw Inputs.bad(spec, "--blocks-per-s must be positive, got " + blocksPerSecond);
         }
         Inputs.segmentFormat(spec, segmentFormat);
+        if (warmSegmentMb < 0 || warmSegmentMb > 1 << 20) {
+            throw Inputs.bad(spec, "--warm-segment-mb must be 0.." + (1 << 20) + ", got " + warmSegmentMb);
+        }
         if (holderTimeoutMs < 1) {
             throw Inputs.bad(spec, "--holder-timeout-ms must be at least 1, got " + holderTimeoutMs);
         }
@@ -128,7 +137,8 @@ final class ServeCommand implements Callable<Integer> {
             try (Serve s = Serve.start(new Serve.Config(host, port, follow, blocksPerSecond, 100, seed,
                     "serve-" + ProcessHandle.current().pid()), meta, blobs, backend, new Serve.Hooks(
                     Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(), Serve.Hooks.DEFAULT.gcEvery(),
-                    c -> c.withSegmentFormat(segmentFormat).withHolderView(holderView)))) {
+                    c -> c.withSegmentFormat(segmentFormat).withHolderView(holderView)
+                            .withWarmSegmentBytes(warmSegmentMb << 20)))) {
                 out.printf("fli serve: %s, %s, http://%s:%d/ (eth_getLogs, eth_blockNumber), /metrics, /health%n",
                         backend, follow ? "following the seeded chain at " + blocksPerSecond + " blocks/s"
                                 : "query-only", host, s.port());

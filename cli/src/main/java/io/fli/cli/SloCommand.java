@@ -103,6 +103,11 @@ final class SloCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     String holderView = "http";
 
+    @Option(names = "--warm-segment-mb", description = "The second process warms each segment a new state adds "
+            + "(head, and directory and block pages up to this many MB) on a background thread; 0 turns it off "
+            + "(default: ${DEFAULT-VALUE}).")
+    long warmSegmentMb = 16;
+
     private io.fli.workloads.MetricsEndpoint metrics;
 
     private PrintWriter w;
@@ -139,6 +144,9 @@ final class SloCommand implements Callable<Integer> {
         w = spec.commandLine().getOut();
         Inputs.atLeast(spec, "--logs", logs, 1_000);
         Inputs.segmentFormat(spec, segmentFormat);
+        if (warmSegmentMb < 0 || warmSegmentMb > 1 << 20) {
+            throw Inputs.bad(spec, "--warm-segment-mb must be 0.." + (1 << 20) + ", got " + warmSegmentMb);
+        }
         if (!List.of("http", "none").contains(holderView)) {
             throw Inputs.bad(spec, "--holder-view must be http or none, got '" + holderView + "'");
         }
@@ -363,13 +371,13 @@ final class SloCommand implements Callable<Integer> {
         // The holder answers GET /lease-view over HTTP as fli serve does; the second process asks it.
         io.fli.serve.RpcServer holderHttp = null;
         io.fli.serve.HttpHolderView asked = null;
-        IndexConfig otherConfig = config;
+        IndexConfig otherConfig = config.withWarmSegmentBytes(warmSegmentMb << 20);
         if (holderView.equals("http")) {
             LogIndex h = holder;
             holderHttp = new io.fli.serve.RpcServer(() -> h, () -> "", "127.0.0.1", 0);
             asked = new io.fli.serve.HttpHolderView(java.net.URI.create("http://127.0.0.1:" + holderHttp.port()),
                     java.time.Duration.ofMillis(20));
-            otherConfig = config.withHolderView(asked);
+            otherConfig = otherConfig.withHolderView(asked);
         }
         LogIndex other = measured(LogIndex.open(second.meta(), second.blobs(), otherConfig), "other-process");
         other.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, r, 0, headBlock));

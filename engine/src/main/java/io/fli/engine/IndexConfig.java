@@ -30,12 +30,16 @@ import java.time.Duration;
  *                          this one or later — before a writer writes it: {@code docs/upgrade.md}, rule 3)
  * @param holderView        where a process without the lease asks the lease holder which state is current before
  *                          it reads {@code meta/state} itself, or {@code null} (the default: it always reads)
+ * @param warmSegmentBytes  when a query reads a state that adds segments, a background thread reads each new
+ *                          segment's head into the cache, and its directory and block pages too if these take at
+ *                          most this many bytes (0, the default: off) — for a query process that does not write,
+ *                          which otherwise fetches them on the query path at the first query that touches them
  */
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,
                           int casRetries, boolean backgroundMerges, Clock clock, Background background,
                           java.util.random.RandomGenerator random, long cacheBytes, int segmentFormat,
-                          HolderView holderView) {
+                          HolderView holderView, long warmSegmentBytes) {
     public IndexConfig {
         require(maxOrTerms >= 1, "maxOrTerms must be >= 1, got " + maxOrTerms);
         require(maxBlockRange >= 1, "maxBlockRange must be >= 1, got " + maxBlockRange);
@@ -50,6 +54,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
         require(random != null, "random must not be null");
         require(cacheBytes >= 0, "cacheBytes must be >= 0, got " + cacheBytes);
         require(segmentFormat == 2 || segmentFormat == 3, "segmentFormat must be 2 or 3, got " + segmentFormat);
+        require(warmSegmentBytes >= 0, "warmSegmentBytes must be >= 0, got " + warmSegmentBytes);
     }
 
     private static void require(boolean ok, String message) {
@@ -66,7 +71,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
     public static IndexConfig defaults() {
         return new IndexConfig(128, 1_000_000, 100_000, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10), 8,
                 1L << 22, 8, true, Clock.systemUTC(), null, new java.security.SecureRandom(), defaultCacheBytes(), 2,
-                null);
+                null, 0);
     }
 
     /** A quarter of the JVM's maximum heap, at least 64 MiB: what the cache may hold unless configured. */
@@ -77,84 +82,84 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
     public IndexConfig withMaxOrTerms(int v) {
         return new IndexConfig(v, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
-                segmentFormat, holderView);
+                segmentFormat, holderView, warmSegmentBytes);
     }
 
     public IndexConfig withMaxBlockRange(long v) {
         return new IndexConfig(maxOrTerms, v, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, mergeFanout,
                 maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
-                holderView);
+                holderView, warmSegmentBytes);
     }
 
     public IndexConfig withMaxResults(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, v, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
-                segmentFormat, holderView);
+                segmentFormat, holderView, warmSegmentBytes);
     }
 
     public IndexConfig withLeaseDuration(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, v, gcGrace, mergeFanout,
                 maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
-                holderView);
+                holderView, warmSegmentBytes);
     }
 
     public IndexConfig withGcGrace(Duration v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, v,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
-                segmentFormat, holderView);
+                segmentFormat, holderView, warmSegmentBytes);
     }
 
     public IndexConfig withMergeFanout(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace, v,
                 maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
-                holderView);
+                holderView, warmSegmentBytes);
     }
 
     public IndexConfig withBackgroundMerges(boolean v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, v, clock, background, random, cacheBytes, segmentFormat,
-                holderView);
+                holderView, warmSegmentBytes);
     }
 
     public IndexConfig withClock(Clock v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, v, background, random, cacheBytes,
-                segmentFormat, holderView);
+                segmentFormat, holderView, warmSegmentBytes);
     }
 
     /** Writer incarnation ids drawn from {@code v} (a seeded source in a deterministic simulation). */
     public IndexConfig withRandom(java.util.random.RandomGenerator v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, v, cacheBytes,
-                segmentFormat, holderView);
+                segmentFormat, holderView, warmSegmentBytes);
     }
 
     /** Background merges run on {@code v} (a simulation's scheduler) instead of a thread of the index's own. */
     public IndexConfig withBackground(Background v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, v, random, cacheBytes,
-                segmentFormat, holderView);
+                segmentFormat, holderView, warmSegmentBytes);
     }
 
     /** A cache of at most {@code v} bytes of decoded heads, pages and chunks. */
     public IndexConfig withCacheBytes(long v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, v,
-                segmentFormat, holderView);
+                segmentFormat, holderView, warmSegmentBytes);
     }
 
     /** Merges never produce a segment of more than {@code v} logs. */
     public IndexConfig withMaxSegmentLogs(long v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, v, casRetries, backgroundMerges, clock, background, random, cacheBytes, segmentFormat,
-                holderView);
+                holderView, warmSegmentBytes);
     }
 
     /** New index segments are written in format {@code v} (2 or 3; see {@link IndexConfig}). */
     public IndexConfig withSegmentFormat(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, v,
-                holderView);
+                holderView, warmSegmentBytes);
     }
 
     /**
@@ -165,6 +170,16 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
     public IndexConfig withHolderView(HolderView v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
-                segmentFormat, v);
+                segmentFormat, v, warmSegmentBytes);
+    }
+
+    /**
+     * Segments that a newly read state adds are warmed in the background (head, directory and block pages) when
+     * those take at most {@code v} bytes; 0 turns it off (see {@link IndexConfig}).
+     */
+    public IndexConfig withWarmSegmentBytes(long v) {
+        return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
+                mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes,
+                segmentFormat, holderView, v);
     }
 }

@@ -179,6 +179,71 @@ public final class DefaultLogIndex implements LogIndex {
             fetchers.shutdownNow();
             fetchers = null;
         }
+        if (warmer != null) {
+            warmer.shutdownNow();
+            warmer = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ warming new segments
+
+    /** Segments waiting to be warmed at most; a state read that adds more while the thread is behind skips them. */
+    static final int WARM_QUEUE = 256;
+
+    private java.util.concurrent.ThreadPoolExecutor warmer;
+    private final java.util.concurrent.atomic.AtomicLong warmedSegments = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many segments the background warmer has warmed ({@link IndexConfig#warmSegmentBytes()}). */
+    long warmedSegments() {
+        return warmedSegments.get();
+    }
+
+    /** Segments queued or being warmed now. */
+    synchronized long warmsPending() {
+        return warmer == null ? 0 : warmer.getTaskCount() - warmer.getCompletedTaskCount();
+    }
+
+    /** The daemon thread new segments are warmed on, started on first use and stopped by {@link #close()}. */
+    private synchronized java.util.concurrent.ThreadPoolExecutor warmer() {
+        if (warmer == null) {
+            warmer = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.ArrayBlockingQueue<>(WARM_QUEUE), r -> {
+                        Thread t = new Thread(r, "fli-warm");
+                        t.setDaemon(true);
+                        return t;
+                    }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
+        }
+        return warmer;
+    }
+
+    /**
+     * A query read state {@code now} after {@code before}: the segments {@code now} adds are warmed in the background
+     * (off the query path), so that the first query to touch them does not fetch their heads and directories. Only
+     * after a state this process had read before (a first read adds every segment: cold start stays cold), only
+     * against a remote store, and never with any effect on a query: a failure here is left for the query to meet.
+     */
+    private void warmAdded(Snapshot before, Snapshot now) {
+        long bound = config.warmSegmentBytes();
+        if (bound <= 0 || before == null || !blobs.remote()) {
+            return;
+        }
+        java.util.Set<String> had = new java.util.HashSet<>();
+        for (SegmentRef r : before.state().segments()) {
+            had.add(r.key());
+        }
+        for (SegmentRef r : now.state().segments()) {
+            if (!had.contains(r.key())) {
+                warmer().execute(() -> {
+                    try {
+                        if (segment(r).warm(bound) > 0) {
+                            warmedSegments.incrementAndGet();
+                        }
+                    } catch (RuntimeException e) {
+                        // collected meanwhile, unreachable, or damaged: a query that needs it meets it and decides
+                    }
+                });
+            }
+        }
     }
 
     /**
@@ -406,6 +471,7 @@ public final class DefaultLogIndex implements LogIndex {
         try {
             Snapshot s = new Snapshot(rec.get(), StateRecord.decode(rec.get().value()));
             lastDecoded = s;
+            warmAdded(last, s);
             return Optional.of(s);
         } catch (CorruptionException e) {
             return seams.undecodableState(this, e);

@@ -216,6 +216,31 @@ final class PagedSegment implements SegmentReader {
         return -1;
     }
 
+    @Override
+    public long warm(long maxBytes) {
+        long total = 0;
+        for (Paged.Ref[] refs : head.dirPages) {
+            for (Paged.Ref r : refs) {
+                total += r.length();
+            }
+        }
+        for (Paged.Ref r : head.blockPages) {
+            total += r.length();
+        }
+        if (total > maxBytes) {
+            return 0;
+        }
+        for (int p = 0; p < head.dirPages.length; p++) {
+            for (int pg = 0; pg < head.dirPages[p].length; pg++) {
+                dirPage(p, pg);
+            }
+        }
+        for (int i = 0; i < head.blockPages.length; i++) {
+            blockPage(i);
+        }
+        return total;
+    }
+
     /** A directory page of {@code position}, decoded over its own bytes (bitmap offsets are body offsets). */
     private IndexSegment.Dir dirPage(int position, int pg) {
         return pages.page(key, head, "d", head.bodyStart, head.dirPages[position][pg],

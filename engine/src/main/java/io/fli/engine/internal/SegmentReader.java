@@ -37,4 +37,12 @@ interface SegmentReader {
 
     /** Every pack key the segment names. */
     List<String> packKeys();
+
+    /**
+     * Reads the pages every query's lookups start from (directory and block pages) into the cache if they take at
+     * most {@code maxBytes}; returns the bytes they take, or 0 when over the bound or nothing is paged.
+     */
+    default long warm(long maxBytes) {
+        return 0;
+    }
 }

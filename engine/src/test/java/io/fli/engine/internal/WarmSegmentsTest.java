@@ -1,0 +1,68 @@
+package io.fli.engine.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fli.engine.BlobStore;
+import io.fli.engine.Block;
+import io.fli.engine.IndexConfig;
+import io.fli.engine.LogIndex;
+import io.fli.engine.LogQuery;
+import io.fli.engine.MetaStore;
+import io.fli.engine.Writer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A query process that does not write ({@link IndexConfig#withWarmSegmentBytes}) warms the segments a newly read
+ * state adds on a background thread: the first query to touch a new segment then fetches only what is particular to
+ * it (posting bitmaps, pack chunks), not the segment's head, directory and block pages, which a process without the
+ * warmer fetches on the query path. Over the bound, only the head is warmed.
+ */
+class WarmSegmentsTest {
+    private static final IndexConfig CONFIG = IndexConfig.defaults().withBackgroundMerges(false);
+
+    /** Reads of index segments by one query of a fresh reader after the writer published a second batch. */
+    private static int segmentReadsOfTheFirstQueryAfterAPublish(long warmBytes, List<Long> warmed) throws Exception {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore stored = BlobStore.inMemory();
+        List<Block> chain = PagedLayoutTest.chain(5, 0, 400, 300);
+        List<String> reads = Collections.synchronizedList(new ArrayList<>());
+        try (LogIndex w = LogIndex.open(meta, stored, CONFIG);
+             DefaultLogIndex reader = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/",
+                     reads), CONFIG.withWarmSegmentBytes(warmBytes))) {
+            Writer writer = w.writer("w");
+            writer.acquire();
+            writer.publish(chain.subList(0, 200));
+            String address = chain.get(300).logs().get(0).address();
+            LogQuery q = LogQuery.range(200L, 399L, List.of(address), null);
+            assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
+            writer.publish(chain.subList(200, 400)); // a new tier-0 segment
+            assertThat(reader.head()).isEqualTo(399); // the reader reads the new state
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            warmed.add(reader.warmedSegments());
+            reads.clear();
+            assertThat(reader.query(q).logs()).isNotEmpty();
+            return reads.size();
+        }
+    }
+
+    @Test
+    void theFirstQueryOnANewSegmentFetchesLessWhenItWasWarmed() throws Exception {
+        List<Long> warmed = new ArrayList<>();
+        int cold = segmentReadsOfTheFirstQueryAfterAPublish(0, warmed);
+        int warm = segmentReadsOfTheFirstQueryAfterAPublish(1 << 20, warmed);
+        assertThat(warmed).containsExactly(0L, 1L);
+        assertThat(warm).as("reads of the warmed segment by the first query (without the warmer: %d)", cold)
+                .isLessThan(cold);
+        // A bound below the segment's directory warms its head only.
+        List<Long> none = new ArrayList<>();
+        int bounded = segmentReadsOfTheFirstQueryAfterAPublish(16, none);
+        assertThat(none).containsExactly(0L);
+        assertThat(bounded).isLessThan(cold).isGreaterThan(warm);
+    }
+}
