@@ -188,7 +188,11 @@ class CliTest {
             "slo --segment-format 1|--segment-format must be 2 or 3, got 1",
             "bench --segment-format 5|--segment-format must be 2 or 3, got 5",
             "slo --backend memory --store x|--store is where local servers keep their data: use --backend local",
-            "serve --segment-format 4|--segment-format must be 2 or 3, got 4"})
+            "serve --segment-format 4|--segment-format must be 2 or 3, got 4",
+            "serve --holder-url ftp://h|--holder-url must be an http(s) URL with a host, got 'ftp://h'",
+            "serve --holder-timeout-ms 0|--holder-timeout-ms must be at least 1, got 0",
+            "serve --warm-segment-mb -1|--warm-segment-mb must be 0..1048576, got -1",
+            "slo --warm-segment-mb -2|--warm-segment-mb must be 0..1048576, got -2"})
     void aBadOptionGetsOneLineNamingItAndExitTwo(String args, String message) {
         Run r = fli(args.split(" "));
         assertThat(r.code()).isEqualTo(2);
