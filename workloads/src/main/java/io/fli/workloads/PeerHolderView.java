@@ -85,8 +85,8 @@ final class PeerHolderView implements HolderView {
                 c.close();
                 return Optional.empty();
             }
-            idle.add(c);
             JsonNode r = NodeProtocol.JSON.readTree(line).path("result");
+            idle.add(c); // a whole answer was read: the connection is in step for the next question
             if (!r.path("epoch").canConvertToLong() || !r.path("version").canConvertToLong()) {
                 return Optional.empty();
             }
