@@ -64,20 +64,32 @@ class UpgradeTest {
             // 1. The previous release is the writer.
             String oldWriter = serve(oldJar, env, true, "old-writer");
             long h1 = waitForHead(oldWriter, 60);
-            // 2. Rolling upgrade, query processes first: this build answers as the previous release does.
-            String newReader = serve(null, env, false, "new-reader");
+            // 2. Rolling upgrade, query processes first: this build answers as the previous release does. It is
+            // configured to ask the holder at the address this build's writer will have (--holder-url): nothing
+            // listens there yet, and the previous release has no /lease-view — either way it reads meta/state.
+            int newWriterPort = io.fli.backends.LocalServer.freePort();
+            String newReader = serve(null, env, false, "new-reader", 0, List.of("--holder-url",
+                    "http://127.0.0.1:" + newWriterPort));
             assertSameAnswers(List.of(oldWriter, newReader), h1);
-            // 3. The writer last: this build writes.
+            // 3. The writer last: this build writes, and the reader now asks it which state is current.
             stop(0);
-            String newWriter = serve(null, env, true, "new-writer");
+            String newWriter = serve(null, env, true, "new-writer", newWriterPort, List.of());
             long h2 = waitForHead(newWriter, h1 + 60);
             String oldReader = serve(oldJar, env, false, "old-reader");
             assertSameAnswers(List.of(newWriter, newReader, oldReader), h2);
-            // 4. Rollback: the previous release writes again, over what this build wrote.
+            for (int i = 0; i < 50; i++) {
+                assertThat(blockNumber(newReader)).as("the reader is not behind the head the writer had")
+                        .isGreaterThanOrEqualTo(h2);
+            }
+            assertThat(holderViewAnswers(newReader)).as("answers of the reader from the state the writer named")
+                    .isPositive();
+            // 4. Rollback: the previous release writes again, over what this build wrote. The reader's --holder-url
+            // now points at no process: it reads meta/state and sees the previous release's new heads.
             stop(2); // the writer of this build
             String oldWriterAgain = serve(oldJar, env, true, "old-writer-again");
             long h3 = waitForHead(oldWriterAgain, h2 + 60);
             assertSameAnswers(List.of(oldWriterAgain, newReader, oldReader), h3);
+            assertThat(blockNumber(newReader)).isGreaterThanOrEqualTo(h3);
             for (String url : List.of(oldWriterAgain, newReader, oldReader)) {
                 assertThat(get(url + "/health")).as(url).contains("\"ok\"");
             }
@@ -93,7 +105,15 @@ class UpgradeTest {
 
     /** Starts {@code fli serve --backend remote} of the old build ({@code jar}) or of this one (null). */
     private String serve(Path jar, Map<String, String> env, boolean follow, String name) throws Exception {
-        int port = io.fli.backends.LocalServer.freePort();
+        return serve(jar, env, follow, name, 0, List.of());
+    }
+
+    /** As above, on {@code port} (0: a free one) and with {@code extra} options. */
+    private String serve(Path jar, Map<String, String> env, boolean follow, String name, int port,
+                         List<String> extra) throws Exception {
+        if (port == 0) {
+            port = io.fli.backends.LocalServer.freePort();
+        }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC"));
         if (jar == null) {
@@ -108,6 +128,7 @@ class UpgradeTest {
             // made a query-only process. Writers get no flag (the default, the writer, in both builds).
             cmd.add(jar == null ? "--no-follow" : "--follow");
         }
+        cmd.addAll(extra);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         pb.environment().putAll(env);
@@ -168,6 +189,20 @@ class UpgradeTest {
                 }
             }
         }
+    }
+
+    private long blockNumber(String url) throws Exception {
+        JsonNode r = rpc(url, "eth_blockNumber", JSON.createArrayNode());
+        assertThat(r.has("result")).as("%s: %s", url, r).isTrue();
+        return Long.decode(r.get("result").asText());
+    }
+
+    /** fli_holder_view_answers_total on {@code url}'s /metrics. */
+    private double holderViewAnswers(String url) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(l -> l.startsWith("fli_holder_view_answers_total{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private JsonNode rpc(String url, String method, JsonNode params) throws Exception {
