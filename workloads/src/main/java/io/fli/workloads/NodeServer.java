@@ -64,6 +64,9 @@ public final class NodeServer {
                 Duration.ofMillis(Long.parseLong(a[2]))).withHolderView("holder-view-remembers".equals(bug)
                 ? PeerHolderView.remembering(holderView) : holderView);
         io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("process", a[0]);
+        io.micrometer.core.instrument.FunctionCounter.builder("fli.holder.view.named", holderView,
+                v -> v.counts()[1]).tags(tags).description("Questions to the other processes that a lease holder "
+                + "answered with its state, over this process's life").register(metrics.registry());
         this.node = new InProcessNode(a[0], () -> io.fli.engine.Metered.index(TestRun.openIndex(bug, meta, blobs,
                 config), metrics.registry(), tags), new Gate(Run::sleep));
     }

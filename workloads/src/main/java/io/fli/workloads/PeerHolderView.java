@@ -27,6 +27,8 @@ final class PeerHolderView implements HolderView {
     static final int TIMEOUT_MS = 20;
 
     private volatile List<Integer> peers = List.of();
+    private final java.util.concurrent.atomic.AtomicLong asked = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong named = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedQueue<Conn> idle = new ConcurrentLinkedQueue<>();
 
     private record Conn(int port, Socket socket, BufferedReader in, BufferedWriter out) {
@@ -63,13 +65,23 @@ final class PeerHolderView implements HolderView {
 
     @Override
     public Optional<ViewStamp> current() {
+        asked.incrementAndGet();
         for (int port : peers) {
             Optional<ViewStamp> v = ask(port);
             if (v.isPresent()) {
+                named.incrementAndGet();
                 return v;
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Questions asked and answered with a state over this process's life (the index's own counters start again when
+     * a restart fault opens it anew; these do not).
+     */
+    long[] counts() {
+        return new long[]{asked.get(), named.get()};
     }
 
     private Optional<ViewStamp> ask(int port) {

@@ -183,20 +183,22 @@ class TestRunTest {
         String metrics = java.nio.file.Files.readString(r.dir().resolve("metrics-p0.prom"));
         assertThat(metrics).contains("fli_cas_total{backend=\"cql\"", "fli_query_seconds_bucket{class=",
                 "fli_backend_requests_seconds_count{backend=\"s3\"", "jvm_memory_used_bytes");
-        // Queries of a process without the lease asked the holder's process which state is current and answered
-        // from their own copy of it (PeerHolderView), through pauses of the holder's JVM among the faults.
-        double holderViewAnswers = 0;
+        // Queries of a process without the lease asked the holder's process which state is current (PeerHolderView),
+        // through pauses of the holder's JVM among the faults, and the holder named its state. (Whether a query then
+        // answered from it, fli_holder_view_answers_total, counts since the index was last opened: a restart fault
+        // near the end leaves it near 0. HolderViewServeTest and UpgradeTest assert those answers.)
+        double named = 0;
         for (int i = 0; i < TestRun.PROCESSES; i++) {
             java.nio.file.Path prom = r.dir().resolve("metrics-p" + i + ".prom");
             if (java.nio.file.Files.exists(prom)) {
                 for (String line : java.nio.file.Files.readAllLines(prom)) {
-                    if (line.startsWith("fli_holder_view_answers_total{")) {
-                        holderViewAnswers += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    if (line.startsWith("fli_holder_view_named_total{")) {
+                        named += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                     }
                 }
             }
         }
-        assertThat(holderViewAnswers).as("answers from the state the holder named").isPositive();
+        assertThat(named).as("questions the lease holder answered with its state").isPositive();
         // The run's plots.
         for (String png : List.of("latency-raw.png", "latency-quantiles.png", "rate.png")) {
             assertThat(r.dir().resolve(png)).isNotEmptyFile();
