@@ -25,6 +25,14 @@ final class Inputs {
         return value;
     }
 
+    /** {@code --warm-segment-mb} (fli serve, fli slo): 0..1,048,576 MB; returns the bound in bytes. */
+    static long warmSegmentBytes(CommandSpec spec, long mb) {
+        if (mb < 0 || mb > 1 << 20) {
+            throw bad(spec, "--warm-segment-mb must be 0.." + (1 << 20) + ", got " + mb);
+        }
+        return mb << 20;
+    }
+
     /** {@code value} of {@code --segment-format}: a segment format this build writes (2 or 3). */
     static int segmentFormat(CommandSpec spec, int value) {
         if (value != 2 && value != 3) {

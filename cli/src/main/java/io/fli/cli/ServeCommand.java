@@ -86,9 +86,7 @@ final class ServeCommand implements Callable<Integer> {
             throw Inputs.bad(spec, "--blocks-per-s must be positive, got " + blocksPerSecond);
         }
         Inputs.segmentFormat(spec, segmentFormat);
-        if (warmSegmentMb < 0 || warmSegmentMb > 1 << 20) {
-            throw Inputs.bad(spec, "--warm-segment-mb must be 0.." + (1 << 20) + ", got " + warmSegmentMb);
-        }
+        long warmSegmentBytes = Inputs.warmSegmentBytes(spec, warmSegmentMb);
         if (holderTimeoutMs < 1) {
             throw Inputs.bad(spec, "--holder-timeout-ms must be at least 1, got " + holderTimeoutMs);
         }
@@ -138,7 +136,7 @@ final class ServeCommand implements Callable<Integer> {
                     "serve-" + ProcessHandle.current().pid()), meta, blobs, backend, new Serve.Hooks(
                     Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(), Serve.Hooks.DEFAULT.gcEvery(),
                     c -> c.withSegmentFormat(segmentFormat).withHolderView(holderView)
-                            .withWarmSegmentBytes(warmSegmentMb << 20)))) {
+                            .withWarmSegmentBytes(warmSegmentBytes)))) {
                 out.printf("fli serve: %s, %s, http://%s:%d/ (eth_getLogs, eth_blockNumber), /metrics, /health%n",
                         backend, follow ? "following the seeded chain at " + blocksPerSecond + " blocks/s"
                                 : "query-only", host, s.port());

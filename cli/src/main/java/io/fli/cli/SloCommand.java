@@ -108,6 +108,9 @@ final class SloCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     long warmSegmentMb = 16;
 
+    /** {@link #warmSegmentMb} in bytes, once checked. */
+    private long warmSegmentBytes;
+
     private io.fli.workloads.MetricsEndpoint metrics;
 
     private PrintWriter w;
@@ -144,9 +147,7 @@ final class SloCommand implements Callable<Integer> {
         w = spec.commandLine().getOut();
         Inputs.atLeast(spec, "--logs", logs, 1_000);
         Inputs.segmentFormat(spec, segmentFormat);
-        if (warmSegmentMb < 0 || warmSegmentMb > 1 << 20) {
-            throw Inputs.bad(spec, "--warm-segment-mb must be 0.." + (1 << 20) + ", got " + warmSegmentMb);
-        }
+        warmSegmentBytes = Inputs.warmSegmentBytes(spec, warmSegmentMb);
         if (!List.of("http", "none").contains(holderView)) {
             throw Inputs.bad(spec, "--holder-view must be http or none, got '" + holderView + "'");
         }
@@ -371,7 +372,7 @@ final class SloCommand implements Callable<Integer> {
         // The holder answers GET /lease-view over HTTP as fli serve does; the second process asks it.
         io.fli.serve.RpcServer holderHttp = null;
         io.fli.serve.HttpHolderView asked = null;
-        IndexConfig otherConfig = config.withWarmSegmentBytes(warmSegmentMb << 20);
+        IndexConfig otherConfig = config.withWarmSegmentBytes(warmSegmentBytes);
         if (holderView.equals("http")) {
             LogIndex h = holder;
             holderHttp = new io.fli.serve.RpcServer(() -> h, () -> "", "127.0.0.1", 0);
