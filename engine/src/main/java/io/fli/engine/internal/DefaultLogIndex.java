@@ -732,15 +732,20 @@ public final class DefaultLogIndex implements LogIndex {
     /**
      * Sets the pack cache's bound to what the index cache and the held segments leave of the whole, never below a
      * quarter; called after every index insertion and every change of what is held, so the index takes room back
-     * from packs as it grows (evicting packs, never index entries). Moves the bound only by more than 1/64 of the
-     * cache at a time (a bound changed on every insertion would cost a maintenance pass each), so the whole may run
-     * over its bound by that much.
+     * from packs as it grows (evicting packs, never index entries). The whole never runs over its bound: a bound
+     * above what is left is lowered at once, and a further 1/64 of the cache below it (never below the quarter), so
+     * the index may grow by that much before the next lowering; a bound is raised only when more than 1/64 of the
+     * cache has come free (a bound changed on every insertion would cost a maintenance pass each).
      */
     private void rebalance() {
+        long step = config.cacheBytes() / 64;
         long target = Math.max(packCacheBytes(), config.cacheBytes() - held - weight(cache));
         packCache.policy().eviction().ifPresent(e -> {
-            if (Math.abs(target - e.getMaximum()) > config.cacheBytes() / 64) {
-                e.setMaximum(target);
+            long max = e.getMaximum();
+            if (max > target) {
+                e.setMaximum(Math.max(packCacheBytes(), target - step));
+            } else if (target - max > 2 * step) {
+                e.setMaximum(target - step);
             }
         });
     }
@@ -771,6 +776,7 @@ public final class DefaultLogIndex implements LogIndex {
         if (bytes.length <= config.cacheBytes() / 16) {
             cache.put(key, Weighted.lazy(() -> IndexSegment.decode(bytes, key, seams.verifyPageChecksums()),
                     bytes.length * 2 + 256));
+            rebalance();
         }
     }
 
