@@ -41,9 +41,10 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--segment-format", description = "Format of the index segments: 3 (long posting lists in "
-            + "parts) or 2 (default: ${DEFAULT-VALUE}).")
-    int segmentFormat = 3;
+    @Option(names = "--segment-format", description = "Format of the index segments: 4 (format 3 with term "
+            + "filters: a lookup of a term a segment lacks reads no directory page), 3 (long posting lists in parts) or 2 "
+            + "(default: ${DEFAULT-VALUE}).")
+    int segmentFormat = 4;
 
     @Option(names = "--logs", description = "Logs to ingest (default: ${DEFAULT-VALUE}).")
     long logs = 1_000_000;

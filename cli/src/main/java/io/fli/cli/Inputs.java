@@ -33,10 +33,10 @@ final class Inputs {
         return mb << 20;
     }
 
-    /** {@code value} of {@code --segment-format}: a segment format this build writes (2 or 3). */
+    /** {@code value} of {@code --segment-format}: a segment format this build writes (2, 3 or 4). */
     static int segmentFormat(CommandSpec spec, int value) {
-        if (value != 2 && value != 3) {
-            throw bad(spec, "--segment-format must be 2 or 3, got " + value);
+        if (value < 2 || value > 4) {
+            throw bad(spec, "--segment-format must be 2, 3 or 4, got " + value);
         }
         return value;
     }

@@ -56,8 +56,9 @@ final class ServeCommand implements Callable<Integer> {
     Path store = Path.of("store", "serve");
 
     @Option(names = "--segment-format", description = "Format of the index segments this writer writes: 2 (read by "
-            + "the previous release too) or 3 (long posting lists in parts; every process reading the index must run "
-            + "this release or later first, docs/upgrade.md) (default: ${DEFAULT-VALUE}).")
+            + "the previous release too), 3 (long posting lists in parts) or 4 (format 3 with term filters); every "
+            + "process reading the index must run a build that reads the format first, docs/upgrade.md (default: "
+            + "${DEFAULT-VALUE}).")
     int segmentFormat = 2;
 
     @Option(names = "--holder-url", description = "The lease holder's fli serve (e.g. http://10.0.0.5:8545): while "

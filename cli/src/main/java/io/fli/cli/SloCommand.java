@@ -92,10 +92,11 @@ final class SloCommand implements Callable<Integer> {
             + "(default: a temporary folder, deleted after the run; a 50M-log index takes about 13 GB).")
     Path store;
 
-    @Option(names = "--segment-format", description = "Format of the index segments the build writes: 3 stores long "
-            + "posting lists in parts a range query reads alone; 2 is what the previous release reads (default: "
-            + "${DEFAULT-VALUE}; extending an index that older processes read needs 2, docs/upgrade.md).")
-    int segmentFormat = 3;
+    @Option(names = "--segment-format", description = "Format of the index segments the build writes: 4 adds term "
+            + "filters to 3 (a lookup of a term a segment lacks reads no directory page); 3 stores long posting lists "
+            + "in parts a range query reads alone; 2 is what the previous release reads (default: ${DEFAULT-VALUE}; "
+            + "extending an index that older processes read needs a format they read, docs/upgrade.md).")
+    int segmentFormat = 4;
 
     @Option(names = "--holder-view", description = "How the second process learns which state is current: http "
             + "asks the lease holder (GET /lease-view, as fli serve --holder-url does) and answers from its own copy "

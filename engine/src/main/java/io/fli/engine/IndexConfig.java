@@ -25,9 +25,11 @@ import java.time.Duration;
  *                          default; a seeded one makes a simulation replay byte for byte)
  * @param cacheBytes        the most bytes the cache of heads, pages and chunks holds
  * @param segmentFormat     the format new index segments are written in: 2 (the default in this release, which
- *                          the previous release reads too) or 3 (long posting lists in parts, so that a range query
- *                          reads only the parts it overlaps; every process must run a build that reads format 3 —
- *                          this one or later — before a writer writes it: {@code docs/upgrade.md}, rule 3)
+ *                          the previous release reads too), 3 (long posting lists in parts, so that a range query
+ *                          reads only the parts it overlaps) or 4 (format 3 with a term filter per position, so that
+ *                          a lookup of a term a segment does not hold reads no directory page); every process must
+ *                          run a build that reads the format — this one or later — before a writer writes it:
+ *                          {@code docs/upgrade.md}, rule 3
  * @param holderView        where a process without the lease asks the lease holder which state is current before
  *                          it reads {@code meta/state} itself, or {@code null} (the default: it always reads)
  * @param warmSegmentBytes  when a query reads a state that adds segments, a background thread reads each new
@@ -53,7 +55,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
         require(casRetries >= 0, "casRetries must be >= 0");
         require(random != null, "random must not be null");
         require(cacheBytes >= 0, "cacheBytes must be >= 0, got " + cacheBytes);
-        require(segmentFormat == 2 || segmentFormat == 3, "segmentFormat must be 2 or 3, got " + segmentFormat);
+        require(segmentFormat >= 2 && segmentFormat <= 4, "segmentFormat must be 2, 3 or 4, got " + segmentFormat);
         require(warmSegmentBytes >= 0, "warmSegmentBytes must be >= 0, got " + warmSegmentBytes);
     }
 
@@ -155,7 +157,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
                 holderView, warmSegmentBytes);
     }
 
-    /** New index segments are written in format {@code v} (2 or 3; see {@link IndexConfig}). */
+    /** New index segments are written in format {@code v} (2, 3 or 4; see {@link IndexConfig}). */
     public IndexConfig withSegmentFormat(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, v,

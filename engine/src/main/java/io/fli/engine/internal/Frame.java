@@ -82,7 +82,7 @@ public final class Frame {
     }
 
     /**
-     * Whether {@code data} starts a paged blob (segment format 2 or 3, pack format 3 or 4): its header covers only the
+     * Whether {@code data} starts a paged blob (segment format 2 to 4, pack format 3 or 4): its header covers only the
      * head.
      */
     public static boolean isPaged(byte[] data) {

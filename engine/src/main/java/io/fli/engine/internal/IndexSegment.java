@@ -411,8 +411,8 @@ public final class IndexSegment implements SegmentReader {
     }
 
     /**
-     * Merges consecutive segments (in block order) into one segment of {@code tier} in format {@code version} (2 or
-     * 3): a k-way directory merge.
+     * Merges consecutive segments (in block order) into one segment of {@code tier} in format {@code version} (2, 3
+     * or 4): a k-way directory merge.
      */
     public static byte[] merge(int tier, List<IndexSegment> parts, int version) {
         IndexSegment head = parts.get(0);
@@ -688,6 +688,21 @@ public final class IndexSegment implements SegmentReader {
             }
             all.bytes = bytes;
             dirs[p] = all;
+        }
+        if (h.filters != null) { // format 4: every listed hash passes its filter (a filter may not hide a term)
+            for (int p = 0; p <= POSITIONS; p++) {
+                Paged.Ref ref = p < POSITIONS ? h.filters[p] : h.hashFilter;
+                int at = bodyStart + (int) ref.offset();
+                TermFilter f = TermFilter.read(Paged.page(bytes, at, ref, checkPages, key), at + ref.length(), key);
+                int n = p < POSITIONS ? dirs[p].n : nb;
+                for (int e = 0; e < n; e++) {
+                    int hash = p < POSITIONS ? dirs[p].hash[e] : hash(hashes[e]);
+                    if (!f.mightContain(hash)) {
+                        throw new CorruptionException(key + ": the term filter of " + (p < POSITIONS
+                                ? "position " + p : "block hashes") + " does not hold entry " + e);
+                    }
+                }
+            }
         }
         return new IndexSegment(h.tier, h.firstBlock, h.lastBlock, h.firstLogId, h.logCount, hashes, parents, starts,
                 h.packKeys, h.packFirst, dirs, bytes);

@@ -43,6 +43,9 @@ final class PagedSegment implements SegmentReader {
         final int[][] dirFirst = new int[IndexSegment.POSITIONS][];
         final int[][] dirLast = new int[IndexSegment.POSITIONS][];
         final Paged.Ref[][] dirPages = new Paged.Ref[IndexSegment.POSITIONS][];
+        /** Format 4: each position's term filter, and the block-hash filter; null before. */
+        Paged.Ref[] filters;
+        Paged.Ref hashFilter;
         int bodyStart; // also the head's size in bytes, frame header included
         int version; // the segment format: 3 lists the parts of long posting bitmaps
 
@@ -111,6 +114,13 @@ final class PagedSegment implements SegmentReader {
                                 + " are not in hash order at page " + i);
                     }
                 }
+            }
+            if (version >= SegmentWriter.FILTERED) {
+                h.filters = new Paged.Ref[IndexSegment.POSITIONS];
+                for (int p = 0; p < IndexSegment.POSITIONS; p++) {
+                    h.filters[p] = Paged.Ref.read(r, bodyLength);
+                }
+                h.hashFilter = Paged.Ref.read(r, bodyLength);
             }
             r.expectEnd();
             return h;
@@ -187,9 +197,23 @@ final class PagedSegment implements SegmentReader {
         return blockPage((int) (i / head.blocksPerPage)).hash()[(int) (i % head.blocksPerPage)];
     }
 
+    /** Whether the segment may hold a term (or, at {@code position} -1, a block hash) of this hash. */
+    private boolean mayHold(int position, int hash) {
+        if (head.filters == null) {
+            return true;
+        }
+        Paged.Ref ref = position < 0 ? head.hashFilter : head.filters[position];
+        TermFilter f = pages.page(key, head, "f", head.bodyStart, ref,
+                (r, end) -> TermFilter.read(r, end, key));
+        return f.mightContain(hash);
+    }
+
     @Override
     public long blockWithHash(String hash) {
         int h = IndexSegment.hash(hash);
+        if (!mayHold(-1, h)) {
+            return -1;
+        }
         for (int pg = 0; pg < head.hashPages.length; pg++) {
             if (head.hashFirst[pg] > h || head.hashLast[pg] < h) {
                 continue;
@@ -218,17 +242,31 @@ final class PagedSegment implements SegmentReader {
 
     @Override
     public long warm(long maxBytes) {
-        long total = 0;
+        long filters = 0;
+        if (head.filters != null) { // the filters first: small, and every lookup of the segment reads them
+            filters = head.hashFilter.length();
+            for (Paged.Ref f : head.filters) {
+                filters += f.length();
+            }
+            if (filters > maxBytes) {
+                return 0;
+            }
+            for (int p = 0; p < head.filters.length; p++) {
+                mayHold(p, 0);
+            }
+            mayHold(-1, 0);
+        }
+        long pagesBytes = 0;
         for (Paged.Ref[] refs : head.dirPages) {
             for (Paged.Ref r : refs) {
-                total += r.length();
+                pagesBytes += r.length();
             }
         }
         for (Paged.Ref r : head.blockPages) {
-            total += r.length();
+            pagesBytes += r.length();
         }
-        if (total > maxBytes) {
-            return 0;
+        if (filters + pagesBytes > maxBytes) {
+            return filters;
         }
         for (int p = 0; p < head.dirPages.length; p++) {
             for (int pg = 0; pg < head.dirPages[p].length; pg++) {
@@ -238,7 +276,7 @@ final class PagedSegment implements SegmentReader {
         for (int i = 0; i < head.blockPages.length; i++) {
             blockPage(i);
         }
-        return total;
+        return filters + pagesBytes;
     }
 
     /** A directory page of {@code position}, decoded over its own bytes (bitmap offsets are body offsets). */
@@ -249,6 +287,9 @@ final class PagedSegment implements SegmentReader {
 
     /** Calls {@code f} with the page and entry of {@code t} at {@code position}, if the segment has it. */
     private <T> T lookup(int position, IndexSegment.Term t, EntryFn<T> f, T absent) {
+        if (!mayHold(position, t.hash())) {
+            return absent;
+        }
         int[] first = head.dirFirst[position];
         int[] last = head.dirLast[position];
         // Pages whose hash span holds t.hash: binary search for the first whose last hash is >= t.hash.

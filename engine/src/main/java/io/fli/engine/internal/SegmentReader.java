@@ -39,8 +39,9 @@ interface SegmentReader {
     List<String> packKeys();
 
     /**
-     * Reads the pages every query's lookups start from (directory and block pages) into the cache if they take at
-     * most {@code maxBytes}; returns the bytes they take, or 0 when over the bound or nothing is paged.
+     * Reads the pages every query's lookups start from into the cache: the term filters (format 4) if they take at
+     * most {@code maxBytes}, and the directory and block pages too if all of it does; returns the bytes read into the
+     * cache, or 0 when even the filters are over the bound or nothing is paged.
      */
     default long warm(long maxBytes) {
         return 0;

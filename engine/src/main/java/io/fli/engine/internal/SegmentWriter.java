@@ -19,6 +19,9 @@ import org.roaringbitmap.RoaringBitmap;
  *        dir page   = (i32 hash, value, card, inline postings | ref of the posting region, parts)*
  *                     parts = count, (first id, length, crc)*        format 3; 0 parts: the region is one bitmap
  *        bitmaps
+ *        filters     format 4: per position 0..4, then block hashes: a {@link TermFilter} of the hashes listed
+ * head (format 4): after the directory pages, per position 0..4 the ref of its filter, then that of the block-hash
+ *        filter
  * </pre>
  *
  * <p>Format 3 cuts a posting bitmap longer than {@link #PART_MIN_BYTES} into parts of {@link #PART_SPAN} ids, each
@@ -27,11 +30,17 @@ import org.roaringbitmap.RoaringBitmap;
  * address's postings in a 4M-log segment are hundreds of KB, a recent range of 2,000 blocks needs one or two parts.
  * Format 2 (no part list) is read as before.
  *
+ * <p>Format 4 adds a {@link TermFilter} per position and one of block hashes: a lookup of a term (or block hash) the
+ * segment does not hold — most lookups of a selective query over a large index — is answered by the filter, a page
+ * cached once per segment, instead of by the directory (or block-hash) page its hash falls in.
+ *
  * Entries must be added position by position, each position sorted by (hash, value bytes). A query reads the head,
  * then the directory page(s) whose hash span holds a term, then the postings; nothing else.
  */
 public final class SegmentWriter {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
+    /** The first format with term filters. */
+    static final int FILTERED = 4;
     /** The first paged segment format; this build reads {@code FIRST_PAGED..VERSION}. */
     static final int FIRST_PAGED = 2;
     /** Ids per part of a long posting bitmap (two roaring containers). */
@@ -56,6 +65,9 @@ public final class SegmentWriter {
     private int pageCount;
     private int pageFirstHash;
     private int pageLastHash;
+    /** Format 4: each position's entry hashes, for its filter; and the block-hash filter's ref. */
+    private final int[][] termHashes = new int[IndexSegment.POSITIONS][];
+    private Paged.Ref hashFilter;
 
     SegmentWriter(int tier, long firstBlock, long firstLogId, long logCount, String[] hashes, String[] parents,
                   int[] counts, String[] packKeys, long[] packFirst, int bodyCapacity, int version) {
@@ -103,6 +115,14 @@ public final class SegmentWriter {
             head.i32((int) (keyed[from] >> 32)).i32((int) (keyed[to - 1] >> 32));
             body.add(w).write(head);
         }
+        if (version >= FILTERED) {
+            int[] hs = new int[nb];
+            for (int b = 0; b < nb; b++) {
+                hs[b] = (int) (keyed[b] >> 32);
+            }
+            byte[] f = TermFilter.build(hs, nb);
+            hashFilter = body.add(f, 0, f.length);
+        }
     }
 
     /** Starts the next stream position (0 = address, 1..4 = topics); positions come in order. */
@@ -123,6 +143,14 @@ public final class SegmentWriter {
             pageFirstHash = hash;
         }
         pageLastHash = hash;
+        if (version >= FILTERED) {
+            int[] hs = termHashes[position];
+            if (hs == null || hs.length == entries[position]) {
+                hs = java.util.Arrays.copyOf(hs == null ? new int[0] : hs, Math.max(64, entries[position] * 2));
+                termHashes[position] = hs;
+            }
+            hs[entries[position]] = hash;
+        }
         entries[position]++;
         pageCount++;
         return page.i32(hash).varInt(len).bytes(value, off, len).varInt(card);
@@ -227,6 +255,14 @@ public final class SegmentWriter {
                 head.i32(pi.firstHash()).i32(pi.lastHash());
                 pi.ref().write(head);
             }
+        }
+        if (version >= FILTERED) {
+            for (int p = 0; p < IndexSegment.POSITIONS; p++) {
+                byte[] f = TermFilter.build(termHashes[p] == null ? new int[0] : termHashes[p], entries[p]);
+                termHashes[p] = null;
+                body.add(f, 0, f.length).write(head);
+            }
+            hashFilter.write(head);
         }
         return Paged.frame(Frame.SEGMENT, version, head, body);
     }

@@ -58,6 +58,8 @@ class PagedLayoutTest {
         long bytes;
         /** The middle of the last posting bitmap (or part) read, as an offset in the blob. */
         int lastPosting = -1;
+        /** Fetches per kind of page: "d" directory, "h" block hash, "b" block, "p" postings, "f" filter. */
+        final java.util.Map<String, Integer> byPart = new java.util.HashMap<>();
 
         Slices(byte[] blob) {
             this.blob = blob;
@@ -67,6 +69,7 @@ class PagedLayoutTest {
         public <T> T page(String blobKey, Object owner, String part, int bodyStart, Paged.Ref ref,
                           PagedSegment.PageDecoder<T> d) {
             fetches++;
+            byPart.merge(part, 1, Integer::sum);
             bytes += ref.length();
             if (part.equals("p")) {
                 lastPosting = (int) (bodyStart + ref.offset()) + ref.length() / 2;
@@ -79,8 +82,8 @@ class PagedLayoutTest {
 
     static PagedSegment lazy(byte[] blob, Slices pages) {
         int end = Paged.bodyStart(blob, "s");
-        return new PagedSegment("s", PagedSegment.Head.read(Paged.head(blob, Frame.SEGMENT, SegmentWriter.VERSION,
-                "s"), end, blob.length - end, "s", Frame.version(blob)), pages);
+        return new PagedSegment("s", PagedSegment.Head.read(Paged.head(blob, Frame.SEGMENT, SegmentWriter.FIRST_PAGED,
+                SegmentWriter.VERSION, "s"), end, blob.length - end, "s", Frame.version(blob)), pages);
     }
 
     private static void assertSameAnswers(List<Block> blocks, IndexSegment whole, PagedSegment paged, int values) {

@@ -1,0 +1,97 @@
+package io.fli.engine.internal;
+
+import io.fli.engine.CorruptionException;
+
+/**
+ * A Bloom filter over the 32-bit hashes a segment files its terms (or block hashes) under, stored in segment format 4
+ * next to the directory it guards. A lookup of a term the segment does not hold — almost every lookup of a selective
+ * query at scale: an address or topic appears in few of the segments a range covers — is answered from the filter
+ * (one cached page per position) instead of fetching the directory page whose hash span the term falls in.
+ *
+ * <p>Never a false negative: every hash the writer added tests true (a whole decode checks every directory entry
+ * against its filter). False positives cost only the directory page they would have cost anyway: about 1% at
+ * {@link #BITS_PER_KEY} bits per key and {@link #HASHES} probes.
+ *
+ * <p>Stored form: {@code u8 probes, bits...} (bit {@code i} is bit {@code i % 8} of byte {@code 1 + i / 8}); the
+ * probes for a hash are the Kirsch–Mitzenmacher sequence {@code h1 + i·h2} of a 64-bit mix of the hash.
+ */
+final class TermFilter {
+    static final int BITS_PER_KEY = 10;
+    static final int HASHES = 7;
+
+    private final byte[] bytes;
+    private final int off;
+    private final long bits;
+    private final int probes;
+
+    private TermFilter(byte[] bytes, int off, int len, int probes) {
+        this.bytes = bytes;
+        this.off = off;
+        this.bits = (long) len * 8;
+        this.probes = probes;
+    }
+
+    /** The stored filter of {@code hashes[0..n)} (at least 8 bytes of bits, so an empty one tests false for all). */
+    static byte[] build(int[] hashes, int n) {
+        int len = (int) Math.max(8, ((long) n * BITS_PER_KEY + 7) / 8);
+        byte[] out = new byte[1 + len];
+        out[0] = (byte) HASHES;
+        TermFilter f = new TermFilter(out, 1, len, HASHES);
+        for (int i = 0; i < n; i++) {
+            f.add(hashes[i]);
+        }
+        return out;
+    }
+
+    /** Reads a stored filter from {@code r} up to {@code end}; the bytes are copied (a filter outlives its page). */
+    static TermFilter read(ByteReader r, int end, String key) {
+        int probes = r.u8();
+        int len = end - r.position();
+        if (probes < 1 || probes > 30 || len < 8) {
+            throw new CorruptionException(key + ": a term filter with " + probes + " probes over " + len
+                    + " bytes is impossible");
+        }
+        byte[] b = java.util.Arrays.copyOfRange(r.array(), r.position(), end);
+        return new TermFilter(b, 0, len, probes);
+    }
+
+    /** Heap bytes held (the cache weight). */
+    int weight() {
+        return bytes.length + 48;
+    }
+
+    private void add(int hash) {
+        long h = mix(hash);
+        int h1 = (int) h;
+        int h2 = (int) (h >>> 32);
+        for (int i = 0; i < probes; i++) {
+            long bit = ((h1 + i * h2) & 0xFFFFFFFFL) % bits;
+            bytes[off + (int) (bit >>> 3)] |= (byte) (1 << (bit & 7));
+        }
+    }
+
+    /** False only if no hash equal to {@code hash} was added. */
+    boolean mightContain(int hash) {
+        long h = mix(hash);
+        int h1 = (int) h;
+        int h2 = (int) (h >>> 32);
+        for (int i = 0; i < probes; i++) {
+            long bit = ((h1 + i * h2) & 0xFFFFFFFFL) % bits;
+            if ((bytes[off + (int) (bit >>> 3)] & (1 << (bit & 7))) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The 64-bit finalizer of MurmurHash3 over the hash (the directory's 32-bit hashes are weakly mixed). */
+    private static long mix(int hash) {
+        long k = hash * 0x9E3779B97F4A7C15L;
+        k ^= k >>> 33;
+        k *= 0xFF51AFD7ED558CCDL;
+        k ^= k >>> 33;
+        k *= 0xC4CEB9FE1A85EC53L;
+        k ^= k >>> 33;
+        return k;
+    }
+}
