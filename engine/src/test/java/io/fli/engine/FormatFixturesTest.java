@@ -61,17 +61,30 @@ class FormatFixturesTest {
         return out;
     }
 
-    /** Writes the current release's fixture (run once per release: -Dfli.fixtures.write=true). */
+    /**
+     * The fixtures of the current release and the segment format each is written in (formats 3 and 4 are opt-in in
+     * v0.2: {@code docs/upgrade.md}); a folder per opt-in format, so every format a release writes stays read.
+     */
+    static final java.util.Map<String, Integer> CURRENT_FIXTURES = java.util.Map.of(CURRENT, 3,
+            CURRENT + "-segment-format-4", 4);
+
+    /** Writes the current release's missing fixtures (run once per release: -Dfli.fixtures.write=true). */
     @Test
     void writeFixture() throws IOException {
         Assumptions.assumeTrue(Boolean.getBoolean("fli.fixtures.write"), "writes fixtures only when asked");
-        Path dir = FIXTURES.resolve(CURRENT);
-        Assumptions.assumeFalse(Files.exists(dir), "the fixture of a release is never rewritten");
+        for (var e : CURRENT_FIXTURES.entrySet()) {
+            Path dir = FIXTURES.resolve(e.getKey());
+            if (!Files.exists(dir)) { // the fixture of a release is never rewritten
+                writeFixture(dir, e.getValue());
+            }
+        }
+    }
+
+    private static void writeFixture(Path dir, int segmentFormat) throws IOException {
         InMemoryMetaStore meta = new InMemoryMetaStore(WriteHook.NONE);
         InMemoryBlobStore blobs = new InMemoryBlobStore(WriteHook.NONE, Clock.systemUTC());
-        // The newest formats this build can write (segments in format 3 are opt-in in v0.2: docs/upgrade.md).
         LogIndex index = LogIndex.open(meta, blobs, IndexConfig.defaults().withMergeFanout(2)
-                .withBackgroundMerges(false).withSegmentFormat(3));
+                .withBackgroundMerges(false).withSegmentFormat(segmentFormat));
         Writer w = index.writer("fixture-writer");
         w.acquire();
         List<Block> chain = chain();
@@ -118,7 +131,8 @@ class FormatFixturesTest {
     @Test
     void everyReleasesStoredIndexIsReadWithTheSameAnswers() throws IOException {
         List<Path> releases = releases();
-        assertThat(releases).extracting(p -> p.getFileName().toString()).contains(CURRENT);
+        assertThat(releases).extracting(p -> p.getFileName().toString())
+                .containsAll(CURRENT_FIXTURES.keySet());
         for (Path dir : releases) {
             Object[] stores = load(dir);
             LogIndex index = LogIndex.open((MetaStore) stores[0], (BlobStore) stores[1], IndexConfig.defaults());
