@@ -193,6 +193,37 @@ public final class DefaultLogIndex implements LogIndex {
     private java.util.concurrent.ThreadPoolExecutor warmer;
     private final java.util.concurrent.atomic.AtomicLong warmedSegments = new java.util.concurrent.atomic.AtomicLong();
 
+    /**
+     * Heads and term filters of every segment of a process's first state, newest first (the ranges queries ask for
+     * most), within a quarter of the cache; stops at the first failure (the store is away: queries will meet it) or when the index closes.
+     */
+    private void warmFilters(Snapshot first) {
+        List<SegmentRef> refs = new ArrayList<>(first.state().segments());
+        refs.sort(java.util.Comparator.comparingLong(SegmentRef::lastBlock).reversed());
+        long budget = config.cacheBytes() / 4;
+        try {
+            for (SegmentRef r : refs) {
+                if (Thread.currentThread().isInterrupted() || budget <= 0) {
+                    return;
+                }
+                long b = segment(r).warmFilters();
+                budget -= b;
+                if (b > 0) {
+                    warmedFilters.incrementAndGet();
+                }
+            }
+        } catch (RuntimeException e) {
+            // collected meanwhile, unreachable, or damaged: a query that needs it meets it and decides
+        }
+    }
+
+    /** Segments whose filters the first-state warming read ({@link #warmFilters}). */
+    long warmedFilters() {
+        return warmedFilters.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong warmedFilters = new java.util.concurrent.atomic.AtomicLong();
+
     /** How many segments the background warmer has warmed ({@link IndexConfig#warmSegmentBytes()}). */
     long warmedSegments() {
         return warmedSegments.get();
@@ -218,13 +249,19 @@ public final class DefaultLogIndex implements LogIndex {
 
     /**
      * A query read state {@code now} after {@code before}: the segments {@code now} adds are warmed in the background
-     * (off the query path), so that the first query to touch them does not fetch their heads and directories. Only
-     * after a state this process had read before (a first read adds every segment: cold start stays cold), only
-     * against a remote store, and never with any effect on a query: a failure here is left for the query to meet.
+     * (off the query path), so that the first query to touch them does not fetch their heads and directories. On a
+     * process's first state only the heads and term filters of every segment are (format 4: a few bytes per term, and
+     * what every lookup of a segment reads first — a restarted query process answers lookups of absent terms from
+     * them instead of fetching directory pages for its first minute). Only against a remote store, and never with any
+     * effect on a query: a failure here is left for the query to meet.
      */
     private void warmAdded(Snapshot before, Snapshot now) {
         long bound = config.warmSegmentBytes();
-        if (bound <= 0 || before == null || !blobs.remote()) {
+        if (bound <= 0 || !blobs.remote()) {
+            return;
+        }
+        if (before == null) {
+            warmer().execute(() -> warmFilters(now));
             return;
         }
         java.util.Set<String> had = new java.util.HashSet<>();

@@ -241,6 +241,20 @@ final class PagedSegment implements SegmentReader {
     }
 
     @Override
+    public long warmFilters() {
+        if (head.filters == null) {
+            return 0;
+        }
+        long bytes = head.hashFilter.length();
+        for (int p = 0; p < head.filters.length; p++) {
+            mayHold(p, 0);
+            bytes += head.filters[p].length();
+        }
+        mayHold(-1, 0);
+        return bytes;
+    }
+
+    @Override
     public long warm(long maxBytes) {
         long filters = 0;
         if (head.filters != null) { // the filters first: small, and every lookup of the segment reads them

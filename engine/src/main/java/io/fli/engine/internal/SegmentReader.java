@@ -38,6 +38,11 @@ interface SegmentReader {
     /** Every pack key the segment names. */
     List<String> packKeys();
 
+    /** Reads the segment's term filters (format 4) into the cache; returns their bytes, 0 when it has none. */
+    default long warmFilters() {
+        return 0;
+    }
+
     /**
      * Reads the pages every query's lookups start from into the cache: the term filters (format 4) if they take at
      * most {@code maxBytes}, and the directory and block pages too if all of it does; returns the bytes read into the

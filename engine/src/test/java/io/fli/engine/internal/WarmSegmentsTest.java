@@ -65,4 +65,50 @@ class WarmSegmentsTest {
         assertThat(none).containsExactly(0L);
         assertThat(bounded).isLessThan(cold).isGreaterThan(warm);
     }
+
+    /**
+     * A restarted query process (its first state) warms the heads and term filters of every segment in the
+     * background: once done, queries for addresses the index does not hold read no index blob at all, where a
+     * process without the warmer reads a head, a filter page per segment (format 4) on the query path.
+     */
+    @Test
+    void aFirstStateWarmsEverySegmentsFiltersSoAbsentTermsReadNothing() throws Exception {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore stored = BlobStore.inMemory();
+        List<Block> chain = PagedLayoutTest.chain(8, 0, 1_200, 500);
+        IndexConfig config = CONFIG.withSegmentFormat(4);
+        try (LogIndex w = LogIndex.open(meta, stored, config)) {
+            Writer writer = w.writer("w");
+            writer.acquire();
+            for (int i = 0; i < chain.size(); i += 100) {
+                writer.publish(chain.subList(i, i + 100));
+            }
+        }
+        int segments = io.fli.engine.Admin.status(meta).orElseThrow().segments().size();
+        assertThat(segments).isGreaterThan(3);
+        List<Integer> readsOfAbsentLookups = new ArrayList<>();
+        List<Long> filtersWarmed = new ArrayList<>();
+        for (long bound : new long[]{0, 1 << 20}) {
+            List<String> reads = Collections.synchronizedList(new ArrayList<>());
+            try (DefaultLogIndex reader = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/",
+                    reads), config.withWarmSegmentBytes(bound))) {
+                assertThat(reader.head()).isEqualTo(1_199); // the first state: warming starts
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                filtersWarmed.add(reader.warmedFilters());
+                reads.clear();
+                for (int i = 0; i < 50; i++) {
+                    assertThat(reader.query(LogQuery.range(0L, 1_199L, List.of("0xnowhere" + i), null)).logs())
+                            .isEmpty();
+                }
+                readsOfAbsentLookups.add(reads.size());
+            }
+        }
+        assertThat(filtersWarmed).containsExactly(0L, (long) segments);
+        assertThat(readsOfAbsentLookups.get(0)).as("index reads without the warmer").isGreaterThanOrEqualTo(segments);
+        assertThat(readsOfAbsentLookups.get(1)).as("index reads after warming (%d without)", readsOfAbsentLookups.get(0))
+                .isLessThan(segments / 2);
+    }
 }
