@@ -61,7 +61,7 @@ public final class NodeServer {
                 metrics.registry(), "s3");
         String bug = a.length > 4 ? a[4] : null;
         IndexConfig config = TestRun.harnessConfig(Duration.ofMillis(Long.parseLong(a[1])),
-                Duration.ofMillis(Long.parseLong(a[2]))).withHolderView("holder-view-remembers".equals(bug)
+                Duration.ofMillis(Long.parseLong(a[2])), a[0]).withHolderView("holder-view-remembers".equals(bug)
                 ? PeerHolderView.remembering(holderView) : holderView);
         io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("process", a[0]);
         io.micrometer.core.instrument.FunctionCounter.builder("fli.holder.view.named", holderView,

@@ -121,10 +121,21 @@ public final class TestRun {
         }
     }
 
-    /** The index settings of a run's processes (also those in JVMs of their own). */
-    static IndexConfig harnessConfig(Duration lease, Duration gcGrace) {
+    /**
+     * The index settings of a run's process {@code name} (also those in JVMs of their own). Processes write
+     * different segment formats — p0, p2, ... format 2 (the default), p1, p3, ... format 4 (term filters) — so
+     * every run's index mixes them as a rolling upgrade does: each process reads the other's segments, and merges
+     * rewrite them in the merging writer's format.
+     */
+    static IndexConfig harnessConfig(Duration lease, Duration gcGrace, String name) {
         return IndexConfig.defaults().withLeaseDuration(lease).withMaxResults(1_000_000).withGcGrace(gcGrace)
-                .withMergeFanout(4);
+                .withMergeFanout(4).withSegmentFormat(segmentFormat(name));
+    }
+
+    /** The segment format process {@code name} writes: 4 for a name ending in an odd digit, else 2. */
+    static int segmentFormat(String name) {
+        char last = name.isEmpty() ? '0' : name.charAt(name.length() - 1);
+        return Character.isDigit(last) && (last - '0') % 2 == 1 ? 4 : 2;
     }
 
 
@@ -433,7 +444,7 @@ public final class TestRun {
         if (peers != null && "holder-view-remembers".equals(run.cfg.bug())) {
             peers = PeerHolderView.remembering(peers);
         }
-        IndexConfig config = harnessConfig(LEASE, GC_GRACE).withClock(run.sim.clock()).withBackground(background)
+        IndexConfig config = harnessConfig(LEASE, GC_GRACE, "p" + i).withClock(run.sim.clock()).withBackground(background)
                 .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + i + 1))
                 .withHolderView(peers);
         return new InProcessNode("p" + i, () -> openIndex(run.cfg.bug(), meta, blobs, config), gate);

@@ -113,6 +113,14 @@ class TestRunTest {
         }
         assertThat(count(r, "gc", "info")).as("GC deleted blobs").isPositive();
         assertThat(count(r, "merge", "info")).as("merges folded").isPositive();
+        // Both processes merged, so the index mixed segment formats 2 (p0) and 4 (p1) and each read the other's.
+        List<String> lines = Files.readAllLines(r.dir().resolve("history.jsonl"));
+        for (String p : List.of("p0", "p1")) {
+            assertThat(lines).as("merges by %s (segment format %d)", p, TestRun.segmentFormat(p))
+                    .anyMatch(l -> l.contains("\"f\":\"merge\"") && l.contains("\"process\":\"" + p + "\""));
+        }
+        assertThat(TestRun.segmentFormat("p0")).isEqualTo(2);
+        assertThat(TestRun.segmentFormat("p1")).isEqualTo(4);
         assertThat(historyHas(r, "\"process\":\"p0\"")).isTrue();
         assertThat(historyHas(r, "\"process\":\"p1\"")).isTrue();
         History h = History.read(r.dir().resolve("history.jsonl"));
