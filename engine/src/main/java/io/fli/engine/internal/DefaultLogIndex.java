@@ -193,27 +193,51 @@ public final class DefaultLogIndex implements LogIndex {
     private java.util.concurrent.ThreadPoolExecutor warmer;
     private final java.util.concurrent.atomic.AtomicLong warmedSegments = new java.util.concurrent.atomic.AtomicLong();
 
+    /** Threads that read a first state's filters: the reads are round trips, not work (a 50M index has ~1,000). */
+    static final int FILTER_WARMERS = 4;
+
     /**
      * Heads and term filters of every segment of a process's first state, newest first (the ranges queries ask for
-     * most), within a quarter of the cache; stops at the first failure (the store is away: queries will meet it) or when the index closes.
+     * most), on {@link #FILTER_WARMERS} threads of their own (not the query prefetch pool: queries never wait behind
+     * them), within a quarter of the cache; stops at the first failure (the store is away: queries will meet it) or
+     * when the index closes.
      */
     private void warmFilters(Snapshot first) {
         List<SegmentRef> refs = new ArrayList<>(first.state().segments());
         refs.sort(java.util.Comparator.comparingLong(SegmentRef::lastBlock).reversed());
-        long budget = config.cacheBytes() / 4;
+        java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(
+                config.cacheBytes() / 4);
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < FILTER_WARMERS; w++) {
+            Thread t = new Thread(() -> {
+                for (int k = next.getAndIncrement(); k < refs.size(); k = next.getAndIncrement()) {
+                    if (failed.get() || budget.get() <= 0 || Thread.currentThread().isInterrupted()) {
+                        return;
+                    }
+                    try {
+                        long b = segment(refs.get(k)).warmFilters();
+                        budget.addAndGet(-b);
+                        if (b > 0) {
+                            warmedFilters.incrementAndGet();
+                        }
+                    } catch (RuntimeException e) {
+                        failed.set(true); // collected meanwhile, unreachable, or damaged: left for the queries
+                    }
+                }
+            }, "fli-warm-filters-" + w);
+            t.setDaemon(true);
+            t.start();
+            workers.add(t);
+        }
         try {
-            for (SegmentRef r : refs) {
-                if (Thread.currentThread().isInterrupted() || budget <= 0) {
-                    return;
-                }
-                long b = segment(r).warmFilters();
-                budget -= b;
-                if (b > 0) {
-                    warmedFilters.incrementAndGet();
-                }
+            for (Thread t : workers) {
+                t.join();
             }
-        } catch (RuntimeException e) {
-            // collected meanwhile, unreachable, or damaged: a query that needs it meets it and decides
+        } catch (InterruptedException e) {
+            workers.forEach(Thread::interrupt);
+            Thread.currentThread().interrupt();
         }
     }
 
