@@ -1019,6 +1019,9 @@ public final class DefaultLogIndex implements LogIndex {
                 }
                 throw e;
             }
+            if (!mayMatch(seg, clauses)) {
+                continue; // format 4: a clause none of whose terms the segment holds; no block page read to cut
+            }
             int lo = localLo(ref, seg, from);
             int hi = localHi(ref, seg, to);
             if (lo >= hi) {
@@ -1153,6 +1156,10 @@ public final class DefaultLogIndex implements LogIndex {
         boolean segmentsOk = awaitAll(refs.stream().map(ref -> (Runnable) () -> {
             SegmentReader seg = segment(ref);
             readers.put(ref, seg);
+            if (!mayMatch(seg, clauses)) {
+                empty.add(ref);
+                return;
+            }
             // Cut to the query's range, as the query's own pass does: a long posting list is then read only in the
             // parts the range overlaps (segment format 3), not whole.
             int lo = localLo(ref, seg, from);
@@ -1255,6 +1262,19 @@ public final class DefaultLogIndex implements LogIndex {
             }
         }
         return ok;
+    }
+
+    /**
+     * False when some clause has no term the segment may hold (its term filters, format 4): the segment cannot match,
+     * and the query need not read its block pages to cut the range nor its directory pages. True without clauses.
+     */
+    static boolean mayMatch(SegmentReader seg, List<Clause> clauses) {
+        for (Clause c : clauses) {
+            if (!seg.mayHoldAny(c.position(), c.terms())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@link #plan} as the intersected bitmap; null when the segment has no match. */

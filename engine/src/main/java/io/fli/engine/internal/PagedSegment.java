@@ -209,6 +209,19 @@ final class PagedSegment implements SegmentReader {
     }
 
     @Override
+    public boolean mayHoldAny(int position, List<IndexSegment.Term> terms) {
+        if (head.filters == null) {
+            return true;
+        }
+        for (IndexSegment.Term t : terms) {
+            if (mayHold(position, t.hash())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
     public long blockWithHash(String hash) {
         int h = IndexSegment.hash(hash);
         if (!mayHold(-1, h)) {

@@ -38,6 +38,14 @@ interface SegmentReader {
     /** Every pack key the segment names. */
     List<String> packKeys();
 
+    /**
+     * False only when the segment holds none of {@code terms} at {@code position} (format 4's term filters; always
+     * true before). Reads at most the position's filter page, never a directory or block page.
+     */
+    default boolean mayHoldAny(int position, List<IndexSegment.Term> terms) {
+        return true;
+    }
+
     /** Reads the segment's term filters (format 4) into the cache; returns their bytes, 0 when it has none. */
     default long warmFilters() {
         return 0;
