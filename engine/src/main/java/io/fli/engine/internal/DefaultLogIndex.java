@@ -1022,6 +1022,16 @@ public final class DefaultLogIndex implements LogIndex {
             if (!mayMatch(seg, clauses)) {
                 continue; // format 4: a clause none of whose terms the segment holds; no block page read to cut
             }
+            MutableRoaringBitmap bm = null;
+            if (!clauses.isEmpty()) {
+                // Planned over bounds of the range the head alone gives (whole block pages): a segment whose
+                // postings miss them needs no block page read to cut the range exactly.
+                bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses, outerLo(ref, seg, from),
+                        outerHi(ref, seg, to));
+                if (bm == null) {
+                    continue;
+                }
+            }
             int lo = localLo(ref, seg, from);
             int hi = localHi(ref, seg, to);
             if (lo >= hi) {
@@ -1033,10 +1043,6 @@ public final class DefaultLogIndex implements LogIndex {
                 all.add((long) lo, (long) hi);
                 ids = all.getIntIterator();
             } else {
-                MutableRoaringBitmap bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses, lo, hi);
-                if (bm == null) {
-                    continue;
-                }
                 ids = bm.getIntIterator();
             }
             ids.advanceIfNeeded(lo);
@@ -1130,6 +1136,24 @@ public final class DefaultLogIndex implements LogIndex {
         return to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStart(to + 1);
     }
 
+    /** At most {@link #localLo}, from the segment's head alone (no block page read). */
+    private static int outerLo(SegmentRef ref, SegmentReader seg, long from) {
+        return from <= ref.firstBlock() ? 0 : seg.localStartBounds(from)[0];
+    }
+
+    /** At least {@link #localHi}, from the segment's head alone (no block page read). */
+    private static int outerHi(SegmentRef ref, SegmentReader seg, long to) {
+        return to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStartBounds(to + 1)[1];
+    }
+
+    /** The ids of {@code bm} in {@code [lo, hi)}; null when none. */
+    private static MutableRoaringBitmap cut(MutableRoaringBitmap bm, int lo, int hi) {
+        MutableRoaringBitmap range = new MutableRoaringBitmap();
+        range.add((long) lo, (long) hi);
+        MutableRoaringBitmap out = MutableRoaringBitmap.and(bm, range);
+        return out.isEmpty() ? null : out;
+    }
+
     /** Intersects the clauses smallest-estimate first; null when the segment has no match. */
     static PeekableIntIterator plan(SegmentReader seg, List<Clause> clauses) {
         MutableRoaringBitmap bm = planBitmap(seg, clauses);
@@ -1161,10 +1185,18 @@ public final class DefaultLogIndex implements LogIndex {
                 return;
             }
             // Cut to the query's range, as the query's own pass does: a long posting list is then read only in the
-            // parts the range overlaps (segment format 3), not whole.
-            int lo = localLo(ref, seg, from);
-            int hi = localHi(ref, seg, to);
-            MutableRoaringBitmap bm = lo >= hi ? null : planBitmap(seg, clauses, lo, hi);
+            // parts the range overlaps (segment format 3), not whole; first to the bounds the head gives, then,
+            // only if something matched there, exactly (block pages).
+            int outerLo = outerLo(ref, seg, from);
+            int outerHi = outerHi(ref, seg, to);
+            MutableRoaringBitmap bm = outerLo >= outerHi ? null : planBitmap(seg, clauses, outerLo, outerHi);
+            if (bm != null) {
+                int lo = localLo(ref, seg, from);
+                int hi = localHi(ref, seg, to);
+                if (lo > outerLo || hi < outerHi) {
+                    bm = lo >= hi ? null : cut(bm, lo, hi);
+                }
+            }
             if (bm == null) {
                 empty.add(ref);
             } else {

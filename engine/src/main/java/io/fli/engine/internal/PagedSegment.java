@@ -192,6 +192,23 @@ final class PagedSegment implements SegmentReader {
     }
 
     @Override
+    public int[] localStartBounds(long block) {
+        if (block <= head.firstBlock) {
+            return new int[]{0, 0};
+        }
+        if (block > head.lastBlock) {
+            return new int[]{(int) head.logCount, (int) head.logCount};
+        }
+        long i = block - head.firstBlock;
+        int pg = (int) (i / head.blocksPerPage);
+        if (i % head.blocksPerPage == 0) {
+            return new int[]{head.blockPageStart[pg], head.blockPageStart[pg]};
+        }
+        int next = pg + 1 < head.blockPageStart.length ? head.blockPageStart[pg + 1] : (int) head.logCount;
+        return new int[]{head.blockPageStart[pg], next};
+    }
+
+    @Override
     public String hashOf(long block) {
         long i = block - head.firstBlock;
         return blockPage((int) (i / head.blocksPerPage)).hash()[(int) (i % head.blocksPerPage)];

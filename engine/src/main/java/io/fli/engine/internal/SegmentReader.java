@@ -39,6 +39,15 @@ interface SegmentReader {
     List<String> packKeys();
 
     /**
+     * Bounds on {@link #localStart}{@code (block)} read without fetching a page: {@code [at most, at least]} (the
+     * start of the block page holding {@code block}, and of the next). Exact where the segment is decoded whole.
+     */
+    default int[] localStartBounds(long block) {
+        int s = localStart(block);
+        return new int[]{s, s};
+    }
+
+    /**
      * False only when the segment holds none of {@code terms} at {@code position} (format 4's term filters; always
      * true before). Reads at most the position's filter page, never a directory or block page.
      */
