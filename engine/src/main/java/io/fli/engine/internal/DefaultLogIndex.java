@@ -1019,15 +1019,17 @@ public final class DefaultLogIndex implements LogIndex {
                 }
                 throw e;
             }
-            if (!mayMatch(seg, clauses)) {
-                continue; // format 4: a clause none of whose terms the segment holds; no block page read to cut
-            }
             MutableRoaringBitmap bm = null;
             if (!clauses.isEmpty()) {
                 // Planned over bounds of the range the head alone gives (whole block pages): a segment whose
-                // postings miss them needs no block page read to cut the range exactly.
-                bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses, outerLo(ref, seg, from),
-                        outerHi(ref, seg, to));
+                // postings miss them needs no block page read to cut the range exactly — and, in format 4, no
+                // directory page either when a clause's filter holds none of its terms in those bounds.
+                int outerLo = outerLo(ref, seg, from);
+                int outerHi = outerHi(ref, seg, to);
+                if (!planned.containsKey(ref) && !mayMatch(seg, clauses, outerLo, outerHi)) {
+                    continue;
+                }
+                bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses, outerLo, outerHi);
                 if (bm == null) {
                     continue;
                 }
@@ -1180,15 +1182,15 @@ public final class DefaultLogIndex implements LogIndex {
         boolean segmentsOk = awaitAll(refs.stream().map(ref -> (Runnable) () -> {
             SegmentReader seg = segment(ref);
             readers.put(ref, seg);
-            if (!mayMatch(seg, clauses)) {
-                empty.add(ref);
-                return;
-            }
             // Cut to the query's range, as the query's own pass does: a long posting list is then read only in the
             // parts the range overlaps (segment format 3), not whole; first to the bounds the head gives, then,
             // only if something matched there, exactly (block pages).
             int outerLo = outerLo(ref, seg, from);
             int outerHi = outerHi(ref, seg, to);
+            if (!mayMatch(seg, clauses, outerLo, outerHi)) {
+                empty.add(ref);
+                return;
+            }
             MutableRoaringBitmap bm = outerLo >= outerHi ? null : planBitmap(seg, clauses, outerLo, outerHi);
             if (bm != null) {
                 int lo = localLo(ref, seg, from);
@@ -1297,12 +1299,13 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /**
-     * False when some clause has no term the segment may hold (its term filters, format 4): the segment cannot match,
-     * and the query need not read its block pages to cut the range nor its directory pages. True without clauses.
+     * False when some clause has no term the segment may hold with a posting in {@code [lo, hi)} (its term filters,
+     * format 4): the segment cannot match there, and the query need not read its block pages to cut the range nor its
+     * directory pages. True without clauses.
      */
-    static boolean mayMatch(SegmentReader seg, List<Clause> clauses) {
+    static boolean mayMatch(SegmentReader seg, List<Clause> clauses, int lo, int hi) {
         for (Clause c : clauses) {
-            if (!seg.mayHoldAny(c.position(), c.terms())) {
+            if (!seg.mayHoldAny(c.position(), c.terms(), lo, hi)) {
                 return false;
             }
         }

@@ -701,11 +701,53 @@ public final class IndexSegment implements SegmentReader {
                         throw new CorruptionException(key + ": the term filter of " + (p < POSITIONS
                                 ? "position " + p : "block hashes") + " does not hold entry " + e);
                     }
+                    if (p < POSITIONS) {
+                        for (int b : buckets(dirs[p], e, bytes, key)) {
+                            if (!f.mightContain(TermFilter.bucketKey(hash, b))) {
+                                throw new CorruptionException(key + ": the term filter of position " + p
+                                        + " does not hold entry " + e + " in id bucket " + b);
+                            }
+                        }
+                    }
                 }
             }
         }
         return new IndexSegment(h.tier, h.firstBlock, h.lastBlock, h.firstLogId, h.logCount, hashes, parents, starts,
                 h.packKeys, h.packFirst, dirs, bytes);
+    }
+
+    /** The id buckets ({@link TermFilter#BUCKET_BITS}) entry {@code e}'s postings fall in, ascending. */
+    private static int[] buckets(Dir d, int e, byte[] bytes, String key) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        if (d.card[e] <= INLINE_MAX) {
+            ByteReader r = new ByteReader(bytes, d.postOff[e], d.postOff[e] + d.postLen[e], key);
+            int id = 0;
+            for (int k = 0; k < d.card[e]; k++) {
+                id += r.varInt(Integer.MAX_VALUE);
+                int b = id >>> TermFilter.BUCKET_BITS;
+                if (out.isEmpty() || out.get(out.size() - 1) != b) {
+                    out.add(b);
+                }
+            }
+        } else {
+            int[] parts = d.parts[e];
+            int n = parts == null ? 1 : parts.length / 4;
+            for (int i = 0; i < n; i++) {
+                int off = parts == null ? d.postOff[e] : parts[4 * i + 1];
+                int len = parts == null ? d.postLen[e] : parts[4 * i + 2];
+                ImmutableRoaringBitmap bm;
+                try {
+                    bm = new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, off, len).slice());
+                } catch (RuntimeException ex) {
+                    throw new CorruptionException(key + ": undecodable posting bitmap (" + ex + ")");
+                }
+                for (org.roaringbitmap.buffer.MappeableContainerPointer cp = bm.getContainerPointer();
+                     cp.hasContainer(); cp.advance()) {
+                    out.add((int) cp.key());
+                }
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Index (into {@link #packKeys}) of the pack holding {@code logId}. */

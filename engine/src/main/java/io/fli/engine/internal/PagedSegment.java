@@ -226,13 +226,28 @@ final class PagedSegment implements SegmentReader {
     }
 
     @Override
-    public boolean mayHoldAny(int position, List<IndexSegment.Term> terms) {
+    public boolean mayHoldAny(int position, List<IndexSegment.Term> terms, int lo, int hi) {
         if (head.filters == null) {
             return true;
         }
+        if (lo >= hi) {
+            return false;
+        }
+        int first = lo >>> TermFilter.BUCKET_BITS;
+        int last = (hi - 1) >>> TermFilter.BUCKET_BITS;
+        boolean byBucket = last - first < TermFilter.MAX_BUCKETS_TESTED
+                && (lo > 0 || hi < head.logCount); // the whole segment: the term's own key says it
         for (IndexSegment.Term t : terms) {
-            if (mayHold(position, t.hash())) {
-                return true;
+            if (!byBucket) {
+                if (mayHold(position, t.hash())) {
+                    return true;
+                }
+                continue;
+            }
+            for (int b = first; b <= last; b++) {
+                if (mayHold(position, TermFilter.bucketKey(t.hash(), b))) {
+                    return true;
+                }
             }
         }
         return false;

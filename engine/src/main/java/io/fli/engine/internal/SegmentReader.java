@@ -48,10 +48,11 @@ interface SegmentReader {
     }
 
     /**
-     * False only when the segment holds none of {@code terms} at {@code position} (format 4's term filters; always
-     * true before). Reads at most the position's filter page, never a directory or block page.
+     * False only when the segment holds none of {@code terms} at {@code position} with a posting among the
+     * segment-local ids {@code [lo, hi)} (format 4's term filters, by bucket; always true before). Reads at most the
+     * position's filter page, never a directory or block page.
      */
-    default boolean mayHoldAny(int position, List<IndexSegment.Term> terms) {
+    default boolean mayHoldAny(int position, List<IndexSegment.Term> terms, int lo, int hi) {
         return true;
     }
 

@@ -65,8 +65,9 @@ public final class SegmentWriter {
     private int pageCount;
     private int pageFirstHash;
     private int pageLastHash;
-    /** Format 4: each position's entry hashes, for its filter; and the block-hash filter's ref. */
+    /** Format 4: each position's filter keys (entry hashes and their bucket keys); the block-hash filter's ref. */
     private final int[][] termHashes = new int[IndexSegment.POSITIONS][];
+    private final int[] keyCount = new int[IndexSegment.POSITIONS];
     private Paged.Ref hashFilter;
 
     SegmentWriter(int tier, long firstBlock, long firstLogId, long logCount, String[] hashes, String[] parents,
@@ -143,17 +144,25 @@ public final class SegmentWriter {
             pageFirstHash = hash;
         }
         pageLastHash = hash;
-        if (version >= FILTERED) {
-            int[] hs = termHashes[position];
-            if (hs == null || hs.length == entries[position]) {
-                hs = java.util.Arrays.copyOf(hs == null ? new int[0] : hs, Math.max(64, entries[position] * 2));
-                termHashes[position] = hs;
-            }
-            hs[entries[position]] = hash;
-        }
+        filterKey(hash);
         entries[position]++;
         pageCount++;
         return page.i32(hash).varInt(len).bytes(value, off, len).varInt(card);
+    }
+
+    /** Adds a key to the current position's filter (format 4). */
+    private void filterKey(int key) {
+        if (version < FILTERED) {
+            return;
+        }
+        int[] hs = termHashes[position];
+        int n = keyCount[position];
+        if (hs == null || hs.length == n) {
+            hs = java.util.Arrays.copyOf(hs == null ? new int[0] : hs, Math.max(64, n * 2));
+            termHashes[position] = hs;
+        }
+        hs[n] = key;
+        keyCount[position] = n + 1;
     }
 
     private void entryEnd() {
@@ -171,6 +180,14 @@ public final class SegmentWriter {
             return;
         }
         ByteWriter w = entryStart(hash, value, off, len, card);
+        int lastBucket = -1;
+        for (int k = from; k < from + card; k++) {
+            int b = ids[k] >>> TermFilter.BUCKET_BITS;
+            if (b != lastBucket) {
+                filterKey(TermFilter.bucketKey(hash, b));
+                lastBucket = b;
+            }
+        }
         int bytes = 0;
         int prev = 0;
         for (int k = from; k < from + card; k++) {
@@ -193,6 +210,10 @@ public final class SegmentWriter {
     /** A stream whose postings are {@code bm} (more than {@link IndexSegment#INLINE_MAX} ids). */
     void entry(int hash, byte[] value, int off, int len, RoaringBitmap bm) {
         ByteWriter w = entryStart(hash, value, off, len, bm.getCardinality());
+        for (org.roaringbitmap.ContainerPointer cp = bm.getContainerPointer(); cp.getContainer() != null;
+             cp.advance()) {
+            filterKey(TermFilter.bucketKey(hash, cp.key()));
+        }
         bm.runOptimize();
         if (version < 3 || bm.serializedSizeInBytes() <= PART_MIN_BYTES) {
             byte[] ser = serialize(bm);
@@ -258,7 +279,7 @@ public final class SegmentWriter {
         }
         if (version >= FILTERED) {
             for (int p = 0; p < IndexSegment.POSITIONS; p++) {
-                byte[] f = TermFilter.build(termHashes[p] == null ? new int[0] : termHashes[p], entries[p]);
+                byte[] f = TermFilter.build(termHashes[p] == null ? new int[0] : termHashes[p], keyCount[p]);
                 termHashes[p] = null;
                 body.add(f, 0, f.length).write(head);
             }

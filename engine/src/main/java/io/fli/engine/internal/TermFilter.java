@@ -8,6 +8,11 @@ import io.fli.engine.CorruptionException;
  * query at scale: an address or topic appears in few of the segments a range covers — is answered from the filter
  * (one cached page per position) instead of fetching the directory page whose hash span the term falls in.
  *
+ * <p>Besides each term's hash it holds a {@link #bucketKey} per bucket of 65,536 segment-local ids the term has
+ * postings in: a range query tests the buckets its range overlaps, so a term the segment holds only elsewhere costs
+ * nothing either (at 50M logs most addresses appear a few times in the whole chain, so in a large segment, but
+ * rarely in a query's 2,000 blocks).
+ *
  * <p>Never a false negative: every hash the writer added tests true (a whole decode checks every directory entry
  * against its filter). False positives cost only the directory page they would have cost anyway: about 1% at
  * {@link #BITS_PER_KEY} bits per key and {@link #HASHES} probes.
@@ -18,6 +23,19 @@ import io.fli.engine.CorruptionException;
 final class TermFilter {
     static final int BITS_PER_KEY = 10;
     static final int HASHES = 7;
+    /** Segment-local ids per bucket: a roaring container's span, so a bitmap's buckets are its container keys. */
+    static final int BUCKET_BITS = 16;
+    /** A range over more buckets than this is tested by the term's own key only. */
+    static final int MAX_BUCKETS_TESTED = 8;
+
+    /**
+     * The key of a term (by its directory hash) having a posting in bucket {@code bucket} (ids {@code bucket << 16}
+     * up to the next bucket's): stored next to the term's own key, so that a range query asks whether the term has a
+     * posting in the buckets its range overlaps, not merely in the segment.
+     */
+    static int bucketKey(int hash, int bucket) {
+        return (int) mix(hash ^ ((long) (bucket + 1) * 0x9E3779B97F4A7C15L >>> 17));
+    }
 
     private final byte[] bytes;
     private final int off;
@@ -85,7 +103,7 @@ final class TermFilter {
     }
 
     /** The 64-bit finalizer of MurmurHash3 over the hash (the directory's 32-bit hashes are weakly mixed). */
-    private static long mix(int hash) {
+    private static long mix(long hash) {
         long k = hash * 0x9E3779B97F4A7C15L;
         k ^= k >>> 33;
         k *= 0xFF51AFD7ED558CCDL;

@@ -233,4 +233,49 @@ class TermFilterTest {
                     .isZero();
         }
     }
+
+    /**
+     * Format 4's filters hold each term's id buckets too: a present address whose postings lie outside a query's
+     * range costs not even its directory page — 20 such queries read nothing once the head and filters are cached.
+     */
+    @Test
+    void aTermTheSegmentHoldsOnlyElsewhereCostsNoDirectoryPageInFormatFour() {
+        List<Block> chain = PagedLayoutTest.chain(25, 0, 30_000, 2_000_000); // most addresses rare
+        java.util.Map<String, Long> lastSeen = new java.util.HashMap<>();
+        for (Block b : chain) {
+            b.logs().forEach(l -> lastSeen.put(l.address(), b.number()));
+        }
+        // Addresses seen only in the first 1,000 blocks (the first bucket of 65,536 ids holds about 11,000 blocks).
+        List<String> early = lastSeen.entrySet().stream().filter(e -> e.getValue() < 1_000)
+                .map(java.util.Map.Entry::getKey).sorted().limit(20).toList();
+        assertThat(early).hasSize(20);
+        java.util.function.IntFunction<Long> reads = format -> {
+            io.fli.engine.MetaStore meta = io.fli.engine.MetaStore.inMemory();
+            io.fli.engine.BlobStore stored = io.fli.engine.BlobStore.inMemory();
+            io.fli.engine.IndexConfig config = io.fli.engine.IndexConfig.defaults().withBackgroundMerges(false)
+                    .withSegmentFormat(format);
+            try (io.fli.engine.LogIndex w = io.fli.engine.LogIndex.open(meta, stored, config)) {
+                io.fli.engine.Writer writer = w.writer("w");
+                writer.acquire();
+                for (int i = 0; i < chain.size(); i += 5_000) {
+                    writer.publish(chain.subList(i, i + 5_000));
+                }
+                writer.compact();
+            }
+            try (DefaultLogIndex reader = new DefaultLogIndex(meta, stored, config)) {
+                reader.query(io.fli.engine.LogQuery.range(0L, 29_999L, List.of("0xnowhere"), null)); // head, filter
+                long before = reader.stats().blobReads();
+                for (int q = 0; q < early.size(); q++) {
+                    long from = 20_000 + q * 400;
+                    assertThat(reader.query(io.fli.engine.LogQuery.range(from, from + 300, List.of(early.get(q)),
+                            null)).logs()).isEmpty();
+                }
+                return reader.stats().blobReads() - before;
+            }
+        };
+        long three = reads.apply(3);
+        long four = reads.apply(4);
+        assertThat(three).as("format 3: each address's directory page").isGreaterThanOrEqualTo(10);
+        assertThat(four).as("format 4 (format 3: %d)", three).isLessThanOrEqualTo(1);
+    }
 }
