@@ -156,22 +156,32 @@ class TermFilterTest {
                 .hasMessageContaining("checksum mismatch");
     }
 
+    /** An index of {@code chain} published {@code perPublish} blocks at a time in {@code format}, compacted. */
+    private record Built(io.fli.engine.MetaStore meta, io.fli.engine.BlobStore stored,
+                         io.fli.engine.IndexConfig config) {
+        static Built of(List<Block> chain, int perPublish, int format) {
+            Built b = new Built(io.fli.engine.MetaStore.inMemory(), io.fli.engine.BlobStore.inMemory(),
+                    io.fli.engine.IndexConfig.defaults().withBackgroundMerges(false).withSegmentFormat(format));
+            try (io.fli.engine.LogIndex w = io.fli.engine.LogIndex.open(b.meta, b.stored, b.config)) {
+                io.fli.engine.Writer writer = w.writer("w");
+                writer.acquire();
+                for (int i = 0; i < chain.size(); i += perPublish) {
+                    writer.publish(chain.subList(i, Math.min(chain.size(), i + perPublish)));
+                }
+                writer.compact();
+            }
+            return b;
+        }
+
+        DefaultLogIndex reader() {
+            return new DefaultLogIndex(meta, stored, config);
+        }
+    }
+
     /** Index blob reads of 40 queries for absent addresses over different ranges, after one that warms the heads. */
     private static long readsOfAbsentAddressQueries(int format) {
-        List<Block> chain = PagedLayoutTest.chain(24, 0, 6_000, 3_000);
-        io.fli.engine.MetaStore meta = io.fli.engine.MetaStore.inMemory();
-        io.fli.engine.BlobStore stored = io.fli.engine.BlobStore.inMemory();
-        io.fli.engine.IndexConfig config = io.fli.engine.IndexConfig.defaults().withBackgroundMerges(false)
-                .withSegmentFormat(format);
-        try (io.fli.engine.LogIndex w = io.fli.engine.LogIndex.open(meta, stored, config)) {
-            io.fli.engine.Writer writer = w.writer("w");
-            writer.acquire();
-            for (int i = 0; i < chain.size(); i += 2_000) {
-                writer.publish(chain.subList(i, i + 2_000));
-            }
-            writer.compact();
-        }
-        try (DefaultLogIndex reader = new DefaultLogIndex(meta, stored, config)) {
+        Built built = Built.of(PagedLayoutTest.chain(24, 0, 6_000, 3_000), 2_000, format);
+        try (DefaultLogIndex reader = built.reader()) {
             reader.query(io.fli.engine.LogQuery.range(0L, 5_999L, List.of("0xnowhere"), null));
             long before = reader.stats().blobReads();
             Random r = new Random(5);
@@ -209,18 +219,7 @@ class TermFilterTest {
         }
         String early = lastSeen.entrySet().stream().filter(e -> e.getValue() < 1_000).map(java.util.Map.Entry::getKey)
                 .findFirst().orElseThrow();
-        io.fli.engine.MetaStore meta = io.fli.engine.MetaStore.inMemory();
-        io.fli.engine.BlobStore stored = io.fli.engine.BlobStore.inMemory();
-        io.fli.engine.IndexConfig config = io.fli.engine.IndexConfig.defaults().withBackgroundMerges(false)
-                .withSegmentFormat(3);
-        try (io.fli.engine.LogIndex w = io.fli.engine.LogIndex.open(meta, stored, config)) {
-            io.fli.engine.Writer writer = w.writer("w");
-            writer.acquire();
-            writer.publish(chain.subList(0, 3_000));
-            writer.publish(chain.subList(3_000, 6_000));
-            writer.compact();
-        }
-        try (DefaultLogIndex reader = new DefaultLogIndex(meta, stored, config)) {
+        try (DefaultLogIndex reader = Built.of(chain, 3_000, 3).reader()) {
             assertThat(reader.query(io.fli.engine.LogQuery.range(0L, 5_999L, List.of(early), null)).logs())
                     .isNotEmpty(); // head and the address's directory page now cached
             long before = reader.stats().blobReads();
@@ -250,19 +249,7 @@ class TermFilterTest {
                 .map(java.util.Map.Entry::getKey).sorted().limit(20).toList();
         assertThat(early).hasSize(20);
         java.util.function.IntFunction<Long> reads = format -> {
-            io.fli.engine.MetaStore meta = io.fli.engine.MetaStore.inMemory();
-            io.fli.engine.BlobStore stored = io.fli.engine.BlobStore.inMemory();
-            io.fli.engine.IndexConfig config = io.fli.engine.IndexConfig.defaults().withBackgroundMerges(false)
-                    .withSegmentFormat(format);
-            try (io.fli.engine.LogIndex w = io.fli.engine.LogIndex.open(meta, stored, config)) {
-                io.fli.engine.Writer writer = w.writer("w");
-                writer.acquire();
-                for (int i = 0; i < chain.size(); i += 5_000) {
-                    writer.publish(chain.subList(i, i + 5_000));
-                }
-                writer.compact();
-            }
-            try (DefaultLogIndex reader = new DefaultLogIndex(meta, stored, config)) {
+            try (DefaultLogIndex reader = Built.of(chain, 5_000, format).reader()) {
                 reader.query(io.fli.engine.LogQuery.range(0L, 29_999L, List.of("0xnowhere"), null)); // head, filter
                 long before = reader.stats().blobReads();
                 for (int q = 0; q < early.size(); q++) {
