@@ -148,6 +148,12 @@ final class PagedSegment implements SegmentReader {
     final String key;
     final Head head;
     private final Pages pages;
+    /**
+     * Format 4: the filters read so far (per position, then block hashes), held with the head — every lookup of the
+     * segment probes them, several times for a range query's buckets, and a cache lookup per probe cost more than the
+     * probe. Their bytes are part of the head's {@link #weight}, counted before they are read.
+     */
+    private final TermFilter[] loaded = new TermFilter[IndexSegment.POSITIONS + 1];
 
     PagedSegment(String key, Head head, Pages pages) {
         this.key = key;
@@ -157,7 +163,14 @@ final class PagedSegment implements SegmentReader {
 
     /** Heap bytes the head holds (its cache weight). */
     int weight() {
-        return head.bodyStart * 3 + 512;
+        long filters = 0;
+        if (head.filters != null) {
+            filters = head.hashFilter.length() + 48L;
+            for (Paged.Ref f : head.filters) {
+                filters += f.length() + 48L;
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, head.bodyStart * 3L + 512 + filters);
     }
 
     private BlockPage blockPage(int i) {
@@ -219,9 +232,13 @@ final class PagedSegment implements SegmentReader {
         if (head.filters == null) {
             return true;
         }
-        Paged.Ref ref = position < 0 ? head.hashFilter : head.filters[position];
-        TermFilter f = pages.page(key, head, "f", head.bodyStart, ref,
-                (r, end) -> TermFilter.read(r, end, key));
+        int i = position < 0 ? IndexSegment.POSITIONS : position;
+        TermFilter f = loaded[i]; // immutable once built (final fields): a racing read sees it whole or null
+        if (f == null) {
+            Paged.Ref ref = position < 0 ? head.hashFilter : head.filters[position];
+            f = pages.page(key, head, "f", head.bodyStart, ref, (r, end) -> TermFilter.read(r, end, key));
+            loaded[i] = f;
+        }
         return f.mightContain(hash);
     }
 
