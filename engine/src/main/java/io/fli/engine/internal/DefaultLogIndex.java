@@ -1024,12 +1024,13 @@ public final class DefaultLogIndex implements LogIndex {
                 // Planned over bounds of the range the head alone gives (whole block pages): a segment whose
                 // postings miss them needs no block page read to cut the range exactly — and, in format 4, no
                 // directory page either when a clause's filter holds none of its terms in those bounds.
-                int outerLo = outerLo(ref, seg, from);
-                int outerHi = outerHi(ref, seg, to);
-                if (!planned.containsKey(ref) && !mayMatch(seg, clauses, outerLo, outerHi)) {
-                    continue;
+                if (planned.containsKey(ref)) {
+                    bm = planned.get(ref);
+                } else {
+                    int outerLo = outerLo(ref, seg, from);
+                    int outerHi = outerHi(ref, seg, to);
+                    bm = mayMatch(seg, clauses, outerLo, outerHi) ? planBitmap(seg, clauses, outerLo, outerHi) : null;
                 }
-                bm = planned.containsKey(ref) ? planned.get(ref) : planBitmap(seg, clauses, outerLo, outerHi);
                 if (bm == null) {
                     continue;
                 }
@@ -1148,13 +1149,6 @@ public final class DefaultLogIndex implements LogIndex {
         return to >= ref.lastBlock() ? (int) ref.logCount() : seg.localStartBounds(to + 1)[1];
     }
 
-    /** The ids of {@code bm} in {@code [lo, hi)}; null when none. */
-    private static MutableRoaringBitmap cut(MutableRoaringBitmap bm, int lo, int hi) {
-        MutableRoaringBitmap range = new MutableRoaringBitmap();
-        range.add((long) lo, (long) hi);
-        MutableRoaringBitmap out = MutableRoaringBitmap.and(bm, range);
-        return out.isEmpty() ? null : out;
-    }
 
     /** Intersects the clauses smallest-estimate first; null when the segment has no match. */
     static PeekableIntIterator plan(SegmentReader seg, List<Clause> clauses) {
@@ -1196,10 +1190,10 @@ public final class DefaultLogIndex implements LogIndex {
                 int lo = localLo(ref, seg, from);
                 int hi = localHi(ref, seg, to);
                 if (lo > outerLo || hi < outerHi) {
-                    bm = lo >= hi ? null : cut(bm, lo, hi);
+                    bm = bm.selectRange(lo, Math.max(lo, hi));
                 }
             }
-            if (bm == null) {
+            if (bm == null || bm.isEmpty()) {
                 empty.add(ref);
             } else {
                 planned.put(ref, bm);

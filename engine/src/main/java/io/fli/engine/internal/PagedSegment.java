@@ -163,14 +163,17 @@ final class PagedSegment implements SegmentReader {
 
     /** Heap bytes the head holds (its cache weight). */
     int weight() {
-        long filters = 0;
-        if (head.filters != null) {
-            filters = head.hashFilter.length() + 48L;
-            for (Paged.Ref f : head.filters) {
-                filters += f.length() + 48L;
-            }
-        }
+        long filters = head.filters == null ? 0 : filterBytes() + 48L * loaded.length;
         return (int) Math.min(Integer.MAX_VALUE, head.bodyStart * 3L + 512 + filters);
+    }
+
+    /** The stored bytes of the segment's filters (format 4), every position's and the block hashes'. */
+    private long filterBytes() {
+        long bytes = head.hashFilter.length();
+        for (Paged.Ref f : head.filters) {
+            bytes += f.length();
+        }
+        return bytes;
     }
 
     private BlockPage blockPage(int i) {
@@ -307,31 +310,20 @@ final class PagedSegment implements SegmentReader {
         if (head.filters == null) {
             return 0;
         }
-        long bytes = head.hashFilter.length();
         for (int p = 0; p < head.filters.length; p++) {
             mayHold(p, 0);
-            bytes += head.filters[p].length();
         }
         mayHold(-1, 0);
-        return bytes;
+        return filterBytes();
     }
 
     @Override
     public long warm(long maxBytes) {
-        long filters = 0;
-        if (head.filters != null) { // the filters first: small, and every lookup of the segment reads them
-            filters = head.hashFilter.length();
-            for (Paged.Ref f : head.filters) {
-                filters += f.length();
-            }
-            if (filters > maxBytes) {
-                return 0;
-            }
-            for (int p = 0; p < head.filters.length; p++) {
-                mayHold(p, 0);
-            }
-            mayHold(-1, 0);
+        // The filters first: small, and every lookup of the segment reads them.
+        if (head.filters != null && filterBytes() > maxBytes) {
+            return 0;
         }
+        long filters = warmFilters();
         long pagesBytes = 0;
         for (Paged.Ref[] refs : head.dirPages) {
             for (Paged.Ref r : refs) {

@@ -73,11 +73,6 @@ final class TermFilter {
         return new TermFilter(b, 0, len, probes);
     }
 
-    /** Heap bytes held (the cache weight). */
-    int weight() {
-        return bytes.length + 48;
-    }
-
     private void add(int hash) {
         long h = mix(hash);
         int h1 = (int) h;
