@@ -133,7 +133,8 @@ final class SloCommand implements Callable<Integer> {
     }
 
     /** A class's warm phase: its latencies, the logs its answers held, and its query draws to continue from. */
-    private record Warm(Histogram latencies, Histogram results, SplittableRandom random) {
+    private record Warm(Histogram latencies, Histogram results, SplittableRandom random, double getsPerQuery,
+                        double kbPerQuery) {
     }
 
     /** One compared figure. */
@@ -454,8 +455,8 @@ final class SloCommand implements Callable<Integer> {
                 slo.path("warm_up_s").path("target").asDouble(), true, "s"));
         w.println();
         w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | results mean | p99 "
-                + "| max |");
-        w.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + "| max | GETs/query | KB/query |");
+        w.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         ObjectNode qres = results.putObject("queries");
         // The order the phases ran in: a cold phase empties the caches, so no warm phase of a process may follow one.
         com.fasterxml.jackson.databind.node.ArrayNode phases = results.putArray("phases");
@@ -471,7 +472,11 @@ final class SloCommand implements Callable<Integer> {
                 Histogram warm = new Histogram(3);
                 Histogram sizes = new Histogram(3); // logs per answer: the cost of a class follows its answers
                 SplittableRandom qr = new SplittableRandom(seed * 1_000 + c.getKey().hashCode());
+                io.fli.engine.IndexStats s0 = null;
                 for (int i = 0; i < Math.min(200, queries) + queries; i++) {
+                    if (i == Math.min(200, queries)) {
+                        s0 = idx.stats();
+                    }
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
                     long a = System.nanoTime();
                     try {
@@ -486,7 +491,11 @@ final class SloCommand implements Callable<Integer> {
                     total++;
                 }
                 phases.add(who + " warm " + c.getKey());
-                warmOf.put(c.getKey(), new Warm(warm, sizes, qr));
+                // The blob GETs of the measured queries (the holder's include its merges' reads, if any ran).
+                io.fli.engine.IndexStats s1 = idx.stats();
+                double n = Math.max(1, queries);
+                warmOf.put(c.getKey(), new Warm(warm, sizes, qr, (s1.blobReads() - s0.blobReads()) / n,
+                        (s1.blobBytesRead() - s0.blobBytesRead()) / n / 1024));
             }
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
                 Warm earlier = warmOf.get(c.getKey());
@@ -507,9 +516,10 @@ final class SloCommand implements Callable<Integer> {
                     }
                     total++;
                 }
-                w.printf("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %d | %d |%n", who, c.getKey(),
-                        ms(warm, 50), ms(warm, 95), ms(warm, 99), ms(cold, 50), ms(cold, 99), sizes.getMean(),
-                        sizes.getValueAtPercentile(99), sizes.getMaxValue());
+                w.printf("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f | %d | %d | %.2f | %.1f |%n", who,
+                        c.getKey(), ms(warm, 50), ms(warm, 95), ms(warm, 99), ms(cold, 50), ms(cold, 99),
+                        sizes.getMean(), sizes.getValueAtPercentile(99), sizes.getMaxValue(), earlier.getsPerQuery(),
+                        earlier.kbPerQuery());
                 w.flush();
                 JsonNode t = slo.path("queries").path(c.getKey());
                 for (String p : List.of("p50", "p95", "p99")) {
@@ -521,7 +531,8 @@ final class SloCommand implements Callable<Integer> {
                 o.put("warm_p50_ms", ms(warm, 50)).put("warm_p95_ms", ms(warm, 95)).put("warm_p99_ms", ms(warm, 99))
                         .put("cold_p50_ms", ms(cold, 50)).put("cold_p99_ms", ms(cold, 99))
                         .put("mean_results", sizes.getMean()).put("results_p99", sizes.getValueAtPercentile(99))
-                        .put("results_max", sizes.getMaxValue());
+                        .put("results_max", sizes.getMaxValue()).put("warm_gets_per_query", earlier.getsPerQuery())
+                        .put("warm_kb_per_query", earlier.kbPerQuery());
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
                 distributions.computeIfAbsent(who + " warm", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), warm);

@@ -55,6 +55,14 @@ class SloCommandTest {
         JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(res.path("pass").asBoolean()).isTrue();
         assertThat(res.path("figures")).hasSize(47);
+        // Each class's GETs per measured query: none without bytes, no bytes without a GET.
+        for (String c : SloCommand.CLASSES.keySet()) {
+            JsonNode q = res.path("queries").path("other-process/" + c);
+            assertThat(q.has("warm_gets_per_query")).as(c).isTrue();
+            double gets = q.path("warm_gets_per_query").asDouble();
+            assertThat(gets).as(c).isNotNegative();
+            assertThat(q.path("warm_kb_per_query").asDouble() > 0).as(c).isEqualTo(gets > 0);
+        }
         // Warm means warm: every class's warm queries run before any cold query of that process drops its caches.
         List<String> phases = new java.util.ArrayList<>();
         res.path("phases").forEach(p -> phases.add(p.asText()));
