@@ -198,17 +198,51 @@ public final class DefaultLogIndex implements LogIndex {
 
     /**
      * Heads and term filters of every segment of a process's first state, newest first (the ranges queries ask for
-     * most), on {@link #FILTER_WARMERS} threads of their own (not the query prefetch pool: queries never wait behind
-     * them), within a quarter of the cache; stops at the first failure (the store is away: queries will meet it) or
-     * when the index closes.
+     * most), then, in what is left of the budget, every segment's block-hash and block pages and the heads of its
+     * packs (a block-hash query and an exact range cut read those, and every answer starts from its pack's head: a
+     * second process at 50M paid six GETs for a block-hash query where the writer, which has them, paid one). On
+     * {@link #FILTER_WARMERS} threads of their own (not the query prefetch pool: queries never wait behind them),
+     * within a quarter of the cache; stops at the first failure (the store is away: queries will meet it) or when
+     * the index closes.
      */
     private void warmFilters(Snapshot first) {
         List<SegmentRef> refs = new ArrayList<>(first.state().segments());
         refs.sort(java.util.Comparator.comparingLong(SegmentRef::lastBlock).reversed());
         java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(
                 config.cacheBytes() / 4);
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        warmEach(refs, budget, failed, ref -> {
+            long b = segment(ref).warmFilters();
+            if (b > 0) {
+                warmedFilters.incrementAndGet();
+            }
+            return b;
+        });
+        if (Thread.currentThread().isInterrupted()) {
+            return;
+        }
+        warmEach(refs, budget, failed, ref -> {
+            SegmentReader seg = segment(ref);
+            long b = seg.warmBlocks() * 3; // decoded strings and arrays: three times their bytes in the cache
+            for (String pack : seg.packKeys()) {
+                // A paged pack's head only (an older-format pack is whole: left for the queries that need it).
+                if (packCache.getIfPresent(pack) == null && head(pack, Frame.PACK, false) != null
+                        && packCache.getIfPresent(pack) instanceof Weighted w) {
+                    b += w.weight;
+                }
+            }
+            if (b > 0) {
+                warmedBlocks.incrementAndGet();
+            }
+            return b;
+        });
+    }
+
+    /** Runs {@code warm} on each segment on the warming threads while the budget lasts and nothing has failed. */
+    private void warmEach(List<SegmentRef> refs, java.util.concurrent.atomic.AtomicLong budget,
+                          java.util.concurrent.atomic.AtomicBoolean failed,
+                          java.util.function.ToLongFunction<SegmentRef> warm) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         List<Thread> workers = new ArrayList<>();
         for (int w = 0; w < FILTER_WARMERS; w++) {
             Thread t = new Thread(() -> {
@@ -217,11 +251,7 @@ public final class DefaultLogIndex implements LogIndex {
                         return;
                     }
                     try {
-                        long b = segment(refs.get(k)).warmFilters();
-                        budget.addAndGet(-b);
-                        if (b > 0) {
-                            warmedFilters.incrementAndGet();
-                        }
+                        budget.addAndGet(-warm.applyAsLong(refs.get(k)));
                     } catch (RuntimeException e) {
                         failed.set(true); // collected meanwhile, unreachable, or damaged: left for the queries
                     }
@@ -240,6 +270,13 @@ public final class DefaultLogIndex implements LogIndex {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Segments whose block-hash and block pages and pack heads the first-state warming read. */
+    long warmedBlocks() {
+        return warmedBlocks.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong warmedBlocks = new java.util.concurrent.atomic.AtomicLong();
 
     /** Segments whose filters the first-state warming read ({@link #warmFilters}). */
     long warmedFilters() {
@@ -618,12 +655,23 @@ public final class DefaultLogIndex implements LogIndex {
      * {@link Paged#PREFIX} bytes, rarely two), or a whole older-format blob, decoded. Cached.
      */
     private Object head(String key, byte kind) {
+        return head(key, kind, true);
+    }
+
+    /**
+     * As {@link #head(String, byte)}; with {@code wholeToo} false, an older-format blob (not paged) is neither read
+     * whole nor cached, and the answer is null.
+     */
+    private Object head(String key, byte kind, boolean wholeToo) {
         Cache<Object, Object> cache = kind == Frame.PACK ? packCache : this.cache;
         Weighted w = (Weighted) cache.getIfPresent(key);
         if (w != null) {
             return w.value();
         }
         byte[] prefix = fetch(key, 0, Paged.PREFIX);
+        if (!wholeToo && !Frame.isPaged(prefix)) {
+            return null;
+        }
         if (Frame.isPaged(prefix)) {
             int end = Paged.bodyStart(prefix, key);
             if (end > prefix.length) {
@@ -636,7 +684,7 @@ public final class DefaultLogIndex implements LogIndex {
             if (kind == Frame.SEGMENT) {
                 ByteReader r = Paged.head(prefix, kind, SegmentWriter.FIRST_PAGED, SegmentWriter.VERSION, key);
                 PagedSegment s = new PagedSegment(key, PagedSegment.Head.read(r, end, Long.MAX_VALUE, key,
-                        Frame.version(prefix)), this::page);
+                        Frame.version(prefix)), pages);
                 w = new Weighted(s, s.weight());
             } else {
                 int version = Frame.version(prefix);
@@ -668,6 +716,27 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
+    /** How a segment's head reads its pages: {@link #page}, and uncached {@link #readPage}. */
+    private final PagedSegment.Pages pages = new PagedSegment.Pages() {
+        @Override
+        public <T> T page(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
+                          PagedSegment.PageDecoder<T> decoder) {
+            return DefaultLogIndex.this.page(key, owner, part, bodyStart, ref, decoder);
+        }
+
+        @Override
+        public <T> T read(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
+                          PagedSegment.PageDecoder<T> decoder) {
+            return readPage(key, bodyStart, ref, decoder);
+        }
+    };
+
+    /** One page of a paged blob, fetched by a ranged GET, verified and decoded; not cached. */
+    private <T> T readPage(String key, int bodyStart, Paged.Ref ref, PagedSegment.PageDecoder<T> decoder) {
+        byte[] b = fetch(key, bodyStart + ref.offset(), ref.length());
+        return decoder.decode(Paged.page(b, 0, ref, seams.verifyPageChecksums(), key), ref.length());
+    }
+
     /** One page of a paged blob: fetched by a ranged GET, verified, decoded, cached. */
     @SuppressWarnings("unchecked")
     <T> T page(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
@@ -676,9 +745,8 @@ public final class DefaultLogIndex implements LogIndex {
         Cache<Object, Object> cache = owner instanceof Pack.Head ? packCache : this.cache;
         Weighted w = (Weighted) cache.getIfPresent(ck);
         if (w == null) {
-            byte[] b = fetch(key, bodyStart + ref.offset(), ref.length());
-            T v = decoder.decode(Paged.page(b, 0, ref, seams.verifyPageChecksums(), key), ref.length());
-            w = new Weighted(v, (int) pageWeight(v, b.length));
+            T v = readPage(key, bodyStart, ref, decoder);
+            w = new Weighted(v, (int) pageWeight(v, ref.length()));
             cache.put(ck, w);
             rebalance();
         }

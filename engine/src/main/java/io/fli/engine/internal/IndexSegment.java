@@ -702,12 +702,14 @@ public final class IndexSegment implements SegmentReader {
                                 ? "position " + p : "block hashes") + " does not hold entry " + e);
                     }
                     if (p < POSITIONS) {
-                        for (int b : buckets(dirs[p], e, bytes, key)) {
+                        int position = p;
+                        int entry = e;
+                        buckets(dirs[p], e, bytes, key, b -> {
                             if (!f.mightContain(TermFilter.bucketKey(hash, b))) {
-                                throw new CorruptionException(key + ": the term filter of position " + p
-                                        + " does not hold entry " + e + " in id bucket " + b);
+                                throw new CorruptionException(key + ": the term filter of position " + position
+                                        + " does not hold entry " + entry + " in id bucket " + b);
                             }
-                        }
+                        });
                     }
                 }
             }
@@ -716,17 +718,21 @@ public final class IndexSegment implements SegmentReader {
                 h.packKeys, h.packFirst, dirs, bytes);
     }
 
-    /** The id buckets ({@link TermFilter#BUCKET_BITS}) entry {@code e}'s postings fall in, ascending. */
-    private static int[] buckets(Dir d, int e, byte[] bytes, String key) {
-        java.util.List<Integer> out = new java.util.ArrayList<>();
+    /**
+     * Gives {@code out} each id bucket ({@link TermFilter#BUCKET_BITS}) entry {@code e}'s postings fall in, ascending
+     * (a bucket once, bar a list stored in parts that share one), allocating nothing per bucket.
+     */
+    private static void buckets(Dir d, int e, byte[] bytes, String key, java.util.function.IntConsumer out) {
         if (d.card[e] <= INLINE_MAX) {
             ByteReader r = new ByteReader(bytes, d.postOff[e], d.postOff[e] + d.postLen[e], key);
             int id = 0;
+            int last = -1;
             for (int k = 0; k < d.card[e]; k++) {
                 id += r.varInt(Integer.MAX_VALUE);
                 int b = id >>> TermFilter.BUCKET_BITS;
-                if (out.isEmpty() || out.get(out.size() - 1) != b) {
-                    out.add(b);
+                if (b != last) {
+                    out.accept(b);
+                    last = b;
                 }
             }
         } else {
@@ -743,11 +749,10 @@ public final class IndexSegment implements SegmentReader {
                 }
                 for (org.roaringbitmap.buffer.MappeableContainerPointer cp = bm.getContainerPointer();
                      cp.hasContainer(); cp.advance()) {
-                    out.add((int) cp.key());
+                    out.accept(cp.key());
                 }
             }
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Index (into {@link #packKeys}) of the pack holding {@code logId}. */

@@ -16,6 +16,15 @@ final class PagedSegment implements SegmentReader {
     /** Fetches (or finds cached) one decoded page of this segment. */
     interface Pages {
         <T> T page(String blobKey, Object owner, String part, int bodyStart, Paged.Ref ref, PageDecoder<T> decoder);
+
+        /**
+         * As {@link #page}, but not cached: for what the segment holds itself once read (its filters, counted in its
+         * head's weight), which a cached copy would only count twice. By default the cached read.
+         */
+        default <T> T read(String blobKey, Object owner, String part, int bodyStart, Paged.Ref ref,
+                           PageDecoder<T> decoder) {
+            return page(blobKey, owner, part, bodyStart, ref, decoder);
+        }
     }
 
     /** Decodes a verified page; returns the value and the heap bytes it holds (its cache weight). */
@@ -239,7 +248,7 @@ final class PagedSegment implements SegmentReader {
         TermFilter f = loaded[i]; // immutable once built (final fields): a racing read sees it whole or null
         if (f == null) {
             Paged.Ref ref = position < 0 ? head.hashFilter : head.filters[position];
-            f = pages.page(key, head, "f", head.bodyStart, ref, (r, end) -> TermFilter.read(r, end, key));
+            f = pages.read(key, head, "f", head.bodyStart, ref, (r, end) -> TermFilter.read(r, end, key));
             loaded[i] = f;
         }
         return f.mightContain(hash);
@@ -283,19 +292,7 @@ final class PagedSegment implements SegmentReader {
             if (head.hashFirst[pg] > h || head.hashLast[pg] < h) {
                 continue;
             }
-            HashPage page = pages.page(key, head, "h", head.bodyStart, head.hashPages[pg], (r, end) -> {
-                int n = (int) Math.min(head.hashesPerPage, head.lastBlock - head.firstBlock + 1);
-                int[] hs = new int[n];
-                int[] bs = new int[n];
-                int k = 0;
-                while (r.position() < end && k < n) {
-                    hs[k] = r.i32();
-                    bs[k] = r.varInt((int) (head.lastBlock - head.firstBlock));
-                    k++;
-                }
-                r.expectEnd();
-                return new HashPage(Arrays.copyOf(hs, k), Arrays.copyOf(bs, k));
-            });
+            HashPage page = hashPage(pg);
             for (int k = 0; k < page.hash().length; k++) {
                 if (page.hash()[k] == h && hash.equals(hashOf(head.firstBlock + page.block()[k]))) {
                     return head.firstBlock + page.block()[k];
@@ -303,6 +300,37 @@ final class PagedSegment implements SegmentReader {
             }
         }
         return -1;
+    }
+
+    /** Hash page {@code pg}: block-hash hashes and the blocks they name. */
+    private HashPage hashPage(int pg) {
+        return pages.page(key, head, "h", head.bodyStart, head.hashPages[pg], (r, end) -> {
+            int n = (int) Math.min(head.hashesPerPage, head.lastBlock - head.firstBlock + 1);
+            int[] hs = new int[n];
+            int[] bs = new int[n];
+            int k = 0;
+            while (r.position() < end && k < n) {
+                hs[k] = r.i32();
+                bs[k] = r.varInt((int) (head.lastBlock - head.firstBlock));
+                k++;
+            }
+            r.expectEnd();
+            return new HashPage(Arrays.copyOf(hs, k), Arrays.copyOf(bs, k));
+        });
+    }
+
+    @Override
+    public long warmBlocks() {
+        long bytes = 0;
+        for (int pg = 0; pg < head.hashPages.length; pg++) {
+            hashPage(pg);
+            bytes += head.hashPages[pg].length();
+        }
+        for (int i = 0; i < head.blockPages.length; i++) {
+            blockPage(i);
+            bytes += head.blockPages[i].length();
+        }
+        return bytes;
     }
 
     @Override

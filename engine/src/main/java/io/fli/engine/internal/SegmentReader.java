@@ -62,6 +62,14 @@ interface SegmentReader {
     }
 
     /**
+     * Reads the segment's block-hash and block pages into the cache (what a block-hash query and an exact cut of a
+     * range read); returns their stored bytes, 0 when nothing is paged.
+     */
+    default long warmBlocks() {
+        return 0;
+    }
+
+    /**
      * Reads the pages every query's lookups start from into the cache: the term filters (format 4) if they take at
      * most {@code maxBytes}, and the directory and block pages too if all of it does; returns the bytes read into the
      * cache, or 0 when even the filters are over the bound or nothing is paged.

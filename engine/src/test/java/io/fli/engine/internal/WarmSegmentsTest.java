@@ -88,6 +88,8 @@ class WarmSegmentsTest {
         assertThat(segments).isGreaterThan(3);
         List<Integer> readsOfAbsentLookups = new ArrayList<>();
         List<Long> filtersWarmed = new ArrayList<>();
+        List<Long> blocksWarmed = new ArrayList<>();
+        List<Integer> readsOfBlockHashes = new ArrayList<>();
         for (long bound : new long[]{0, 1 << 20}) {
             List<String> reads = Collections.synchronizedList(new ArrayList<>());
             try (DefaultLogIndex reader = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/",
@@ -98,6 +100,13 @@ class WarmSegmentsTest {
                     Thread.sleep(10);
                 }
                 filtersWarmed.add(reader.warmedFilters());
+                blocksWarmed.add(reader.warmedBlocks());
+                reads.clear();
+                for (int i = 0; i < 20; i++) {
+                    Block b = chain.get(i * 59);
+                    assertThat(reader.query(LogQuery.byHash(b.hash(), null, null)).logs()).hasSize(b.logs().size());
+                }
+                readsOfBlockHashes.add(reads.size());
                 reads.clear();
                 for (int i = 0; i < 50; i++) {
                     assertThat(reader.query(LogQuery.range(0L, 1_199L, List.of("0xnowhere" + i), null)).logs())
@@ -106,7 +115,22 @@ class WarmSegmentsTest {
                 readsOfAbsentLookups.add(reads.size());
             }
         }
+        // A lookup reads the heads and the address filters: held with their heads (counted in the heads' weights),
+        // not cached again.
+        try (DefaultLogIndex reader = new DefaultLogIndex(meta, stored, config.withWarmSegmentBytes(0))) {
+            assertThat(reader.query(LogQuery.range(0L, 1_199L, List.of("0xabsent"), null)).logs()).isEmpty();
+            long heads = 0;
+            for (SegmentRef ref : StateRecord.decode(meta.get(StateRecord.KEY).orElseThrow().value()).segments()) {
+                heads += ((PagedSegment) reader.segment(ref)).weight();
+            }
+            assertThat(reader.stats().cacheWeightBytes()).as("the cache holds the heads alone").isEqualTo(heads);
+        }
         assertThat(filtersWarmed).containsExactly(0L, (long) segments);
+        assertThat(blocksWarmed).containsExactly(0L, (long) segments);
+        assertThat(readsOfBlockHashes.get(0)).as("index reads of 20 block-hash queries without the warmer")
+                .isGreaterThanOrEqualTo(10);
+        assertThat(readsOfBlockHashes.get(1)).as("index reads of 20 block-hash queries after warming (%d without)",
+                readsOfBlockHashes.get(0)).isZero();
         assertThat(readsOfAbsentLookups.get(0)).as("index reads without the warmer").isGreaterThanOrEqualTo(segments);
         // After warming only the filters' false positives (about 1% of the 50 x segments lookups) read a page.
         assertThat(readsOfAbsentLookups.get(1)).as("index reads after warming (%d without)", readsOfAbsentLookups.get(0))
