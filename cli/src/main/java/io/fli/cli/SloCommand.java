@@ -134,7 +134,7 @@ final class SloCommand implements Callable<Integer> {
 
     /** A class's warm phase: its latencies, the logs its answers held, and its query draws to continue from. */
     private record Warm(Histogram latencies, Histogram results, SplittableRandom random, double getsPerQuery,
-                        double kbPerQuery) {
+                        double kbPerQuery, Map<String, Double> byKind) {
     }
 
     /** One compared figure. */
@@ -461,6 +461,7 @@ final class SloCommand implements Callable<Integer> {
         // The order the phases ran in: a cold phase empties the caches, so no warm phase of a process may follow one.
         com.fasterxml.jackson.databind.node.ArrayNode phases = results.putArray("phases");
         Map<String, Map<String, Histogram>> distributions = new java.util.LinkedHashMap<>();
+        List<String> getsByKind = new ArrayList<>(); // the GETs/query column, told apart by what they read
         // The second process first, straight after its warm-up: while the holder is measured, ingest and merges go on
         // making segments the second process has not read yet.
         for (String who : List.of("other-process", "lease-holder")) {
@@ -494,8 +495,15 @@ final class SloCommand implements Callable<Integer> {
                 // The blob GETs of the measured queries (the holder's include its merges' reads, if any ran).
                 io.fli.engine.IndexStats s1 = idx.stats();
                 double n = Math.max(1, queries);
+                Map<String, Double> byKind = new java.util.TreeMap<>();
+                for (Map.Entry<String, Long> k : s1.blobReadsByKind().entrySet()) {
+                    long d = k.getValue() - s0.blobReadsByKind().getOrDefault(k.getKey(), 0L);
+                    if (d > 0) {
+                        byKind.put(k.getKey(), d / n);
+                    }
+                }
                 warmOf.put(c.getKey(), new Warm(warm, sizes, qr, (s1.blobReads() - s0.blobReads()) / n,
-                        (s1.blobBytesRead() - s0.blobBytesRead()) / n / 1024));
+                        (s1.blobBytesRead() - s0.blobBytesRead()) / n / 1024, byKind));
             }
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
                 Warm earlier = warmOf.get(c.getKey());
@@ -533,6 +541,11 @@ final class SloCommand implements Callable<Integer> {
                         .put("mean_results", sizes.getMean()).put("results_p99", sizes.getValueAtPercentile(99))
                         .put("results_max", sizes.getMaxValue()).put("warm_gets_per_query", earlier.getsPerQuery())
                         .put("warm_kb_per_query", earlier.kbPerQuery());
+                ObjectNode kinds = o.putObject("warm_gets_per_query_by_kind");
+                earlier.byKind().forEach(kinds::put);
+                getsByKind.add(String.format("| %s | %s | %s |", who, c.getKey(), earlier.byKind().isEmpty() ? "none"
+                        : String.join(", ", earlier.byKind().entrySet().stream()
+                        .map(e -> String.format("%s %.2f", e.getKey(), e.getValue())).toList())));
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
                 distributions.computeIfAbsent(who + " warm", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), warm);
@@ -540,6 +553,10 @@ final class SloCommand implements Callable<Integer> {
             }
         }
 
+        w.println();
+        w.println("| process | class | warm GETs per query by what they read |");
+        w.println("|---|---|---|");
+        getsByKind.forEach(w::println);
         for (Map.Entry<String, Map<String, Histogram>> d : distributions.entrySet()) {
             try {
                 percentilePlot(dir, d.getKey(), d.getValue(), slo);

@@ -50,6 +50,7 @@ class SloCommandTest {
                 "other-process-cold")) {
             assertThat(out.resolve("slo-" + plot + ".png")).as(plot).exists().isNotEmptyFile();
         }
+        assertThat(r.out()).contains("| process | class | warm GETs per query by what they read |");
         assertThat(r.out()).contains("cold start").contains("warm-up after restart").contains("storage packs/")
                 .contains("PASS: 47 figures, 47 within target");
         JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -62,6 +63,12 @@ class SloCommandTest {
             double gets = q.path("warm_gets_per_query").asDouble();
             assertThat(gets).as(c).isNotNegative();
             assertThat(q.path("warm_kb_per_query").asDouble() > 0).as(c).isEqualTo(gets > 0);
+            double byKind = 0;
+            for (JsonNode k : q.path("warm_gets_per_query_by_kind")) {
+                byKind += k.asDouble();
+            }
+            assertThat(byKind).as("%s: GETs by kind add up to the GETs", c).isCloseTo(gets, org.assertj.core.data
+                    .Offset.offset(1e-9));
         }
         // Warm means warm: every class's warm queries run before any cold query of that process drops its caches.
         List<String> phases = new java.util.ArrayList<>();

@@ -13,10 +13,26 @@ package io.fli.engine;
  * @param stateReads        reads of meta/state sent to the meta store by queries
  * @param holderViewAnswers queries that answered from the state the lease holder named ({@link HolderView})
  *                          instead of reading meta/state
+ * @param blobReadsByKind   {@code blobReads} by what was read: {@code segment-head}, {@code filter},
+ *                          {@code directory}, {@code postings}, {@code block}, {@code hash}, {@code pack-head},
+ *                          {@code pack-chunk}, {@code pack-chunks} (one GET for a run of chunks), {@code whole} (an
+ *                          older-format blob)
  */
 public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
                          long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
-                         long holderViewAnswers) {
+                         long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind) {
+    public IndexStats {
+        blobReadsByKind = java.util.Map.copyOf(blobReadsByKind);
+    }
+
+    /** Counters without reads by kind (kept for callers built against the earlier record). */
+    public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                      long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
+                      long holderViewAnswers) {
+        this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
+                stateReads, holderViewAnswers, java.util.Map.of());
+    }
+
     /** Counters without holder-view answers (kept for callers built against the earlier record). */
     public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
                       long cacheEvictions, long blobReads, long blobBytesRead, long stateReads) {

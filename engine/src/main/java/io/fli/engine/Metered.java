@@ -39,6 +39,10 @@ import java.util.function.Supplier;
  * itself ({@link #headLag}).
  */
 public final class Metered {
+    /** The kinds of {@link IndexStats#blobReadsByKind()}, each a series of {@code fli_blob_reads_by_kind_total}. */
+    static final List<String> BLOB_READ_KINDS = List.of("segment-head", "filter", "directory", "postings", "block",
+            "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
+
     private static final Duration MIN = Duration.ofNanos(20_000);
     private static final Duration MAX = Duration.ofSeconds(60);
 
@@ -299,6 +303,12 @@ public final class Metered {
             FunctionCounter.builder("fli.blob.reads", d, i -> i.stats().blobReads()).tags(tags).register(registry);
             FunctionCounter.builder("fli.blob.read.bytes", d, i -> i.stats().blobBytesRead()).tags(tags)
                     .register(registry);
+            for (String kind : BLOB_READ_KINDS) {
+                FunctionCounter.builder("fli.blob.reads.by.kind", d,
+                                i -> i.stats().blobReadsByKind().getOrDefault(kind, 0L)).tags(tags).tag("kind", kind)
+                        .description("Blob GETs by what they read (a query's store round trips, told apart)")
+                        .register(registry);
+            }
             FunctionCounter.builder("fli.state.reads", d, i -> i.stats().stateReads()).tags(tags).register(registry);
             FunctionCounter.builder("fli.holder.view.answers", d, i -> i.stats().holderViewAnswers()).tags(tags)
                     .description("Queries answered from the state the lease holder named, without reading meta/state")

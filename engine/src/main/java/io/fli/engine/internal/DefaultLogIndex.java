@@ -68,6 +68,9 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     private final java.util.concurrent.atomic.AtomicLong blobReads = new java.util.concurrent.atomic.AtomicLong();
+    /** {@link #blobReads} by what was read ({@link io.fli.engine.IndexStats#blobReadsByKind()}). */
+    private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> readsByKind =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong blobBytesRead = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong stateReads = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong holderViewAnswers =
@@ -77,8 +80,11 @@ public final class DefaultLogIndex implements LogIndex {
     public io.fli.engine.IndexStats stats() {
         var cs = cache.stats().plus(packCache.stats());
         long weight = weight(cache) + weight(packCache) + pinnedBytes();
+        java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
+        readsByKind.forEach((k, v) -> byKind.put(k, v.sum()));
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
-                cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get());
+                cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get(),
+                byKind);
     }
 
     private static long weight(Cache<Object, Object> c) {
@@ -596,7 +602,7 @@ public final class DefaultLogIndex implements LogIndex {
         if (w != null && w.value() instanceof IndexSegment cached) {
             s = cached;
         } else {
-            byte[] bytes = seams.beforeDecode(fetch(ref.key(), 0, -1));
+            byte[] bytes = seams.beforeDecode(fetch(ref.key(), 0, -1, "whole"));
             s = IndexSegment.decode(bytes, ref.key(), seams.verifyPageChecksums());
         }
         return checked(ref, s, s.firstBlock, s.lastBlock, s.firstLogId, s.logCount);
@@ -633,7 +639,7 @@ public final class DefaultLogIndex implements LogIndex {
      * {@code length < 0}: the whole blob. Counts every GET. A blob the store does not have is a {@link MissingBlob}.
      * A large segment this process just wrote is read from its cached bytes ({@link #remember}) while they last.
      */
-    private byte[] fetch(String key, long offset, int length) {
+    private byte[] fetch(String key, long offset, int length, String kind) {
         byte[] all = written.get(key);
         if (all != null) {
             if (length < 0 && offset == 0) {
@@ -647,6 +653,7 @@ public final class DefaultLogIndex implements LogIndex {
                 .orElseThrow(() -> new MissingBlob(key));
         blobReads.incrementAndGet();
         blobBytesRead.addAndGet(b.length);
+        readsByKind.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder()).increment();
         return b;
     }
 
@@ -668,14 +675,15 @@ public final class DefaultLogIndex implements LogIndex {
         if (w != null) {
             return w.value();
         }
-        byte[] prefix = fetch(key, 0, Paged.PREFIX);
+        String headKind = kind == Frame.PACK ? "pack-head" : "segment-head";
+        byte[] prefix = fetch(key, 0, Paged.PREFIX, headKind);
         if (!wholeToo && !Frame.isPaged(prefix)) {
             return null;
         }
         if (Frame.isPaged(prefix)) {
             int end = Paged.bodyStart(prefix, key);
             if (end > prefix.length) {
-                byte[] rest = fetch(key, prefix.length, end - prefix.length);
+                byte[] rest = fetch(key, prefix.length, end - prefix.length, headKind);
                 byte[] all = java.util.Arrays.copyOf(prefix, prefix.length + rest.length);
                 System.arraycopy(rest, 0, all, prefix.length, rest.length);
                 prefix = all;
@@ -692,7 +700,7 @@ public final class DefaultLogIndex implements LogIndex {
                 w = new Weighted(Pack.Head.read(r, Long.MAX_VALUE, end, version, key), end * 2 + 256);
             }
         } else {
-            byte[] whole = prefix.length < Paged.PREFIX ? prefix : fetch(key, 0, -1);
+            byte[] whole = prefix.length < Paged.PREFIX ? prefix : fetch(key, 0, -1, "whole");
             w = decoded(key, seams.beforeDecode(whole), kind == Frame.SEGMENT);
         }
         cache.put(key, w);
@@ -727,13 +735,18 @@ public final class DefaultLogIndex implements LogIndex {
         @Override
         public <T> T read(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
                           PagedSegment.PageDecoder<T> decoder) {
-            return readPage(key, bodyStart, ref, decoder);
+            return readPage(key, part, bodyStart, ref, decoder);
         }
     };
 
+    /** What each page part is, for {@link io.fli.engine.IndexStats#blobReadsByKind()}. */
+    private static final java.util.Map<String, String> PART_KINDS = java.util.Map.of("b", "block", "f", "filter",
+            "h", "hash", "d", "directory", "p", "postings", "c", "pack-chunk");
+
     /** One page of a paged blob, fetched by a ranged GET, verified and decoded; not cached. */
-    private <T> T readPage(String key, int bodyStart, Paged.Ref ref, PagedSegment.PageDecoder<T> decoder) {
-        byte[] b = fetch(key, bodyStart + ref.offset(), ref.length());
+    private <T> T readPage(String key, String part, int bodyStart, Paged.Ref ref,
+                           PagedSegment.PageDecoder<T> decoder) {
+        byte[] b = fetch(key, bodyStart + ref.offset(), ref.length(), PART_KINDS.getOrDefault(part, part));
         return decoder.decode(Paged.page(b, 0, ref, seams.verifyPageChecksums(), key), ref.length());
     }
 
@@ -745,7 +758,7 @@ public final class DefaultLogIndex implements LogIndex {
         Cache<Object, Object> cache = owner instanceof Pack.Head ? packCache : this.cache;
         Weighted w = (Weighted) cache.getIfPresent(ck);
         if (w == null) {
-            T v = readPage(key, bodyStart, ref, decoder);
+            T v = readPage(key, part, bodyStart, ref, decoder);
             w = new Weighted(v, (int) pageWeight(v, ref.length()));
             cache.put(ck, w);
             rebalance();
@@ -1380,7 +1393,7 @@ public final class DefaultLogIndex implements LogIndex {
         Paged.Ref first = h.chunks()[run[0]];
         Paged.Ref last = h.chunks()[run[run.length - 1]];
         long span = last.offset() + last.length() - first.offset();
-        byte[] b = fetch(key, h.headBytes() + first.offset(), (int) span);
+        byte[] b = fetch(key, h.headBytes() + first.offset(), (int) span, "pack-chunks");
         for (int c : run) {
             Paged.Ref ref = h.chunks()[c];
             PageKey ck = new PageKey(h, "c", ref.offset());

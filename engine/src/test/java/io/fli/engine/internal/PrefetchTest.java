@@ -236,6 +236,12 @@ class PrefetchTest {
         try (DefaultLogIndex idx = open(meta, remote)) {
             assertThat(idx.query(q).logs()).isEqualTo(expected);
             assertThat(packReads[0]).as("GETs of the pack (its head, then runs of chunks)").isBetween(2, 12);
+            io.fli.engine.IndexStats st = idx.stats();
+            assertThat(st.blobReadsByKind().values().stream().mapToLong(Long::longValue).sum()).as("%s", st)
+                    .isEqualTo(st.blobReads());
+            assertThat(st.blobReadsByKind()).containsEntry("pack-head", 1L).containsKey("segment-head")
+                    .doesNotContainKey("pack-chunk");
+            assertThat(st.blobReadsByKind().get("pack-chunks")).isEqualTo(packReads[0] - 1L);
             int before = packReads[0];
             assertThat(idx.query(q).logs()).as("again, from the cache").isEqualTo(expected);
             assertThat(packReads[0]).isEqualTo(before);
