@@ -206,17 +206,17 @@ public final class DefaultLogIndex implements LogIndex {
      * Heads and term filters of every segment of a process's first state, newest first (the ranges queries ask for
      * most), then, in what is left of the budget, every segment's block-hash and block pages and the heads of its
      * packs (a block-hash query and an exact range cut read those, and every answer starts from its pack's head: a
-     * second process at 50M paid six GETs for a block-hash query where the writer, which has them, paid one), then
-     * every segment's address directory (what an address query reads once the filter lets its term through). On
-     * {@link #FILTER_WARMERS} threads of their own (not the query prefetch pool: queries never wait behind them),
-     * within half the cache (the index's part is three quarters); stops at the first failure (the store is away:
-     * queries will meet it) or when the index closes.
+     * second process at 50M paid six GETs for a block-hash query where the writer, which has them, paid one). Not
+     * the address directories: at 50M reading them took the whole measured window of {@code fli slo}, and the
+     * queries' GETs queued behind them (warm-up 41 s against 10). On {@link #FILTER_WARMERS} threads of their own
+     * (not the query prefetch pool: queries never wait behind them), within a quarter of the cache; stops at the
+     * first failure (the store is away: queries will meet it) or when the index closes.
      */
     private void warmFilters(Snapshot first) {
         List<SegmentRef> refs = new ArrayList<>(first.state().segments());
         refs.sort(java.util.Comparator.comparingLong(SegmentRef::lastBlock).reversed());
         java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(
-                config.cacheBytes() / 2);
+                config.cacheBytes() / 4);
         java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
         warmEach(refs, budget, failed, ref -> {
             long b = segment(ref).warmFilters();
@@ -243,26 +243,7 @@ public final class DefaultLogIndex implements LogIndex {
             }
             return b;
         });
-        if (Thread.currentThread().isInterrupted()) {
-            return;
-        }
-        // Address directories: every address query (selective, OR-lists) of a term the filter lets through reads one.
-        warmEach(refs, budget, failed, ref -> {
-            long b = segment(ref).warmDirectory(0) * 3 / 2; // the bytes and ~7 ints per entry (pageWeight)
-            if (b > 0) {
-                warmedDirectories.incrementAndGet();
-            }
-            return b;
-        });
     }
-
-    /** Segments whose address directory the first-state warming read. */
-    long warmedDirectories() {
-        return warmedDirectories.get();
-    }
-
-    private final java.util.concurrent.atomic.AtomicLong warmedDirectories =
-            new java.util.concurrent.atomic.AtomicLong();
 
     /** Runs {@code warm} on each segment on the warming threads while the budget lasts and nothing has failed. */
     private void warmEach(List<SegmentRef> refs, java.util.concurrent.atomic.AtomicLong budget,

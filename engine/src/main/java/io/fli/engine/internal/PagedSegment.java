@@ -334,16 +334,6 @@ final class PagedSegment implements SegmentReader {
     }
 
     @Override
-    public long warmDirectory(int position) {
-        long bytes = 0;
-        for (int pg = 0; pg < head.dirPages[position].length; pg++) {
-            dirPage(position, pg);
-            bytes += head.dirPages[position][pg].length();
-        }
-        return bytes;
-    }
-
-    @Override
     public long warmFilters() {
         if (head.filters == null) {
             return 0;
