@@ -1144,6 +1144,10 @@ public final class DefaultLogIndex implements LogIndex {
             }
             PeekableIntIterator ids;
             if (clauses.isEmpty()) {
+                if (prefetching && blobs.remote() && !throttled()) {
+                    prefetchRange(seg, ref.firstLogId() + lo, ref.firstLogId() + Math.min(hi,
+                            lo + (long) config.maxResults() + 1));
+                }
                 MutableRoaringBitmap all = new MutableRoaringBitmap();
                 all.add((long) lo, (long) hi);
                 ids = all.getIntIterator();
@@ -1358,6 +1362,40 @@ public final class DefaultLogIndex implements LogIndex {
             out.put(ref, null);
         }
         return out;
+    }
+
+    /**
+     * Reads the chunks holding log ids {@code [first, end)} (every log of a range: a block-hash or unfiltered query)
+     * in coalesced runs ({@link #coalesce}) before the query's pass asks for them one by one: a block's logs that
+     * straddle two chunks are one GET, not two after another. Best effort, as {@link #prefetch}.
+     */
+    private void prefetchRange(SegmentReader seg, long first, long end) {
+        try {
+            long logId = first;
+            while (logId < end) {
+                String key = seg.packKeyOf(logId);
+                if (!(head(key, Frame.PACK) instanceof Pack.Head h) || !h.contains(logId)) {
+                    return; // an older-format pack is read whole: nothing to coalesce
+                }
+                long last = Math.min(end, h.firstLogId() + h.count()) - 1;
+                java.util.TreeSet<Integer> wanted = new java.util.TreeSet<>();
+                for (int c = h.chunkOf(logId); c <= h.chunkOf(last); c++) {
+                    if (packCache.getIfPresent(new PageKey(h, "c", h.chunks()[c].offset())) == null) {
+                        wanted.add(c);
+                    }
+                }
+                if (wanted.size() > 1) {
+                    List<Runnable> runs = new ArrayList<>();
+                    for (int[] run : coalesce(h.chunks(), wanted)) {
+                        runs.add(() -> readChunks(key, h, run));
+                    }
+                    runAll(runs);
+                }
+                logId = last + 1;
+            }
+        } catch (RuntimeException e) {
+            // left for the query's own pass to meet and report
+        }
     }
 
     /**

@@ -242,6 +242,16 @@ class PrefetchTest {
             assertThat(st.blobReadsByKind()).containsEntry("pack-head", 1L).containsKey("segment-head")
                     .doesNotContainKey("pack-chunk");
             assertThat(st.blobReadsByKind().get("pack-chunks")).isEqualTo(packReads[0] - 1L);
+            // All logs of block 1 (ids 100..199) lie in chunks 0 and 1: one GET for both, not one after another.
+            io.fli.engine.IndexStats s0 = idx.stats();
+            idx.dropCaches();
+            assertThat(idx.query(LogQuery.byHash("0xblock1", null, null)).logs()).hasSize(100);
+            io.fli.engine.IndexStats s1 = idx.stats();
+            assertThat(s1.blobReadsByKind().getOrDefault("pack-chunks", 0L)
+                    - s0.blobReadsByKind().getOrDefault("pack-chunks", 0L)).as("%s", s1).isEqualTo(1);
+            assertThat(s1.blobReadsByKind().getOrDefault("pack-chunk", 0L)).isZero();
+            idx.dropCaches();
+            assertThat(idx.query(q).logs()).isEqualTo(expected);
             int before = packReads[0];
             assertThat(idx.query(q).logs()).as("again, from the cache").isEqualTo(expected);
             assertThat(packReads[0]).isEqualTo(before);
