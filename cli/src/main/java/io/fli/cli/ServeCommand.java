@@ -75,7 +75,10 @@ final class ServeCommand implements Callable<Integer> {
             + "background thread (its head, and its directory and block pages when they take at most this many MB), "
             + "so that a process that does not write does not fetch them on the query path; 0 turns it off "
             + "(default: ${DEFAULT-VALUE}).")
-    long warmSegmentMb = 16;
+    // 1 MB: a small new segment is warmed whole, a merged one its head and filters only. At 16 MB the warmer read a
+    // few hundred directory pages a second while ingest ran, on a store that serves ~2,000 GETs/s; two paired 50M
+    // runs of fli slo (performance.md, eleventh round): 23 -> 27 and 19 -> 33 of 47 figures with 1 MB.
+    long warmSegmentMb = 1;
 
     @Override
     public Integer call() throws Exception {
