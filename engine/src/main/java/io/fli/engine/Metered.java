@@ -39,10 +39,6 @@ import java.util.function.Supplier;
  * itself ({@link #headLag}).
  */
 public final class Metered {
-    /** The kinds of {@link IndexStats#blobReadsByKind()}, each a series of {@code fli_blob_reads_by_kind_total}. */
-    static final List<String> BLOB_READ_KINDS = List.of("segment-head", "filter", "directory", "postings", "block",
-            "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
-
     private static final Duration MIN = Duration.ofNanos(20_000);
     private static final Duration MAX = Duration.ofSeconds(60);
 
@@ -303,7 +299,7 @@ public final class Metered {
             FunctionCounter.builder("fli.blob.reads", d, i -> i.stats().blobReads()).tags(tags).register(registry);
             FunctionCounter.builder("fli.blob.read.bytes", d, i -> i.stats().blobBytesRead()).tags(tags)
                     .register(registry);
-            for (String kind : BLOB_READ_KINDS) {
+            for (String kind : IndexStats.BLOB_READ_KINDS) { // each a series of fli_blob_reads_by_kind_total
                 FunctionCounter.builder("fli.blob.reads.by.kind", d,
                                 i -> i.stats().blobReadsByKind().getOrDefault(kind, 0L)).tags(tags).tag("kind", kind)
                         .description("Blob GETs by what they read (a query's store round trips, told apart)")

@@ -263,7 +263,7 @@ public final class DefaultLogIndex implements LogIndex {
                         failed.set(true); // collected meanwhile, unreachable, or damaged: left for the queries
                     }
                 }
-            }, "fli-warm-filters-" + w);
+            }, "fli-warm-first-" + w);
             t.setDaemon(true);
             t.start();
             workers.add(t);
@@ -1279,7 +1279,7 @@ public final class DefaultLogIndex implements LogIndex {
         java.util.Map<SegmentRef, MutableRoaringBitmap> planned = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.Set<SegmentRef> empty = java.util.concurrent.ConcurrentHashMap.newKeySet();
         java.util.Map<SegmentRef, SegmentReader> readers = new java.util.concurrent.ConcurrentHashMap<>();
-        boolean segmentsOk = runAll(refs.stream().map(ref -> (Runnable) () -> {
+        boolean segmentsOk = awaitAll(refs.stream().map(ref -> (Runnable) () -> {
             SegmentReader seg = segment(ref);
             readers.put(ref, seg);
             // Cut to the query's range, as the query's own pass does: a long posting list is then read only in the
@@ -1335,7 +1335,7 @@ public final class DefaultLogIndex implements LogIndex {
         }
         if (segmentsOk && candidates.size() > 1
                 // Heads first, one fetch each: chunk fetches of one pack would otherwise all miss its head at once.
-                && runAll(packs.stream().map(k -> (Runnable) () -> head(k, Frame.PACK)).toList())) {
+                && awaitAll(packs.stream().map(k -> (Runnable) () -> head(k, Frame.PACK)).toList())) {
             // The chunks not cached yet, by pack, in body order; then runs of them close together read by one GET.
             java.util.Map<String, java.util.TreeSet<Integer>> wanted = new java.util.LinkedHashMap<>();
             java.util.Map<String, Pack.Head> heads = new java.util.HashMap<>();
@@ -1343,19 +1343,16 @@ public final class DefaultLogIndex implements LogIndex {
                 Weighted h = (Weighted) packCache.getIfPresent(c.getKey());
                 if (h != null && h.value() instanceof Pack.Head ph && ph.contains(c.getValue())) {
                     int i = ph.chunkOf(c.getValue());
-                    if (packCache.getIfPresent(new PageKey(ph, "c", ph.chunks()[i].offset())) == null) {
+                    if (!chunkCached(ph, i)) {
                         heads.put(c.getKey(), ph);
                         wanted.computeIfAbsent(c.getKey(), k -> new java.util.TreeSet<>()).add(i);
                     }
                 }
             }
             for (java.util.Map.Entry<String, java.util.TreeSet<Integer>> e : wanted.entrySet()) {
-                Pack.Head ph = heads.get(e.getKey());
-                for (int[] run : coalesce(ph.chunks(), e.getValue())) {
-                    chunks.add(() -> readChunks(e.getKey(), ph, run));
-                }
+                addChunkRuns(e.getKey(), heads.get(e.getKey()), e.getValue(), chunks);
             }
-            runAll(chunks); // one run too: its chunks would otherwise be read one GET each by the query's pass
+            awaitAll(chunks); // one run too: its chunks would otherwise be read one GET each by the query's pass
         }
         java.util.Map<SegmentRef, MutableRoaringBitmap> out = new java.util.HashMap<>(planned);
         for (SegmentRef ref : empty) {
@@ -1380,16 +1377,14 @@ public final class DefaultLogIndex implements LogIndex {
                 long last = Math.min(end, h.firstLogId() + h.count()) - 1;
                 java.util.TreeSet<Integer> wanted = new java.util.TreeSet<>();
                 for (int c = h.chunkOf(logId); c <= h.chunkOf(last); c++) {
-                    if (packCache.getIfPresent(new PageKey(h, "c", h.chunks()[c].offset())) == null) {
+                    if (!chunkCached(h, c)) {
                         wanted.add(c);
                     }
                 }
                 if (wanted.size() > 1) {
                     List<Runnable> runs = new ArrayList<>();
-                    for (int[] run : coalesce(h.chunks(), wanted)) {
-                        runs.add(() -> readChunks(key, h, run));
-                    }
-                    runAll(runs);
+                    addChunkRuns(key, h, wanted, runs);
+                    awaitAll(runs);
                 }
                 logId = last + 1;
             }
@@ -1438,6 +1433,18 @@ public final class DefaultLogIndex implements LogIndex {
         return runs;
     }
 
+    /** Whether chunk {@code c} of the pack whose head is {@code h} is cached. */
+    private boolean chunkCached(Pack.Head h, int c) {
+        return packCache.getIfPresent(new PageKey(h, "c", h.chunks()[c].offset())) != null;
+    }
+
+    /** Adds to {@code tasks} one {@link #readChunks} per {@link #coalesce} run of the {@code wanted} chunks. */
+    private void addChunkRuns(String key, Pack.Head h, java.util.SortedSet<Integer> wanted, List<Runnable> tasks) {
+        for (int[] run : coalesce(h.chunks(), wanted)) {
+            tasks.add(() -> readChunks(key, h, run));
+        }
+    }
+
     /**
      * Reads chunks {@code run} of the pack {@code key} (a {@link #coalesce} run) with one ranged GET and caches each,
      * verified and decoded as {@link #page} would; a run of one is just {@link #page}. Each chunk keeps a copy of its
@@ -1454,15 +1461,14 @@ public final class DefaultLogIndex implements LogIndex {
         long span = last.offset() + last.length() - first.offset();
         byte[] b = fetch(key, h.headBytes() + first.offset(), (int) span, "pack-chunks");
         for (int c : run) {
-            Paged.Ref ref = h.chunks()[c];
-            PageKey ck = new PageKey(h, "c", ref.offset());
-            if (packCache.getIfPresent(ck) != null) {
+            if (chunkCached(h, c)) {
                 continue;
             }
+            Paged.Ref ref = h.chunks()[c];
             int off = (int) (ref.offset() - first.offset());
             byte[] own = java.util.Arrays.copyOfRange(b, off, Math.min(b.length, off + ref.length()));
             Pack v = h.chunk(c, Paged.page(own, 0, ref, seams.verifyPageChecksums(), key), key);
-            packCache.put(ck, new Weighted(v, (int) pageWeight(v, own.length)));
+            packCache.put(new PageKey(h, "c", ref.offset()), new Weighted(v, (int) pageWeight(v, own.length)));
         }
         rebalance();
     }
@@ -1475,27 +1481,23 @@ public final class DefaultLogIndex implements LogIndex {
         return blobs instanceof io.fli.engine.HealthReporting r && r.throttledReason().isPresent();
     }
 
-    /** {@link #awaitAll}, but a single task is run here rather than left for the query's pass. */
-    private boolean runAll(List<Runnable> tasks) {
-        if (tasks.size() != 1) {
-            return awaitAll(tasks);
-        }
-        try {
-            tasks.get(0).run();
-            return true;
-        } catch (RuntimeException e) {
-            return false; // left for the query's own pass, as in awaitAll
-        }
-    }
-
     /**
      * Runs the tasks on the fetch threads and waits for them; returns false if one failed, in which case those not
      * yet started are cancelled (a failing store gets one burst, not a query's worth of calls). Failures are
-     * otherwise ignored (see {@link #prefetch}).
+     * otherwise ignored (see {@link #prefetch}). A single task runs on the calling thread (nothing to overlap, and
+     * left undone the query's pass would read what it reads page by page).
      */
     private boolean awaitAll(List<Runnable> tasks) {
-        if (tasks.size() < 2) {
-            return true; // nothing to overlap: the query's own pass fetches it
+        if (tasks.isEmpty()) {
+            return true;
+        }
+        if (tasks.size() == 1) {
+            try {
+                tasks.get(0).run();
+                return true;
+            } catch (RuntimeException e) {
+                return false; // left for the query's own pass to meet and report
+            }
         }
         java.util.concurrent.ExecutorService pool = fetchers();
         List<java.util.concurrent.Future<?>> fs = new ArrayList<>(tasks.size());

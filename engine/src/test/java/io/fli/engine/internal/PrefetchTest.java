@@ -239,6 +239,8 @@ class PrefetchTest {
             io.fli.engine.IndexStats st = idx.stats();
             assertThat(st.blobReadsByKind().values().stream().mapToLong(Long::longValue).sum()).as("%s", st)
                     .isEqualTo(st.blobReads());
+            assertThat(io.fli.engine.IndexStats.BLOB_READ_KINDS).as("every kind counted has its metric series")
+                    .containsAll(st.blobReadsByKind().keySet());
             assertThat(st.blobReadsByKind()).containsEntry("pack-head", 1L).containsKey("segment-head")
                     .doesNotContainKey("pack-chunk");
             assertThat(st.blobReadsByKind().get("pack-chunks")).isEqualTo(packReads[0] - 1L);
