@@ -118,9 +118,23 @@ public final class MinioBlobStore implements BlobStore, HealthReporting {
         }
     }
 
+    /**
+     * Requests in flight at once (OkHttp's default is 5 per host). The MinIO SDK runs every call through OkHttp's
+     * asynchronous dispatcher, so that default capped a process at 5 concurrent S3 calls to one endpoint — and a
+     * MinIO cluster behind a load balancer is one endpoint. A PUT holds its slot while its body uploads: on local
+     * servers, with 4 uploads of 5 MB running, 14 KB GETs from 8 threads took p50 8.6–10.0 ms against 5.0–6.8 ms
+     * with the cap raised (the writer's packs, segments and merges uploading while the same process answers
+     * queries). The connections kept idle grow with it, so a burst does not reconnect each time.
+     */
+    static final int MAX_REQUESTS = 128;
+
     /** As {@link #connect(S3Config)}, with the retry jitter drawn from {@code jitterSeed} (reproducible runs). */
     public static MinioBlobStore connect(S3Config c, long jitterSeed) {
-        OkHttpClient.Builder hb = new OkHttpClient.Builder();
+        okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+        dispatcher.setMaxRequests(MAX_REQUESTS);
+        dispatcher.setMaxRequestsPerHost(MAX_REQUESTS);
+        OkHttpClient.Builder hb = new OkHttpClient.Builder().dispatcher(dispatcher)
+                .connectionPool(new okhttp3.ConnectionPool(32, 5, TimeUnit.MINUTES));
         if (c.ca() != null) {
             // Trust only the given CAs; OkHttp verifies the hostname against the certificate by default.
             javax.net.ssl.X509TrustManager tm = TrustedCa.trustManager(c.ca());
