@@ -33,10 +33,10 @@ final class Inputs {
         return mb << 20;
     }
 
-    /** {@code value} of {@code --segment-format}: a segment format this build writes (2, 3 or 4). */
+    /** {@code value} of {@code --segment-format}: a segment format this build writes (2 to 5). */
     static int segmentFormat(CommandSpec spec, int value) {
-        if (value < 2 || value > 4) {
-            throw bad(spec, "--segment-format must be 2, 3 or 4, got " + value);
+        if (value < 2 || value > 5) {
+            throw bad(spec, "--segment-format must be 2, 3, 4 or 5, got " + value);
         }
         return value;
     }

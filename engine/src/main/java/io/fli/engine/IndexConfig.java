@@ -26,8 +26,10 @@ import java.time.Duration;
  * @param cacheBytes        the most bytes the cache of heads, pages and chunks holds
  * @param segmentFormat     the format new index segments are written in: 2 (the default in this release, which
  *                          the previous release reads too), 3 (long posting lists in parts, so that a range query
- *                          reads only the parts it overlaps) or 4 (format 3 with a term filter per position, so that
- *                          a lookup of a term a segment does not hold reads no directory page); every process must
+ *                          reads only the parts it overlaps), 4 (format 3 with a term filter per position, so that
+ *                          a lookup of a term a segment does not hold reads no directory page) or 5 (format 4 whose
+ *                          filters also hold the fine id buckets of each short posting list, so that a term the
+ *                          segment holds only near a range reads no directory page either); every process must
  *                          run a build that reads the format — this one or later — before a writer writes it:
  *                          {@code docs/upgrade.md}, rule 3
  * @param holderView        where a process without the lease asks the lease holder which state is current before
@@ -55,7 +57,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
         require(casRetries >= 0, "casRetries must be >= 0");
         require(random != null, "random must not be null");
         require(cacheBytes >= 0, "cacheBytes must be >= 0, got " + cacheBytes);
-        require(segmentFormat >= 2 && segmentFormat <= 4, "segmentFormat must be 2, 3 or 4, got " + segmentFormat);
+        require(segmentFormat >= 2 && segmentFormat <= 5, "segmentFormat must be 2, 3, 4 or 5, got " + segmentFormat);
         require(warmSegmentBytes >= 0, "warmSegmentBytes must be >= 0, got " + warmSegmentBytes);
     }
 
@@ -157,7 +159,7 @@ public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, in
                 holderView, warmSegmentBytes);
     }
 
-    /** New index segments are written in format {@code v} (2, 3 or 4; see {@link IndexConfig}). */
+    /** New index segments are written in format {@code v} (2, 3, 4 or 5; see {@link IndexConfig}). */
     public IndexConfig withSegmentFormat(int v) {
         return new IndexConfig(maxOrTerms, maxBlockRange, maxResults, maxBlocksPerPublish, leaseDuration, gcGrace,
                 mergeFanout, maxSegmentLogs, casRetries, backgroundMerges, clock, background, random, cacheBytes, v,

@@ -24,7 +24,7 @@ public final class BatchEncoder {
         return encode(firstLogId, blocks, packKey, Pack.VERSION, SegmentWriter.VERSION);
     }
 
-    /** As {@link #encode(long, List, String)} with the segment in format {@code segmentVersion} (2, 3 or 4). */
+    /** As {@link #encode(long, List, String)} with the segment in format {@code segmentVersion} (2 to 5). */
     public static Encoded encode(long firstLogId, List<Block> blocks, String packKey, int segmentVersion) {
         return encode(firstLogId, blocks, packKey, Pack.VERSION, segmentVersion);
     }

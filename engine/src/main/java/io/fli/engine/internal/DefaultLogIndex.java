@@ -758,6 +758,12 @@ public final class DefaultLogIndex implements LogIndex {
                           PagedSegment.PageDecoder<T> decoder) {
             return readPage(key, part, bodyStart, ref, decoder);
         }
+
+        @Override
+        public <T> T atHand(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
+                            PagedSegment.PageDecoder<T> decoder) {
+            return DefaultLogIndex.this.pageAtHand(key, owner, part, bodyStart, ref, decoder);
+        }
     };
 
     /** What each page part is, for {@link io.fli.engine.IndexStats#blobReadsByKind()}. */
@@ -785,6 +791,18 @@ public final class DefaultLogIndex implements LogIndex {
             rebalance();
         }
         return (T) w.value();
+    }
+
+    /** {@link #page} when it costs no GET: the page is cached, or the blob's bytes are held here; else null. */
+    @SuppressWarnings("unchecked")
+    <T> T pageAtHand(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
+                     PagedSegment.PageDecoder<T> decoder) {
+        if (written.containsKey(key)) {
+            return page(key, owner, part, bodyStart, ref, decoder);
+        }
+        Cache<Object, Object> cache = owner instanceof Pack.Head ? packCache : this.cache;
+        Weighted w = (Weighted) cache.getIfPresent(new PageKey(owner, part, ref.offset()));
+        return w == null ? null : (T) w.value();
     }
 
     /**

@@ -704,12 +704,25 @@ public final class IndexSegment implements SegmentReader {
                     if (p < POSITIONS) {
                         int position = p;
                         int entry = e;
-                        buckets(dirs[p], e, bytes, key, b -> {
+                        buckets(dirs[p], e, bytes, key, TermFilter.BUCKET_BITS, b -> {
                             if (!f.mightContain(TermFilter.bucketKey(hash, b))) {
                                 throw new CorruptionException(key + ": the term filter of position " + position
                                         + " does not hold entry " + entry + " in id bucket " + b);
                             }
                         });
+                        if (h.version >= SegmentWriter.FINE && dirs[p].card[e] > INLINE_MAX) {
+                            if (!f.mightContain(TermFilter.longKey(hash))) {
+                                throw new CorruptionException(key + ": the term filter of position " + position
+                                        + " does not mark entry " + entry + " as a long posting list");
+                            }
+                        } else if (h.version >= SegmentWriter.FINE) {
+                            buckets(dirs[p], e, bytes, key, TermFilter.FINE_BITS, b -> {
+                                if (!f.mightContain(TermFilter.fineKey(hash, b))) {
+                                    throw new CorruptionException(key + ": the term filter of position " + position
+                                            + " does not hold entry " + entry + " in fine id bucket " + b);
+                                }
+                            });
+                        }
                     }
                 }
             }
@@ -719,17 +732,19 @@ public final class IndexSegment implements SegmentReader {
     }
 
     /**
-     * Gives {@code out} each id bucket ({@link TermFilter#BUCKET_BITS}) entry {@code e}'s postings fall in, ascending
-     * (a bucket once, bar a list stored in parts that share one), allocating nothing per bucket.
+     * Gives {@code out} each id bucket of {@code 1 << bits} ids entry {@code e}'s postings fall in, ascending (a
+     * bucket once, bar a list stored in parts that share one), allocating nothing per bucket. A posting bitmap's
+     * buckets are its container keys: {@code bits} must be {@link TermFilter#BUCKET_BITS} for a long list.
      */
-    private static void buckets(Dir d, int e, byte[] bytes, String key, java.util.function.IntConsumer out) {
+    private static void buckets(Dir d, int e, byte[] bytes, String key, int bits,
+                                java.util.function.IntConsumer out) {
         if (d.card[e] <= INLINE_MAX) {
             ByteReader r = new ByteReader(bytes, d.postOff[e], d.postOff[e] + d.postLen[e], key);
             int id = 0;
             int last = -1;
             for (int k = 0; k < d.card[e]; k++) {
                 id += r.varInt(Integer.MAX_VALUE);
-                int b = id >>> TermFilter.BUCKET_BITS;
+                int b = id >>> bits;
                 if (b != last) {
                     out.accept(b);
                     last = b;

@@ -25,6 +25,15 @@ final class PagedSegment implements SegmentReader {
                            PageDecoder<T> decoder) {
             return page(blobKey, owner, part, bodyStart, ref, decoder);
         }
+
+        /**
+         * As {@link #page} when that costs no GET — the page is cached, or the blob's bytes are held — else null.
+         * By default null.
+         */
+        default <T> T atHand(String blobKey, Object owner, String part, int bodyStart, Paged.Ref ref,
+                             PageDecoder<T> decoder) {
+            return null;
+        }
     }
 
     /** Decodes a verified page; returns the value and the heap bytes it holds (its cache weight). */
@@ -186,9 +195,18 @@ final class PagedSegment implements SegmentReader {
     }
 
     private BlockPage blockPage(int i) {
+        return pages.page(key, head, "b", head.bodyStart, head.blockPages[i], blockPageDecoder(i));
+    }
+
+    /** Block page {@code i} if reading it costs no GET, else null. */
+    private BlockPage blockPageAtHand(int i) {
+        return pages.atHand(key, head, "b", head.bodyStart, head.blockPages[i], blockPageDecoder(i));
+    }
+
+    private PageDecoder<BlockPage> blockPageDecoder(int i) {
         int expected = (int) Math.min(head.blocksPerPage, head.lastBlock - head.firstBlock + 1
                 - (long) i * head.blocksPerPage);
-        return pages.page(key, head, "b", head.bodyStart, head.blockPages[i], (r, end) -> {
+        return (r, end) -> {
             String[] h = new String[expected];
             String[] p = new String[expected];
             int[] start = new int[expected + 1];
@@ -199,7 +217,7 @@ final class PagedSegment implements SegmentReader {
             }
             r.expectEnd();
             return new BlockPage(h, p, start);
-        });
+        };
     }
 
     @Override
@@ -228,6 +246,11 @@ final class PagedSegment implements SegmentReader {
         int pg = (int) (i / head.blocksPerPage);
         if (i % head.blocksPerPage == 0) {
             return new int[]{head.blockPageStart[pg], head.blockPageStart[pg]};
+        }
+        BlockPage atHand = blockPageAtHand(pg); // exact when its page costs no GET (warmed, or written here)
+        if (atHand != null) {
+            int s = head.blockPageStart[pg] + atHand.start()[(int) (i % head.blocksPerPage)];
+            return new int[]{s, s};
         }
         int next = pg + 1 < head.blockPageStart.length ? head.blockPageStart[pg + 1] : (int) head.logCount;
         return new int[]{head.blockPageStart[pg], next};
@@ -264,19 +287,45 @@ final class PagedSegment implements SegmentReader {
         }
         int first = lo >>> TermFilter.BUCKET_BITS;
         int last = (hi - 1) >>> TermFilter.BUCKET_BITS;
-        boolean byBucket = last - first < TermFilter.MAX_BUCKETS_TESTED
-                && (lo > 0 || hi < head.logCount); // the whole segment: the term's own key says it
+        boolean part = lo > 0 || hi < head.logCount; // the whole segment: the term's own key says it
+        boolean byBucket = last - first < TermFilter.MAX_BUCKETS_TESTED && part;
+        int fineFirst = lo >>> TermFilter.FINE_BITS;
+        int fineLast = (hi - 1) >>> TermFilter.FINE_BITS;
+        boolean byFine = head.version >= SegmentWriter.FINE && part
+                && fineLast - fineFirst < TermFilter.MAX_FINE_TESTED;
         for (IndexSegment.Term t : terms) {
-            if (!byBucket) {
-                if (mayHold(position, t.hash())) {
-                    return true;
-                }
-                continue;
+            if (mayHoldIn(position, t.hash(), byBucket, first, last) && (!byFine
+                    || mayHoldShortIn(position, t.hash(), fineFirst, fineLast))) {
+                return true;
             }
-            for (int b = first; b <= last; b++) {
-                if (mayHold(position, TermFilter.bucketKey(t.hash(), b))) {
-                    return true;
-                }
+        }
+        return false;
+    }
+
+    /** Whether a term of this hash may have postings in id buckets {@code first..last} (or, if not by bucket, at all). */
+    private boolean mayHoldIn(int position, int hash, boolean byBucket, int first, int last) {
+        if (!byBucket) {
+            return mayHold(position, hash);
+        }
+        for (int b = first; b <= last; b++) {
+            if (mayHold(position, TermFilter.bucketKey(hash, b))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Format 5: whether a term of this hash may have postings in fine buckets {@code first..last} — always, for a term
+     * marked as having a long posting list (its fine buckets are not in the filter); else only if one of them is.
+     */
+    private boolean mayHoldShortIn(int position, int hash, int first, int last) {
+        if (mayHold(position, TermFilter.longKey(hash))) {
+            return true;
+        }
+        for (int f = first; f <= last; f++) {
+            if (mayHold(position, TermFilter.fineKey(hash, f))) {
+                return true;
             }
         }
         return false;

@@ -40,7 +40,8 @@ interface SegmentReader {
 
     /**
      * Bounds on {@link #localStart}{@code (block)} read without fetching a page: {@code [at most, at least]} (the
-     * start of the block page holding {@code block}, and of the next). Exact where the segment is decoded whole.
+     * start of the block page holding {@code block}, and of the next). Exact where the segment is decoded whole, and
+     * where the block page is cached or the segment's bytes are held.
      */
     default int[] localStartBounds(long block) {
         int s = localStart(block);
@@ -49,8 +50,9 @@ interface SegmentReader {
 
     /**
      * False only when the segment holds none of {@code terms} at {@code position} with a posting among the
-     * segment-local ids {@code [lo, hi)} (format 4's term filters, by bucket; always true before). Reads at most the
-     * position's filter page, never a directory or block page.
+     * segment-local ids {@code [lo, hi)} (format 4's term filters, by bucket; format 5's also by fine bucket for a
+     * term with a short posting list; always true before). Reads at most the position's filter page, never a
+     * directory or block page.
      */
     default boolean mayHoldAny(int position, List<IndexSegment.Term> terms, int lo, int hi) {
         return true;

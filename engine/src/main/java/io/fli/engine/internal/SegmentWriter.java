@@ -38,9 +38,14 @@ import org.roaringbitmap.RoaringBitmap;
  * then the directory page(s) whose hash span holds a term, then the postings; nothing else.
  */
 public final class SegmentWriter {
-    static final int VERSION = 4;
+    static final int VERSION = 5;
     /** The first format with term filters. */
     static final int FILTERED = 4;
+    /**
+     * The first format whose filters also tell, for a term with a short (inline) posting list, the fine id buckets
+     * ({@link TermFilter#FINE_BITS}) its ids fall in, and mark a term with a long one ({@link TermFilter#longKey}).
+     */
+    static final int FINE = 5;
     /** The first paged segment format; this build reads {@code FIRST_PAGED..VERSION}. */
     static final int FIRST_PAGED = 2;
     /** Ids per part of a long posting bitmap (two roaring containers). */
@@ -150,7 +155,7 @@ public final class SegmentWriter {
         return page.i32(hash).varInt(len).bytes(value, off, len).varInt(card);
     }
 
-    /** Adds a key to the current position's filter (format 4). */
+    /** Adds a key to the current position's filter (formats 4 and 5). */
     private void filterKey(int key) {
         if (version < FILTERED) {
             return;
@@ -181,11 +186,17 @@ public final class SegmentWriter {
         }
         ByteWriter w = entryStart(hash, value, off, len, card);
         int lastBucket = -1;
+        int lastFine = -1;
         for (int k = from; k < from + card; k++) {
             int b = ids[k] >>> TermFilter.BUCKET_BITS;
             if (b != lastBucket) {
                 filterKey(TermFilter.bucketKey(hash, b));
                 lastBucket = b;
+            }
+            int f = ids[k] >>> TermFilter.FINE_BITS;
+            if (version >= FINE && f != lastFine) {
+                filterKey(TermFilter.fineKey(hash, f));
+                lastFine = f;
             }
         }
         int bytes = 0;
@@ -210,6 +221,9 @@ public final class SegmentWriter {
     /** A stream whose postings are {@code bm} (more than {@link IndexSegment#INLINE_MAX} ids). */
     void entry(int hash, byte[] value, int off, int len, RoaringBitmap bm) {
         ByteWriter w = entryStart(hash, value, off, len, bm.getCardinality());
+        if (version >= FINE) {
+            filterKey(TermFilter.longKey(hash));
+        }
         for (org.roaringbitmap.ContainerPointer cp = bm.getContainerPointer(); cp.getContainer() != null;
              cp.advance()) {
             filterKey(TermFilter.bucketKey(hash, cp.key()));
