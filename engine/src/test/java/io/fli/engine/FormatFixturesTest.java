@@ -62,11 +62,11 @@ class FormatFixturesTest {
     }
 
     /**
-     * The fixtures of the current release and the segment format each is written in (formats 3 and 4 are opt-in in
-     * v0.2: {@code docs/upgrade.md}); a folder per opt-in format, so every format a release writes stays read.
+     * The fixtures of the current release and the segment format each is written in (formats 3, 4 and 5 are opt-in
+     * in v0.2: {@code docs/upgrade.md}); a folder per opt-in format, so every format a release writes stays read.
      */
     static final java.util.Map<String, Integer> CURRENT_FIXTURES = java.util.Map.of(CURRENT, 3,
-            CURRENT + "-segment-format-4", 4);
+            CURRENT + "-segment-format-4", 4, CURRENT + "-segment-format-5", 5);
 
     /** Writes the current release's missing fixtures (run once per release: -Dfli.fixtures.write=true). */
     @Test
