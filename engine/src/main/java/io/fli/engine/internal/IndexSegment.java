@@ -710,13 +710,13 @@ public final class IndexSegment implements SegmentReader {
                                         + " does not hold entry " + entry + " in id bucket " + b);
                             }
                         });
-                        if (h.version >= SegmentWriter.FINE && dirs[p].card[e] > INLINE_MAX) {
+                        if (h.version >= SegmentWriter.FINE && dirs[p].card[e] > TermFilter.FINE_MAX_IDS) {
                             if (!f.mightContain(TermFilter.longKey(hash))) {
                                 throw new CorruptionException(key + ": the term filter of position " + position
                                         + " does not mark entry " + entry + " as a long posting list");
                             }
                         } else if (h.version >= SegmentWriter.FINE) {
-                            buckets(dirs[p], e, bytes, key, TermFilter.FINE_BITS, b -> {
+                            fineBuckets(dirs[p], e, bytes, key, b -> {
                                 if (!f.mightContain(TermFilter.fineKey(hash, b))) {
                                     throw new CorruptionException(key + ": the term filter of position " + position
                                             + " does not hold entry " + entry + " in fine id bucket " + b);
@@ -765,6 +765,37 @@ public final class IndexSegment implements SegmentReader {
                 for (org.roaringbitmap.buffer.MappeableContainerPointer cp = bm.getContainerPointer();
                      cp.hasContainer(); cp.advance()) {
                     out.accept(cp.key());
+                }
+            }
+        }
+    }
+
+    /**
+     * Gives {@code out} each fine id bucket ({@link TermFilter#FINE_BITS}) entry {@code e}'s postings fall in,
+     * ascending (a bucket once, bar a list stored in parts that share one): from its ids, inline or in a bitmap.
+     */
+    private static void fineBuckets(Dir d, int e, byte[] bytes, String key, java.util.function.IntConsumer out) {
+        if (d.card[e] <= INLINE_MAX) {
+            buckets(d, e, bytes, key, TermFilter.FINE_BITS, out);
+            return;
+        }
+        int[] parts = d.parts[e];
+        int n = parts == null ? 1 : parts.length / 4;
+        for (int i = 0; i < n; i++) {
+            int off = parts == null ? d.postOff[e] : parts[4 * i + 1];
+            int len = parts == null ? d.postLen[e] : parts[4 * i + 2];
+            ImmutableRoaringBitmap bm;
+            try {
+                bm = new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, off, len).slice());
+            } catch (RuntimeException ex) {
+                throw new CorruptionException(key + ": undecodable posting bitmap (" + ex + ")");
+            }
+            int last = -1;
+            for (org.roaringbitmap.IntIterator it = bm.getIntIterator(); it.hasNext(); ) {
+                int f = it.next() >>> TermFilter.FINE_BITS;
+                if (f != last) {
+                    out.accept(f);
+                    last = f;
                 }
             }
         }

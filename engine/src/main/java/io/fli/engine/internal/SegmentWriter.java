@@ -42,8 +42,9 @@ public final class SegmentWriter {
     /** The first format with term filters. */
     static final int FILTERED = 4;
     /**
-     * The first format whose filters also tell, for a term with a short (inline) posting list, the fine id buckets
-     * ({@link TermFilter#FINE_BITS}) its ids fall in, and mark a term with a long one ({@link TermFilter#longKey}).
+     * The first format whose filters also tell, for a term with a short posting list ({@link TermFilter#FINE_MAX_IDS}),
+     * the fine id buckets ({@link TermFilter#FINE_BITS}) its ids fall in, and mark a term with a long one
+     * ({@link TermFilter#longKey}).
      */
     static final int FINE = 5;
     /** The first paged segment format; this build reads {@code FIRST_PAGED..VERSION}. */
@@ -221,8 +222,17 @@ public final class SegmentWriter {
     /** A stream whose postings are {@code bm} (more than {@link IndexSegment#INLINE_MAX} ids). */
     void entry(int hash, byte[] value, int off, int len, RoaringBitmap bm) {
         ByteWriter w = entryStart(hash, value, off, len, bm.getCardinality());
-        if (version >= FINE) {
+        if (version >= FINE && bm.getCardinality() > TermFilter.FINE_MAX_IDS) {
             filterKey(TermFilter.longKey(hash));
+        } else if (version >= FINE) {
+            int lastFine = -1;
+            for (org.roaringbitmap.PeekableIntIterator it = bm.getIntIterator(); it.hasNext(); ) {
+                int f = it.next() >>> TermFilter.FINE_BITS;
+                if (f != lastFine) {
+                    filterKey(TermFilter.fineKey(hash, f));
+                    lastFine = f;
+                }
+            }
         }
         for (org.roaringbitmap.ContainerPointer cp = bm.getContainerPointer(); cp.getContainer() != null;
              cp.advance()) {

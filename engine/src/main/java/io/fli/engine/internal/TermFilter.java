@@ -36,6 +36,12 @@ final class TermFilter {
     static final int FINE_BITS = 13;
     /** A range over more fine buckets than this is not tested by them (each test is a chance of a false positive). */
     static final int MAX_FINE_TESTED = 32;
+    /**
+     * Format 5: a posting list of at most this many ids has its fine buckets in the filter; a longer one is
+     * {@link #longKey marked} instead. Inline lists (16 ids) alone were not enough: an address drawn uniformly from
+     * 100,000 Zipf ranks has a few dozen logs in a 4M-log segment, and those were the directory pages read.
+     */
+    static final int FINE_MAX_IDS = 512;
 
     /**
      * The key of a term (by its directory hash) having a posting in bucket {@code bucket} (ids {@code bucket << 16}
@@ -46,15 +52,14 @@ final class TermFilter {
         return (int) mix(hash ^ ((long) (bucket + 1) * 0x9E3779B97F4A7C15L >>> 17));
     }
 
-    /** Format 5: the key of a term with a short (inline) posting list having a posting in fine bucket {@code fine}. */
+    /** Format 5: the key of a term with a short posting list ({@link #FINE_MAX_IDS}) having a posting in fine bucket {@code fine}. */
     static int fineKey(int hash, int fine) {
         return (int) mix(hash ^ ((long) (fine + 2) * 0xC2B2AE3D27D4EB4FL >>> 13));
     }
 
     /**
-     * Format 5: the key that marks a term whose posting list is long (a bitmap, more than
-     * {@link IndexSegment#INLINE_MAX} ids): its fine buckets are not in the filter, so a range test of it stops at
-     * the {@link #bucketKey buckets}.
+     * Format 5: the key that marks a term whose posting list is long (more than {@link #FINE_MAX_IDS} ids): its fine
+     * buckets are not in the filter, so a range test of it stops at the {@link #bucketKey buckets}.
      */
     static int longKey(int hash) {
         return fineKey(hash, -1);
