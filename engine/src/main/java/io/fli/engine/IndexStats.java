@@ -23,7 +23,7 @@ public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cache
                          long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind) {
     /** The kinds {@link #blobReadsByKind} counts, as its javadoc lists them. */
     public static final java.util.List<String> BLOB_READ_KINDS = java.util.List.of("segment-head", "filter",
-            "directory", "directories", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
+            "directory", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
 
     public IndexStats {
         blobReadsByKind = java.util.Map.copyOf(blobReadsByKind);

@@ -206,12 +206,11 @@ public final class DefaultLogIndex implements LogIndex {
      * Heads and term filters of every segment of a process's first state, newest first (the ranges queries ask for
      * most), then, in what is left of the budget, every segment's block-hash and block pages and the heads of its
      * packs (a block-hash query and an exact range cut read those, and every answer starts from its pack's head: a
-     * second process at 50M paid six GETs for a block-hash query where the writer, which has them, paid one); then,
-     * within what is left of half the cache, every segment's address and topic0 directories, read in runs of
-     * adjacent pages — a ranged GET per MB. (Read a page at a time, at 50M, they took the whole measured window of
-     * {@code fli slo} and the queries' GETs queued behind them: warm-up 41 s against 10.) On
-     * {@link #FILTER_WARMERS} threads of their own (not the query prefetch pool: queries never wait behind them);
-     * stops at the first failure (the store is away: queries will meet it) or when the index closes.
+     * second process at 50M paid six GETs for a block-hash query where the writer, which has them, paid one). Not
+     * the address directories: at 50M reading them took the whole measured window of {@code fli slo}, and the
+     * queries' GETs queued behind them (warm-up 41 s against 10). On {@link #FILTER_WARMERS} threads of their own
+     * (not the query prefetch pool: queries never wait behind them), within a quarter of the cache; stops at the
+     * first failure (the store is away: queries will meet it) or when the index closes.
      */
     private void warmFilters(Snapshot first) {
         List<SegmentRef> refs = new ArrayList<>(first.state().segments());
@@ -244,29 +243,7 @@ public final class DefaultLogIndex implements LogIndex {
             }
             return b;
         });
-        if (Thread.currentThread().isInterrupted()) {
-            return;
-        }
-        // Then the address and topic0 directories, in runs of adjacent pages (a ranged GET per MB, not one per page),
-        // within what is left of half the cache.
-        budget.addAndGet(config.cacheBytes() / 4);
-        warmEach(refs, budget, failed, ref -> {
-            SegmentReader seg = segment(ref);
-            long b = 2 * (seg.warmDirectory(0) + seg.warmDirectory(1)); // a page's bytes and its entries' arrays
-            if (b > 0) {
-                warmedDirectories.incrementAndGet();
-            }
-            return b;
-        });
     }
-
-    /** Segments whose address and topic0 directories the first-state warming read. */
-    long warmedDirectories() {
-        return warmedDirectories.get();
-    }
-
-    private final java.util.concurrent.atomic.AtomicLong warmedDirectories =
-            new java.util.concurrent.atomic.AtomicLong();
 
     /** Runs {@code warm} on each segment on the warming threads while the budget lasts and nothing has failed. */
     private void warmEach(List<SegmentRef> refs, java.util.concurrent.atomic.AtomicLong budget,
@@ -780,12 +757,6 @@ public final class DefaultLogIndex implements LogIndex {
         public <T> T read(String key, Object owner, String part, int bodyStart, Paged.Ref ref,
                           PagedSegment.PageDecoder<T> decoder) {
             return readPage(key, part, bodyStart, ref, decoder);
-        }
-
-        @Override
-        public <T> void pages(String key, Object owner, String part, int bodyStart, Paged.Ref[] refs,
-                              PagedSegment.PageDecoder<T> decoder) {
-            DefaultLogIndex.this.pagesInRuns(key, owner, part, bodyStart, refs, decoder);
         }
 
         @Override
@@ -1494,59 +1465,28 @@ public final class DefaultLogIndex implements LogIndex {
 
     /**
      * Reads chunks {@code run} of the pack {@code key} (a {@link #coalesce} run) with one ranged GET and caches each,
-     * verified and decoded as {@link #page} would; a run of one is just {@link #page}.
+     * verified and decoded as {@link #page} would; a run of one is just {@link #page}. Each chunk keeps a copy of its
+     * own bytes, not the GET's (a cached chunk must not hold the pages between).
      */
     private void readChunks(String key, Pack.Head h, int[] run) {
-        readRun(key, h, "c", h.headBytes(), h.chunks(), run, c -> (r, end) -> h.chunk(c, r, key), "pack-chunks");
-    }
-
-    /**
-     * {@link #page} for each of {@code refs} (pages in body order) not yet cached, read in {@link #coalesce} runs:
-     * one ranged GET per run.
-     */
-    <T> void pagesInRuns(String key, Object owner, String part, int bodyStart, Paged.Ref[] refs,
-                         PagedSegment.PageDecoder<T> decoder) {
-        Cache<Object, Object> cache = owner instanceof Pack.Head ? packCache : this.cache;
-        java.util.SortedSet<Integer> wanted = new java.util.TreeSet<>();
-        for (int i = 0; i < refs.length; i++) {
-            if (cache.getIfPresent(new PageKey(owner, part, refs[i].offset())) == null) {
-                wanted.add(i);
-            }
-        }
-        String kind = "d".equals(part) ? "directories" : PART_KINDS.getOrDefault(part, part);
-        for (int[] run : coalesce(refs, wanted)) {
-            readRun(key, owner, part, bodyStart, refs, run, i -> decoder, kind);
-        }
-    }
-
-    /**
-     * Reads pages {@code run} of {@code refs} (a {@link #coalesce} run) of blob {@code key} with one ranged GET,
-     * counted as {@code kind}, and caches each page, verified and decoded as {@link #page} would; a run of one is
-     * just {@link #page}. Each page keeps a copy of its own bytes, not the GET's (a cached page must not hold the
-     * pages between).
-     */
-    private void readRun(String key, Object owner, String part, int bodyStart, Paged.Ref[] refs, int[] run,
-                         java.util.function.IntFunction<PagedSegment.PageDecoder<?>> decoderOf, String kind) {
         if (run.length == 1) {
-            page(key, owner, part, bodyStart, refs[run[0]], decoderOf.apply(run[0]));
+            int c = run[0];
+            page(key, h, "c", h.headBytes(), h.chunks()[c], (r, end) -> h.chunk(c, r, key));
             return;
         }
-        Cache<Object, Object> cache = owner instanceof Pack.Head ? packCache : this.cache;
-        Paged.Ref first = refs[run[0]];
-        Paged.Ref last = refs[run[run.length - 1]];
+        Paged.Ref first = h.chunks()[run[0]];
+        Paged.Ref last = h.chunks()[run[run.length - 1]];
         long span = last.offset() + last.length() - first.offset();
-        byte[] b = fetch(key, bodyStart + first.offset(), (int) span, kind);
-        for (int i : run) {
-            Paged.Ref ref = refs[i];
-            PageKey ck = new PageKey(owner, part, ref.offset());
-            if (cache.getIfPresent(ck) != null) {
+        byte[] b = fetch(key, h.headBytes() + first.offset(), (int) span, "pack-chunks");
+        for (int c : run) {
+            if (chunkCached(h, c)) {
                 continue;
             }
+            Paged.Ref ref = h.chunks()[c];
             int off = (int) (ref.offset() - first.offset());
             byte[] own = java.util.Arrays.copyOfRange(b, off, Math.min(b.length, off + ref.length()));
-            Object v = decoderOf.apply(i).decode(Paged.page(own, 0, ref, seams.verifyPageChecksums(), key),
-                    ref.length());
-            cache.put(ck, new Weighted(v, (int) pageWeight(v, own.length)));
+            Pack v = h.chunk(c, Paged.page(own, 0, ref, seams.verifyPageChecksums(), key), key);
+            packCache.put(new PageKey(h, "c", ref.offset()), new Weighted(v, (int) pageWeight(v, own.length)));
         }
         rebalance();
     }

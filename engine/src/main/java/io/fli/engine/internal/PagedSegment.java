@@ -27,17 +27,6 @@ final class PagedSegment implements SegmentReader {
         }
 
         /**
-         * As {@link #page} for each of {@code refs} (pages in body order, decoded alike), read in as few GETs as the
-         * reader sees fit; by default one {@link #page} each.
-         */
-        default <T> void pages(String blobKey, Object owner, String part, int bodyStart, Paged.Ref[] refs,
-                               PageDecoder<T> decoder) {
-            for (Paged.Ref r : refs) {
-                page(blobKey, owner, part, bodyStart, r, decoder);
-            }
-        }
-
-        /**
          * As {@link #page} when that costs no GET — the page is cached, or the blob's bytes are held — else null.
          * By default null.
          */
@@ -437,22 +426,8 @@ final class PagedSegment implements SegmentReader {
 
     /** A directory page of {@code position}, decoded over its own bytes (bitmap offsets are body offsets). */
     private IndexSegment.Dir dirPage(int position, int pg) {
-        return pages.page(key, head, "d", head.bodyStart, head.dirPages[position][pg], dirPageDecoder());
-    }
-
-    private PageDecoder<IndexSegment.Dir> dirPageDecoder() {
-        return (r, end) -> IndexSegment.readDirPage(r, end, 0, Long.MAX_VALUE, head.logCount, key, head.parted());
-    }
-
-    @Override
-    public long warmDirectory(int position) {
-        Paged.Ref[] refs = head.dirPages[position];
-        pages.pages(key, head, "d", head.bodyStart, refs, dirPageDecoder());
-        long bytes = 0;
-        for (Paged.Ref r : refs) {
-            bytes += r.length();
-        }
-        return bytes;
+        return pages.page(key, head, "d", head.bodyStart, head.dirPages[position][pg],
+                (r, end) -> IndexSegment.readDirPage(r, end, 0, Long.MAX_VALUE, head.logCount, key, head.parted()));
     }
 
     /** Calls {@code f} with the page and entry of {@code t} at {@code position}, if the segment has it. */

@@ -72,14 +72,6 @@ interface SegmentReader {
     }
 
     /**
-     * Reads the directory pages of {@code position} into the cache (in runs of adjacent pages, a ranged GET each, where
-     * the reader can); returns their stored bytes, 0 when nothing is paged.
-     */
-    default long warmDirectory(int position) {
-        return 0;
-    }
-
-    /**
      * Reads the pages every query's lookups start from into the cache: the term filters (format 4) if they take at
      * most {@code maxBytes}, and the directory and block pages too if all of it does; returns the bytes read into the
      * cache, or 0 when even the filters are over the bound or nothing is paged.

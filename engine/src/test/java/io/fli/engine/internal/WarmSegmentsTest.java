@@ -69,9 +69,7 @@ class WarmSegmentsTest {
     /**
      * A restarted query process (its first state) warms the heads and term filters of every segment in the
      * background: once done, queries for addresses the index does not hold read no index blob at all, where a
-     * process without the warmer reads a head, a filter page per segment (format 4) on the query path; then block
-     * pages, pack heads and the address and topic0 directories, so block-hash queries read no index page and queries
-     * for present addresses no directory page.
+     * process without the warmer reads a head, a filter page per segment (format 4) on the query path.
      */
     @Test
     void aFirstStateWarmsEverySegmentsFiltersSoAbsentTermsReadNothing() throws Exception {
@@ -92,9 +90,6 @@ class WarmSegmentsTest {
         List<Long> filtersWarmed = new ArrayList<>();
         List<Long> blocksWarmed = new ArrayList<>();
         List<Integer> readsOfBlockHashes = new ArrayList<>();
-        List<Long> directoriesWarmed = new ArrayList<>();
-        List<Long> directoryReadsOfPresentAddresses = new ArrayList<>();
-        List<Long> warmingRunReads = new ArrayList<>();
         for (long bound : new long[]{0, 1 << 20}) {
             List<String> reads = Collections.synchronizedList(new ArrayList<>());
             try (DefaultLogIndex reader = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/",
@@ -118,28 +113,8 @@ class WarmSegmentsTest {
                     assertThat(reader.query(LogQuery.byHash(b.hash(), null, null)).logs()).hasSize(b.logs().size());
                 }
                 readsOfBlockHashes.add(reads.size());
-                directoriesWarmed.add(reader.warmedDirectories());
-                warmingRunReads.add(reader.stats().blobReadsByKind().getOrDefault("directories", 0L));
-                long before = reader.stats().blobReadsByKind().getOrDefault("directory", 0L);
-                for (int i = 0; i < 20; i++) {
-                    Block b = chain.get(10 + i * 59);
-                    if (b.logs().isEmpty()) {
-                        continue;
-                    }
-                    assertThat(reader.query(LogQuery.range(Math.max(0, b.number() - 40), b.number() + 40,
-                            List.of(b.logs().get(0).address()), null)).logs()).isNotEmpty();
-                }
-                directoryReadsOfPresentAddresses.add(reader.stats().blobReadsByKind().getOrDefault("directory", 0L)
-                        - before);
             }
         }
-        // The directories were read a run of adjacent pages at a time: at most one GET per segment and position.
-        assertThat(directoriesWarmed).containsExactly(0L, (long) segments);
-        assertThat(warmingRunReads.get(1)).as("GETs of directory runs").isBetween(1L, 2L * segments);
-        assertThat(directoryReadsOfPresentAddresses.get(0)).as("directory pages read by 20 queries, no warmer")
-                .isGreaterThanOrEqualTo(5); // 9 when written: some pages were cached by an earlier query
-        assertThat(directoryReadsOfPresentAddresses.get(1)).as("directory pages read by 20 queries after warming")
-                .isZero();
         // A lookup reads the heads and the address filters: held with their heads (counted in the heads' weights),
         // not cached again.
         try (DefaultLogIndex reader = new DefaultLogIndex(meta, stored, config.withWarmSegmentBytes(0))) {
