@@ -751,22 +751,30 @@ public final class IndexSegment implements SegmentReader {
                 }
             }
         } else {
-            int[] parts = d.parts[e];
-            int n = parts == null ? 1 : parts.length / 4;
-            for (int i = 0; i < n; i++) {
-                int off = parts == null ? d.postOff[e] : parts[4 * i + 1];
-                int len = parts == null ? d.postLen[e] : parts[4 * i + 2];
-                ImmutableRoaringBitmap bm;
-                try {
-                    bm = new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, off, len).slice());
-                } catch (RuntimeException ex) {
-                    throw new CorruptionException(key + ": undecodable posting bitmap (" + ex + ")");
-                }
+            forEachBitmapPart(d, e, bytes, key, bm -> {
                 for (org.roaringbitmap.buffer.MappeableContainerPointer cp = bm.getContainerPointer();
                      cp.hasContainer(); cp.advance()) {
                     out.accept(cp.key());
                 }
+            });
+        }
+    }
+
+    /** Gives {@code out} each stored part of entry {@code e}'s posting bitmap (the whole bitmap if not in parts). */
+    private static void forEachBitmapPart(Dir d, int e, byte[] bytes, String key,
+                                          java.util.function.Consumer<ImmutableRoaringBitmap> out) {
+        int[] parts = d.parts[e];
+        int n = parts == null ? 1 : parts.length / 4;
+        for (int i = 0; i < n; i++) {
+            int off = parts == null ? d.postOff[e] : parts[4 * i + 1];
+            int len = parts == null ? d.postLen[e] : parts[4 * i + 2];
+            ImmutableRoaringBitmap bm;
+            try {
+                bm = new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, off, len).slice());
+            } catch (RuntimeException ex) {
+                throw new CorruptionException(key + ": undecodable posting bitmap (" + ex + ")");
             }
+            out.accept(bm);
         }
     }
 
@@ -779,17 +787,7 @@ public final class IndexSegment implements SegmentReader {
             buckets(d, e, bytes, key, TermFilter.FINE_BITS, out);
             return;
         }
-        int[] parts = d.parts[e];
-        int n = parts == null ? 1 : parts.length / 4;
-        for (int i = 0; i < n; i++) {
-            int off = parts == null ? d.postOff[e] : parts[4 * i + 1];
-            int len = parts == null ? d.postLen[e] : parts[4 * i + 2];
-            ImmutableRoaringBitmap bm;
-            try {
-                bm = new ImmutableRoaringBitmap(ByteBuffer.wrap(bytes, off, len).slice());
-            } catch (RuntimeException ex) {
-                throw new CorruptionException(key + ": undecodable posting bitmap (" + ex + ")");
-            }
+        forEachBitmapPart(d, e, bytes, key, bm -> {
             int last = -1;
             for (org.roaringbitmap.IntIterator it = bm.getIntIterator(); it.hasNext(); ) {
                 int f = it.next() >>> TermFilter.FINE_BITS;
@@ -798,7 +796,7 @@ public final class IndexSegment implements SegmentReader {
                     last = f;
                 }
             }
-        }
+        });
     }
 
     /** Index (into {@link #packKeys}) of the pack holding {@code logId}. */
