@@ -42,8 +42,8 @@ final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--segment-format", description = "Format of the index segments: 4 (format 3 with term "
-            + "filters: a lookup of a term a segment lacks reads no directory page), 3 (long posting lists in parts) or 2 "
-            + "(default: ${DEFAULT-VALUE}).")
+            + "filters: a lookup of a term a segment lacks reads no directory page), 5 (format 4 with fine id buckets "
+            + "for posting lists of up to 512 ids), 3 (long posting lists in parts) or 2 (default: ${DEFAULT-VALUE}).")
     int segmentFormat = 4;
 
     @Option(names = "--logs", description = "Logs to ingest (default: ${DEFAULT-VALUE}).")

@@ -56,7 +56,8 @@ final class ServeCommand implements Callable<Integer> {
     Path store = Path.of("store", "serve");
 
     @Option(names = "--segment-format", description = "Format of the index segments this writer writes: 2 (read by "
-            + "the previous release too), 3 (long posting lists in parts) or 4 (format 3 with term filters); every "
+            + "the previous release too), 3 (long posting lists in parts), 4 (format 3 with term filters) or 5 (format 4 "
+            + "with fine id buckets for posting lists of up to 512 ids); every "
             + "process reading the index must run a build that reads the format first, docs/upgrade.md (default: "
             + "${DEFAULT-VALUE}).")
     int segmentFormat = 2;

@@ -93,7 +93,8 @@ final class SloCommand implements Callable<Integer> {
     Path store;
 
     @Option(names = "--segment-format", description = "Format of the index segments the build writes: 4 adds term "
-            + "filters to 3 (a lookup of a term a segment lacks reads no directory page); 3 stores long posting lists "
+            + "filters to 3 (a lookup of a term a segment lacks reads no directory page); 5 adds to 4 fine id buckets for "
+            + "posting lists of up to 512 ids (opt-in: docs/performance.md, twelfth round); 3 stores long posting lists "
             + "in parts a range query reads alone; 2 is what the previous release reads (default: ${DEFAULT-VALUE}; "
             + "extending an index that older processes read needs a format they read, docs/upgrade.md).")
     int segmentFormat = 4;
