@@ -198,10 +198,55 @@ public abstract class LocalServer implements AutoCloseable {
         }
     }
 
-    /** {@code SIGSTOP}: connections are accepted by the kernel but nothing is answered until {@link #resume()}. */
+    /**
+     * {@code SIGSTOP}: connections are accepted by the kernel but nothing is answered until {@link #resume()}. Returns
+     * once every thread of the process is stopped (where {@code /proc} tells): a signal is delivered asynchronously,
+     * and a fault meant to land between two writes must not let the second through.
+     */
     public synchronized void pause() {
         LOG.info("{} paused (SIGSTOP): pid {}", name(), pid());
         signal("STOP");
+        if (process != null && process.isAlive() && !awaitStopped(process.pid(), Duration.ofSeconds(30))) {
+            LOG.warn("{}: pid {} not seen stopped within 30 s of SIGSTOP", name(), process.pid());
+        }
+    }
+
+    /** Whether every thread of {@code pid} reports state T (stopped) within {@code limit}; true without /proc. */
+    static boolean awaitStopped(long pid, Duration limit) {
+        java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(pid), "task");
+        if (!java.nio.file.Files.isDirectory(tasks)) {
+            return true;
+        }
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (allStopped(tasks)) {
+                return true;
+            }
+            sleep(2);
+        }
+        return false;
+    }
+
+    private static boolean allStopped(java.nio.file.Path tasks) {
+        try (java.util.stream.Stream<java.nio.file.Path> ts = java.nio.file.Files.list(tasks)) {
+            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) ts::iterator) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(t.resolve("stat"));
+                } catch (IOException gone) {
+                    continue; // the thread ended meanwhile
+                }
+                // "pid (comm) S ...": the state follows the last ')' (a command name may hold parentheses).
+                int close = stat.lastIndexOf(')');
+                char state = close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** {@code SIGCONT}. */
@@ -224,7 +269,10 @@ public abstract class LocalServer implements AutoCloseable {
         }
         try {
             Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
-            p.waitFor(10, TimeUnit.SECONDS);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("kill -" + sig + " " + process.pid() + " did not finish within 60 s");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("kill -" + sig + " " + process.pid(), e);
         } catch (InterruptedException e) {
