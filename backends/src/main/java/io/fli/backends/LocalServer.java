@@ -211,7 +211,10 @@ public abstract class LocalServer implements AutoCloseable {
         }
     }
 
-    /** Whether every thread of {@code pid} reports state T (stopped) within {@code limit}; true without /proc. */
+    /**
+     * Whether every thread of {@code pid} reports state T (stopped; or a dead thread's Z or X) within {@code limit};
+     * true without /proc.
+     */
     static boolean awaitStopped(long pid, Duration limit) {
         java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(pid), "task");
         if (!java.nio.file.Files.isDirectory(tasks)) {
@@ -239,7 +242,7 @@ public abstract class LocalServer implements AutoCloseable {
                 // "pid (comm) S ...": the state follows the last ')' (a command name may hold parentheses).
                 int close = stat.lastIndexOf(')');
                 char state = close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
-                if (state != 'T' && state != 't') {
+                if (state != 'T' && state != 't' && state != 'Z' && state != 'X') { // a dead thread serves nothing
                     return false;
                 }
             }
