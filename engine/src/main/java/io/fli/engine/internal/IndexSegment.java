@@ -710,12 +710,15 @@ public final class IndexSegment implements SegmentReader {
                                         + " does not hold entry " + entry + " in id bucket " + b);
                             }
                         });
-                        if (h.version >= SegmentWriter.FINE && dirs[p].card[e] > TermFilter.FINE_MAX_IDS) {
+                        if (h.version < SegmentWriter.FINE) {
+                            continue;
+                        }
+                        if (dirs[p].card[e] > TermFilter.FINE_MAX_IDS) {
                             if (!f.mightContain(TermFilter.longKey(hash))) {
                                 throw new CorruptionException(key + ": the term filter of position " + position
                                         + " does not mark entry " + entry + " as a long posting list");
                             }
-                        } else if (h.version >= SegmentWriter.FINE) {
+                        } else {
                             fineBuckets(dirs[p], e, bytes, key, b -> {
                                 if (!f.mightContain(TermFilter.fineKey(hash, b))) {
                                     throw new CorruptionException(key + ": the term filter of position " + position
@@ -787,16 +790,7 @@ public final class IndexSegment implements SegmentReader {
             buckets(d, e, bytes, key, TermFilter.FINE_BITS, out);
             return;
         }
-        forEachBitmapPart(d, e, bytes, key, bm -> {
-            int last = -1;
-            for (org.roaringbitmap.IntIterator it = bm.getIntIterator(); it.hasNext(); ) {
-                int f = it.next() >>> TermFilter.FINE_BITS;
-                if (f != last) {
-                    out.accept(f);
-                    last = f;
-                }
-            }
-        });
+        forEachBitmapPart(d, e, bytes, key, bm -> TermFilter.fineBuckets(bm.getIntIterator(), out));
     }
 
     /** Index (into {@link #packKeys}) of the pack holding {@code logId}. */

@@ -194,10 +194,9 @@ public final class SegmentWriter {
                 filterKey(TermFilter.bucketKey(hash, b));
                 lastBucket = b;
             }
-            int f = ids[k] >>> TermFilter.FINE_BITS;
-            if (version >= FINE && f != lastFine) {
-                filterKey(TermFilter.fineKey(hash, f));
-                lastFine = f;
+            if (version >= FINE && ids[k] >>> TermFilter.FINE_BITS != lastFine) {
+                lastFine = ids[k] >>> TermFilter.FINE_BITS;
+                filterKey(TermFilter.fineKey(hash, lastFine));
             }
         }
         int bytes = 0;
@@ -222,16 +221,11 @@ public final class SegmentWriter {
     /** A stream whose postings are {@code bm} (more than {@link IndexSegment#INLINE_MAX} ids). */
     void entry(int hash, byte[] value, int off, int len, RoaringBitmap bm) {
         ByteWriter w = entryStart(hash, value, off, len, bm.getCardinality());
-        if (version >= FINE && bm.getCardinality() > TermFilter.FINE_MAX_IDS) {
-            filterKey(TermFilter.longKey(hash));
-        } else if (version >= FINE) {
-            int lastFine = -1;
-            for (org.roaringbitmap.PeekableIntIterator it = bm.getIntIterator(); it.hasNext(); ) {
-                int f = it.next() >>> TermFilter.FINE_BITS;
-                if (f != lastFine) {
-                    filterKey(TermFilter.fineKey(hash, f));
-                    lastFine = f;
-                }
+        if (version >= FINE) {
+            if (bm.getCardinality() > TermFilter.FINE_MAX_IDS) {
+                filterKey(TermFilter.longKey(hash));
+            } else {
+                TermFilter.fineBuckets(bm.getIntIterator(), f -> filterKey(TermFilter.fineKey(hash, f)));
             }
         }
         for (org.roaringbitmap.ContainerPointer cp = bm.getContainerPointer(); cp.getContainer() != null;

@@ -52,7 +52,10 @@ final class TermFilter {
         return (int) mix(hash ^ ((long) (bucket + 1) * 0x9E3779B97F4A7C15L >>> 17));
     }
 
-    /** Format 5: the key of a term with a short posting list ({@link #FINE_MAX_IDS}) having a posting in fine bucket {@code fine}. */
+    /**
+     * Format 5: the key of a term with a short posting list ({@link #FINE_MAX_IDS}) having a posting in fine bucket
+     * {@code fine}.
+     */
     static int fineKey(int hash, int fine) {
         return (int) mix(hash ^ ((long) (fine + 2) * 0xC2B2AE3D27D4EB4FL >>> 13));
     }
@@ -63,6 +66,21 @@ final class TermFilter {
      */
     static int longKey(int hash) {
         return fineKey(hash, -1);
+    }
+
+    /**
+     * Gives {@code out} each fine bucket ({@link #FINE_BITS}) of the ascending {@code ids}, once: what the writer files
+     * a short list's fine keys under and what the whole decode checks them against.
+     */
+    static void fineBuckets(org.roaringbitmap.IntIterator ids, java.util.function.IntConsumer out) {
+        int last = -1;
+        while (ids.hasNext()) {
+            int f = ids.next() >>> FINE_BITS;
+            if (f != last) {
+                out.accept(f);
+                last = f;
+            }
+        }
     }
 
     private final byte[] bytes;
