@@ -35,6 +35,19 @@ class SloCommandTest {
         return f;
     }
 
+    /** A window's GETs per query leave out those made off the query path (warming, merges), kind by kind. */
+    @Test
+    void aWindowsGetsPerQueryLeaveOutTheBackgroundOnes() {
+        java.util.Map<String, Double> all = SloCommand.perQuery(java.util.Map.of("directory", 10L, "filter", 4L),
+                java.util.Map.of("directory", 70L, "filter", 4L, "pack-chunk", 30L), 100);
+        assertThat(all).containsExactly(java.util.Map.entry("directory", 0.6), java.util.Map.entry("pack-chunk", 0.3));
+        java.util.Map<String, Double> background = SloCommand.perQuery(java.util.Map.of(),
+                java.util.Map.of("directory", 60L), 100);
+        assertThat(SloCommand.minus(all, background)).containsOnlyKeys("pack-chunk");
+        assertThat(SloCommand.minus(all, java.util.Map.of("directory", 0.5)).get("directory"))
+                .isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
     @Test
     void theShortProfileMeasuresEveryFigureAndPassesGenerousTargets() throws Exception {
         Path out = dir.resolve("run");
@@ -50,7 +63,8 @@ class SloCommandTest {
                 "other-process-cold")) {
             assertThat(out.resolve("slo-" + plot + ".png")).as(plot).exists().isNotEmptyFile();
         }
-        assertThat(r.out()).contains("| process | class | warm GETs per query by what they read |");
+        assertThat(r.out()).contains("| process | class | warm GETs per query by what they read | GETs off the query "
+                + "path in the same window, per query (warming, merges) |");
         assertThat(r.out()).contains("cold start").contains("warm-up after restart").contains("storage packs/")
                 .contains("PASS: 47 figures, 47 within target");
         JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -69,6 +83,7 @@ class SloCommandTest {
             }
             assertThat(byKind).as("%s: GETs by kind add up to the GETs", c).isCloseTo(gets, org.assertj.core.data
                     .Offset.offset(1e-9));
+            assertThat(q.path("warm_background_gets_per_query_by_kind").isObject()).as(c).isTrue();
         }
         // Warm means warm: every class's warm queries run before any cold query of that process drops its caches.
         List<String> phases = new java.util.ArrayList<>();

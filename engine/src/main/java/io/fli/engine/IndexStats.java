@@ -17,16 +17,36 @@ package io.fli.engine;
  *                          {@code directory}, {@code postings}, {@code block}, {@code hash}, {@code pack-head},
  *                          {@code pack-chunk}, {@code pack-chunks} (one GET for a run of chunks), {@code whole} (an
  *                          older-format blob)
+ * @param backgroundReadsByKind the part of {@code blobReadsByKind} read off any query's path: the background warming
+ *                          of new segments and of a first state, and merges reading their inputs back. A benchmark
+ *                          that divides the GETs of a window by its queries subtracts these: they ran during the
+ *                          window, not for its queries
+ * @param backgroundBytesRead the part of {@code blobBytesRead} those returned
  */
 public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
                          long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
-                         long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind) {
+                         long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
+                         java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead) {
     /** The kinds {@link #blobReadsByKind} counts, as its javadoc lists them. */
     public static final java.util.List<String> BLOB_READ_KINDS = java.util.List.of("segment-head", "filter",
             "directory", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
 
     public IndexStats {
         blobReadsByKind = java.util.Map.copyOf(blobReadsByKind);
+        backgroundReadsByKind = java.util.Map.copyOf(backgroundReadsByKind);
+    }
+
+    /** Counters without background reads told apart (kept for callers built against the earlier record). */
+    public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                      long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
+                      long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind) {
+        this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
+                stateReads, holderViewAnswers, blobReadsByKind, java.util.Map.of(), 0);
+    }
+
+    /** GETs read off any query's path ({@link #backgroundReadsByKind}), all kinds together. */
+    public long backgroundReads() {
+        return backgroundReadsByKind.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Counters without reads by kind (kept for callers built against the earlier record). */

@@ -305,6 +305,9 @@ public final class Metered {
                         .description("Blob GETs by what they read (a query's store round trips, told apart)")
                         .register(registry);
             }
+            FunctionCounter.builder("fli.blob.reads.background", d, i -> i.stats().backgroundReads()).tags(tags)
+                    .description("Blob GETs no query waited for: warming new segments, merges reading their inputs")
+                    .register(registry);
             FunctionCounter.builder("fli.state.reads", d, i -> i.stats().stateReads()).tags(tags).register(registry);
             FunctionCounter.builder("fli.holder.view.answers", d, i -> i.stats().holderViewAnswers()).tags(tags)
                     .description("Queries answered from the state the lease holder named, without reading meta/state")

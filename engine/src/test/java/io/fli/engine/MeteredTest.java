@@ -58,6 +58,9 @@ class MeteredTest {
                 .isEqualTo(chain.get(3).logs().size());
         assertThat(registry.find("fli.health").tag("state", "ok").gauge().value()).isEqualTo(1);
         assertThat(registry.find("fli.health").tag("state", "degraded").gauge().value()).isZero();
+        // Nothing warms an in-memory store, and no merge ran: no GET was made off the query path.
+        assertThat(registry.find("fli.blob.reads.background").functionCounter()).isNotNull();
+        assertThat(registry.find("fli.blob.reads.background").functionCounter().count()).isZero();
     }
 
     @Test

@@ -72,6 +72,28 @@ public final class DefaultLogIndex implements LogIndex {
     private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> readsByKind =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong blobBytesRead = new java.util.concurrent.atomic.AtomicLong();
+    /** The part of {@link #readsByKind} read off any query's path ({@link #inBackground}). */
+    private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> backgroundReadsByKind =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong backgroundBytesRead =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Set on a thread while it does work no query waits for (warming, merging): its GETs are counted as background
+     * reads too ({@link io.fli.engine.IndexStats#backgroundReadsByKind()}).
+     */
+    private static final ThreadLocal<Boolean> BACKGROUND = ThreadLocal.withInitial(() -> false);
+
+    /** Runs {@code work} with this thread's GETs counted as background reads. */
+    static void inBackground(Runnable work) {
+        boolean was = BACKGROUND.get();
+        BACKGROUND.set(true);
+        try {
+            work.run();
+        } finally {
+            BACKGROUND.set(was);
+        }
+    }
     private final java.util.concurrent.atomic.AtomicLong stateReads = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong holderViewAnswers =
             new java.util.concurrent.atomic.AtomicLong();
@@ -82,9 +104,11 @@ public final class DefaultLogIndex implements LogIndex {
         long weight = weight(cache) + weight(packCache) + pinnedBytes();
         java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
         readsByKind.forEach((k, v) -> byKind.put(k, v.sum()));
+        java.util.Map<String, Long> background = new java.util.TreeMap<>();
+        backgroundReadsByKind.forEach((k, v) -> background.put(k, v.sum()));
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
                 cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get(),
-                byKind);
+                byKind, background, backgroundBytesRead.get());
     }
 
     private static long weight(Cache<Object, Object> c) {
@@ -258,7 +282,10 @@ public final class DefaultLogIndex implements LogIndex {
                         return;
                     }
                     try {
-                        budget.addAndGet(-warm.applyAsLong(refs.get(k)));
+                        SegmentRef ref = refs.get(k);
+                        long[] used = new long[1];
+                        inBackground(() -> used[0] = warm.applyAsLong(ref));
+                        budget.addAndGet(-used[0]);
                     } catch (RuntimeException e) {
                         failed.set(true); // collected meanwhile, unreachable, or damaged: left for the queries
                     }
@@ -315,7 +342,7 @@ public final class DefaultLogIndex implements LogIndex {
         warmsPending.incrementAndGet();
         warmer().execute(() -> {
             try {
-                task.run();
+                inBackground(task);
             } finally {
                 warmsPending.decrementAndGet();
             }
@@ -675,6 +702,10 @@ public final class DefaultLogIndex implements LogIndex {
         blobReads.incrementAndGet();
         blobBytesRead.addAndGet(b.length);
         readsByKind.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+        if (BACKGROUND.get()) {
+            backgroundReadsByKind.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+            backgroundBytesRead.addAndGet(b.length);
+        }
         return b;
     }
 

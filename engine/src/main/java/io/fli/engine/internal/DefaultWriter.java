@@ -601,13 +601,13 @@ final class DefaultWriter implements Writer {
             long gcsBefore = gcs.get();
             CompletableFuture<Merge> f = new CompletableFuture<>();
             merging = f;
-            idx.background().execute(() -> {
+            idx.background().execute(() -> DefaultLogIndex.inBackground(() -> {
                 try {
                     f.complete(merge(run, mergeEpoch, gcsBefore));
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
-            });
+            }));
         }
     }
 

@@ -67,6 +67,48 @@ class WarmSegmentsTest {
     }
 
     /**
+     * The warmer's GETs are counted apart from the queries' ({@link io.fli.engine.IndexStats#backgroundReadsByKind}):
+     * a benchmark dividing a window's GETs by its queries would otherwise charge the queries with the directory
+     * pages of every segment that ingest added meanwhile.
+     */
+    @Test
+    void theWarmersGetsAreCountedApartFromTheQueries() throws Exception {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore stored = BlobStore.inMemory();
+        List<Block> chain = PagedLayoutTest.chain(5, 0, 400, 300);
+        try (LogIndex w = LogIndex.open(meta, stored, CONFIG);
+             DefaultLogIndex reader = new DefaultLogIndex(meta, new WatchedBlobStore(stored),
+                     CONFIG.withWarmSegmentBytes(1 << 20))) {
+            Writer writer = w.writer("w");
+            writer.acquire();
+            writer.publish(chain.subList(0, 200));
+            String address = chain.get(300).logs().get(0).address();
+            assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
+            io.fli.engine.IndexStats s0 = reader.stats();
+            writer.publish(chain.subList(200, 400));
+            assertThat(reader.head()).isEqualTo(399);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(reader.warmedSegments()).isEqualTo(1);
+            io.fli.engine.IndexStats s1 = reader.stats();
+            long warmGets = s1.backgroundReads() - s0.backgroundReads();
+            assertThat(warmGets).as("the warmer's GETs").isPositive()
+                    .isEqualTo(s1.blobReads() - s0.blobReads());
+            assertThat(s1.backgroundReadsByKind()).containsKey("directory");
+            assertThat(s1.backgroundBytesRead()).isPositive();
+            // A query reads what the warmer left (postings, pack chunks) on its own path: none of it background.
+            LogQuery q = LogQuery.range(200L, 399L, List.of(address), null);
+            assertThat(reader.query(q).logs()).isNotEmpty();
+            io.fli.engine.IndexStats s2 = reader.stats();
+            assertThat(s2.blobReads() - s1.blobReads()).as("the query's GETs").isPositive();
+            assertThat(s2.backgroundReads()).isEqualTo(s1.backgroundReads());
+            assertThat(s2.backgroundBytesRead()).isEqualTo(s1.backgroundBytesRead());
+        }
+    }
+
+    /**
      * A restarted query process (its first state) warms the heads and term filters of every segment in the
      * background: once done, queries for addresses the index does not hold read no index blob at all, where a
      * process without the warmer reads a head, a filter page per segment (format 4) on the query path.
