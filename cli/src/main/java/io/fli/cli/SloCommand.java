@@ -169,6 +169,12 @@ final class SloCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The JVM's garbage collectors, as it names them (e.g. {@code G1 Young Generation, G1 Old Generation}). */
+    static String collector() {
+        return String.join(", ", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+    }
+
     /** {@code kind 0.12, kind 0.03} or {@code none}. */
     private static String byKind(Map<String, Double> m) {
         return m.isEmpty() ? "none" : String.join(", ", m.entrySet().stream()
@@ -217,9 +223,10 @@ final class SloCommand implements Callable<Integer> {
                 .withCardinality(1_000_000, 20_000, 2_000_000));
         IndexConfig config = IndexConfig.defaults().withMaxOrTerms(256).withMaxResults(1_000_000)
                 .withMaxBlockRange(Long.MAX_VALUE / 4).withSegmentFormat(segmentFormat);
-        w.printf("fli slo: backend %s, %,d logs, seed %d, margin %.0f%%, %d cores, max heap %,d MB, segment format %d%n",
-                backend, logs, seed, margin * 100, Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() >> 20, segmentFormat);
+        w.printf("fli slo: backend %s, %,d logs, seed %d, margin %.0f%%, %d cores, max heap %,d MB, collector %s, "
+                        + "segment format %d%n", backend, logs, seed, margin * 100,
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, collector(),
+                segmentFormat);
         w.flush();
 
         LocalBackends local = null;
@@ -309,6 +316,9 @@ final class SloCommand implements Callable<Integer> {
                     java.util.function.Function<String, Stores> another) throws Exception {
         ObjectMapper json = new ObjectMapper();
         ObjectNode results = json.createObjectNode();
+        // What the figures were measured on: the query tails follow the collector's pauses (docs/slo.md, "The JVM").
+        results.put("cores", Runtime.getRuntime().availableProcessors())
+                .put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20).put("collector", collector());
         List<Figure> figures = new ArrayList<>();
         LogIndex holder = measured(LogIndex.open(first.meta(), first.blobs(), config), "lease-holder");
         Writer writer = holder.writer("slo-holder");

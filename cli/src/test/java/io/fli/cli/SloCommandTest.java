@@ -70,6 +70,10 @@ class SloCommandTest {
         JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
         assertThat(res.path("pass").asBoolean()).isTrue();
         assertThat(res.path("figures")).hasSize(47);
+        // What it ran on: the collector decides the query tails as much as the code does.
+        assertThat(res.path("collector").asText()).isNotBlank().isEqualTo(SloCommand.collector());
+        assertThat(r.out()).contains("collector " + SloCommand.collector());
+        assertThat(res.path("cores").asInt()).isPositive();
         // Each class's GETs per measured query: none without bytes, no bytes without a GET.
         for (String c : SloCommand.CLASSES.keySet()) {
             JsonNode q = res.path("queries").path("other-process/" + c);
