@@ -102,13 +102,17 @@ public final class DefaultLogIndex implements LogIndex {
     public io.fli.engine.IndexStats stats() {
         var cs = cache.stats().plus(packCache.stats());
         long weight = weight(cache) + weight(packCache) + pinnedBytes();
-        java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
-        readsByKind.forEach((k, v) -> byKind.put(k, v.sum()));
-        java.util.Map<String, Long> background = new java.util.TreeMap<>();
-        backgroundReadsByKind.forEach((k, v) -> background.put(k, v.sum()));
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
                 cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get(),
-                byKind, background, backgroundBytesRead.get());
+                sums(readsByKind), sums(backgroundReadsByKind), backgroundBytesRead.get());
+    }
+
+    /** Each kind's count now. */
+    private static java.util.Map<String, Long> sums(
+            java.util.Map<String, java.util.concurrent.atomic.LongAdder> byKind) {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        byKind.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 
     private static long weight(Cache<Object, Object> c) {
@@ -276,21 +280,19 @@ public final class DefaultLogIndex implements LogIndex {
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         List<Thread> workers = new ArrayList<>();
         for (int w = 0; w < FILTER_WARMERS; w++) {
-            Thread t = new Thread(() -> {
+            // A thread of its own, doing nothing else: its GETs are all background reads.
+            Thread t = new Thread(() -> inBackground(() -> {
                 for (int k = next.getAndIncrement(); k < refs.size(); k = next.getAndIncrement()) {
                     if (failed.get() || budget.get() <= 0 || Thread.currentThread().isInterrupted()) {
                         return;
                     }
                     try {
-                        SegmentRef ref = refs.get(k);
-                        long[] used = new long[1];
-                        inBackground(() -> used[0] = warm.applyAsLong(ref));
-                        budget.addAndGet(-used[0]);
+                        budget.addAndGet(-warm.applyAsLong(refs.get(k)));
                     } catch (RuntimeException e) {
                         failed.set(true); // collected meanwhile, unreachable, or damaged: left for the queries
                     }
                 }
-            }, "fli-warm-first-" + w);
+            }), "fli-warm-first-" + w);
             t.setDaemon(true);
             t.start();
             workers.add(t);
