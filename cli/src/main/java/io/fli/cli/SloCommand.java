@@ -142,7 +142,53 @@ final class SloCommand implements Callable<Integer> {
      * warming, merges: per query, by kind).
      */
     private record Warm(Histogram latencies, Histogram results, SplittableRandom random, double getsPerQuery,
-                        double kbPerQuery, Map<String, Double> byKind, Map<String, Double> backgroundByKind) {
+                        double kbPerQuery, Map<String, Double> byKind, Map<String, Double> backgroundByKind,
+                        SlowQueries slow) {
+    }
+
+    /**
+     * The measured queries of a class slower than its p99 limit, by what they waited on: a read of {@code meta/state}
+     * (the process had no state it could answer from), a blob GET on their own path, both, or neither (the CPU, the
+     * collector, a lock). Told from the process's counters read around each query: state reads are only made by
+     * queries, and GETs off the query path are counted apart.
+     */
+    static final class SlowQueries {
+        final double limitMs;
+        long measured;
+        long slow;
+        long stateRead;
+        long blobGet;
+        long both;
+
+        SlowQueries(double limitMs) {
+            this.limitMs = limitMs;
+        }
+
+        void add(long nanos, io.fli.engine.IndexStats before, io.fli.engine.IndexStats after) {
+            measured++;
+            if (nanos / 1e6 <= limitMs) {
+                return;
+            }
+            slow++;
+            boolean state = after.stateReads() > before.stateReads();
+            boolean get = (after.blobReads() - after.backgroundReads()) > (before.blobReads() - before.backgroundReads());
+            if (state && get) {
+                both++;
+            } else if (state) {
+                stateRead++;
+            } else if (get) {
+                blobGet++;
+            }
+        }
+
+        long neither() {
+            return slow - stateRead - blobGet - both;
+        }
+
+        String describe() {
+            return String.format("%d of %d (%.1f%%): state read %d, GET %d, both %d, neither %d", slow, measured,
+                    100.0 * slow / Math.max(1, measured), stateRead, blobGet, both, neither());
+        }
     }
 
     /** GETs per query in a window, by kind: the counts {@code s1} less those of {@code s0}, over {@code n}. */
@@ -522,17 +568,24 @@ final class SloCommand implements Callable<Integer> {
                 Histogram sizes = new Histogram(3); // logs per answer: the cost of a class follows its answers
                 SplittableRandom qr = new SplittableRandom(seed * 1_000 + c.getKey().hashCode());
                 io.fli.engine.IndexStats s0 = null;
+                // What the queries slower than the p99 limit waited on (read from the counters around each query).
+                SlowQueries slow = new SlowQueries(slo.path("queries").path(c.getKey()).path("p99_ms").asDouble()
+                        * (1 - margin));
                 for (int i = 0; i < Math.min(200, queries) + queries; i++) {
                     if (i == Math.min(200, queries)) {
                         s0 = idx.stats();
                     }
+                    boolean measuring = i >= Math.min(200, queries);
+                    io.fli.engine.IndexStats before = measuring ? idx.stats() : null;
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
                     long a = System.nanoTime();
                     try {
                         int n = idx.query(q).logs().size();
-                        if (i >= Math.min(200, queries)) {
-                            warm.recordValue(System.nanoTime() - a);
+                        if (measuring) {
+                            long took = System.nanoTime() - a;
+                            warm.recordValue(took);
                             sizes.recordValue(n);
+                            slow.add(took, before, idx.stats());
                         }
                     } catch (RuntimeException e) {
                         errors++;
@@ -551,7 +604,8 @@ final class SloCommand implements Callable<Integer> {
                 long gets = (s1.blobReads() - s0.blobReads()) - (s1.backgroundReads() - s0.backgroundReads());
                 long bytes = (s1.blobBytesRead() - s0.blobBytesRead())
                         - (s1.backgroundBytesRead() - s0.backgroundBytesRead());
-                warmOf.put(c.getKey(), new Warm(warm, sizes, qr, gets / n, bytes / n / 1024, byKind, background));
+                warmOf.put(c.getKey(), new Warm(warm, sizes, qr, gets / n, bytes / n / 1024, byKind, background,
+                        slow));
             }
             for (Map.Entry<String, QueryMix.Kind> c : CLASSES.entrySet()) {
                 Warm earlier = warmOf.get(c.getKey());
@@ -593,8 +647,12 @@ final class SloCommand implements Callable<Integer> {
                 earlier.byKind().forEach(kinds::put);
                 ObjectNode off = o.putObject("warm_background_gets_per_query_by_kind");
                 earlier.backgroundByKind().forEach(off::put);
-                getsByKind.add(String.format("| %s | %s | %s | %s |", who, c.getKey(), byKind(earlier.byKind()),
-                        byKind(earlier.backgroundByKind())));
+                getsByKind.add(String.format("| %s | %s | %s | %s | %s |", who, c.getKey(), byKind(earlier.byKind()),
+                        byKind(earlier.backgroundByKind()), earlier.slow().describe()));
+                o.putObject("warm_slow_queries").put("limit_ms", earlier.slow().limitMs)
+                        .put("measured", earlier.slow().measured).put("slow", earlier.slow().slow)
+                        .put("state_read", earlier.slow().stateRead).put("get", earlier.slow().blobGet)
+                        .put("both", earlier.slow().both).put("neither", earlier.slow().neither());
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
                 distributions.computeIfAbsent(who + " warm", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), warm);
@@ -604,8 +662,8 @@ final class SloCommand implements Callable<Integer> {
 
         w.println();
         w.println("| process | class | warm GETs per query by what they read | GETs off the query path in the same "
-                + "window, per query (warming, merges) |");
-        w.println("|---|---|---|---|");
+                + "window, per query (warming, merges) | warm queries over the p99 limit, by what they waited on |");
+        w.println("|---|---|---|---|---|");
         getsByKind.forEach(w::println);
         for (Map.Entry<String, Map<String, Histogram>> d : distributions.entrySet()) {
             try {

@@ -48,6 +48,30 @@ class SloCommandTest {
                 .isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
     }
 
+    /** A slow query is put down to what it waited on: a state read, a GET of its own (not the warmer's), or neither. */
+    @Test
+    void slowQueriesArePutDownToWhatTheyWaitedOn() {
+        SloCommand.SlowQueries slow = new SloCommand.SlowQueries(4.0);
+        io.fli.engine.IndexStats s0 = stats(10, 100, 40);
+        slow.add(3_900_000, s0, stats(11, 105, 40)); // under the limit: not slow, whatever it read
+        slow.add(4_100_000, s0, stats(11, 100, 40)); // a state read
+        slow.add(9_000_000, s0, stats(10, 101, 40)); // one GET of its own
+        slow.add(9_000_000, s0, stats(10, 103, 43)); // three GETs, all the warmer's: not the query's
+        slow.add(9_000_000, s0, stats(12, 102, 40)); // both
+        assertThat(slow.measured).isEqualTo(5);
+        assertThat(slow.slow).isEqualTo(4);
+        assertThat(slow.stateRead).isEqualTo(1);
+        assertThat(slow.blobGet).isEqualTo(1);
+        assertThat(slow.both).isEqualTo(1);
+        assertThat(slow.neither()).isEqualTo(1);
+        assertThat(slow.describe()).isEqualTo("4 of 5 (80.0%): state read 1, GET 1, both 1, neither 1");
+    }
+
+    private static io.fli.engine.IndexStats stats(long stateReads, long gets, long background) {
+        return new io.fli.engine.IndexStats(0, 0, 0, 0, 0, gets, 0, stateReads, 0, java.util.Map.of("directory", gets),
+                java.util.Map.of("directory", background), 0);
+    }
+
     @Test
     void theShortProfileMeasuresEveryFigureAndPassesGenerousTargets() throws Exception {
         Path out = dir.resolve("run");
@@ -64,7 +88,8 @@ class SloCommandTest {
             assertThat(out.resolve("slo-" + plot + ".png")).as(plot).exists().isNotEmptyFile();
         }
         assertThat(r.out()).contains("| process | class | warm GETs per query by what they read | GETs off the query "
-                + "path in the same window, per query (warming, merges) |");
+                + "path in the same window, per query (warming, merges) | warm queries over the p99 limit, by what they "
+                + "waited on |");
         assertThat(r.out()).contains("cold start").contains("warm-up after restart").contains("storage packs/")
                 .contains("PASS: 47 figures, 47 within target");
         JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -80,6 +105,11 @@ class SloCommandTest {
             assertThat(q.has("warm_gets_per_query")).as(c).isTrue();
             double gets = q.path("warm_gets_per_query").asDouble();
             assertThat(gets).as(c).isNotNegative();
+            // Every measured query counted, the slow ones split by what they waited on (the four parts add up).
+            JsonNode slow = q.path("warm_slow_queries");
+            assertThat(slow.path("measured").asLong()).as(c).isEqualTo(20);
+            assertThat(slow.path("state_read").asLong() + slow.path("get").asLong() + slow.path("both").asLong()
+                    + slow.path("neither").asLong()).as(c).isEqualTo(slow.path("slow").asLong());
             assertThat(q.path("warm_kb_per_query").asDouble() > 0).as(c).isEqualTo(gets > 0);
             double byKind = 0;
             for (JsonNode k : q.path("warm_gets_per_query_by_kind")) {
