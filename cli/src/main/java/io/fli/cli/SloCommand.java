@@ -159,12 +159,19 @@ final class SloCommand implements Callable<Integer> {
         long stateRead;
         long blobGet;
         long both;
+        /** Of the slow queries that waited on neither, those whose question to the holder took half the limit. */
+        long holderQuestion;
 
         SlowQueries(double limitMs) {
             this.limitMs = limitMs;
         }
 
         void add(long nanos, io.fli.engine.IndexStats before, io.fli.engine.IndexStats after) {
+            add(nanos, before, after, 0);
+        }
+
+        /** {@code questionNanos}: the time the query's question to the lease holder took (0 when it asked none). */
+        void add(long nanos, io.fli.engine.IndexStats before, io.fli.engine.IndexStats after, long questionNanos) {
             measured++;
             if (nanos / 1e6 <= limitMs) {
                 return;
@@ -178,16 +185,55 @@ final class SloCommand implements Callable<Integer> {
                 stateRead++;
             } else if (get) {
                 blobGet++;
+            } else if (questionNanos / 1e6 >= limitMs / 2) {
+                holderQuestion++;
             }
         }
 
         long neither() {
-            return slow - stateRead - blobGet - both;
+            return slow - stateRead - blobGet - both - holderQuestion;
         }
 
         String describe() {
-            return String.format("%d of %d (%.1f%%): state read %d, GET %d, both %d, neither %d", slow, measured,
-                    100.0 * slow / Math.max(1, measured), stateRead, blobGet, both, neither());
+            return String.format("%d of %d (%.1f%%): state read %d, GET %d, both %d, slow question to the holder %d, "
+                    + "neither %d", slow, measured, 100.0 * slow / Math.max(1, measured), stateRead, blobGet, both,
+                    holderQuestion, neither());
+        }
+    }
+
+    /**
+     * The second process's questions to the lease holder, timed: their distribution over the run, and the time the
+     * current thread's questions took in all (read around each query to tell a slow question from a slow query).
+     */
+    static final class TimedHolderView implements io.fli.engine.HolderView {
+        private final io.fli.engine.HolderView view;
+        final org.HdrHistogram.Recorder latencies = new org.HdrHistogram.Recorder(3);
+        private final ThreadLocal<long[]> spent = ThreadLocal.withInitial(() -> new long[1]);
+
+        TimedHolderView(io.fli.engine.HolderView view) {
+            this.view = view;
+        }
+
+        @Override
+        public java.util.Optional<io.fli.engine.ViewStamp> current() {
+            return current(null);
+        }
+
+        @Override
+        public java.util.Optional<io.fli.engine.ViewStamp> current(io.fli.engine.ViewStamp have) {
+            long a = System.nanoTime();
+            try {
+                return view.current(have);
+            } finally {
+                long took = System.nanoTime() - a;
+                latencies.recordValue(took);
+                spent.get()[0] += took;
+            }
+        }
+
+        /** Nanoseconds this thread's questions took in all. */
+        long spent() {
+            return spent.get()[0];
         }
     }
 
@@ -468,13 +514,15 @@ final class SloCommand implements Callable<Integer> {
         // The holder answers GET /lease-view over HTTP as fli serve does; the second process asks it.
         io.fli.serve.RpcServer holderHttp = null;
         io.fli.serve.HttpHolderView asked = null;
+        TimedHolderView timed = null;
         IndexConfig otherConfig = config.withWarmSegmentBytes(warmSegmentBytes);
         if (holderView.equals("http")) {
             LogIndex h = holder;
             holderHttp = new io.fli.serve.RpcServer(() -> h, () -> "", "127.0.0.1", 0);
             asked = new io.fli.serve.HttpHolderView(java.net.URI.create("http://127.0.0.1:" + holderHttp.port()),
                     java.time.Duration.ofMillis(20));
-            otherConfig = otherConfig.withHolderView(asked);
+            timed = new TimedHolderView(asked);
+            otherConfig = otherConfig.withHolderView(timed);
         }
         LogIndex other = measured(LogIndex.open(second.meta(), second.blobs(), otherConfig), "other-process");
         other.query(mix.of(QueryMix.Kind.SELECTIVE_ADDRESS, r, 0, headBlock));
@@ -577,6 +625,7 @@ final class SloCommand implements Callable<Integer> {
                     }
                     boolean measuring = i >= Math.min(200, queries);
                     io.fli.engine.IndexStats before = measuring ? idx.stats() : null;
+                    long asking = idx == other && timed != null ? timed.spent() : 0;
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
                     long a = System.nanoTime();
                     try {
@@ -585,7 +634,8 @@ final class SloCommand implements Callable<Integer> {
                             long took = System.nanoTime() - a;
                             warm.recordValue(took);
                             sizes.recordValue(n);
-                            slow.add(took, before, idx.stats());
+                            slow.add(took, before, idx.stats(), idx == other && timed != null
+                                    ? timed.spent() - asking : 0);
                         }
                     } catch (RuntimeException e) {
                         errors++;
@@ -652,7 +702,8 @@ final class SloCommand implements Callable<Integer> {
                 o.putObject("warm_slow_queries").put("limit_ms", earlier.slow().limitMs)
                         .put("measured", earlier.slow().measured).put("slow", earlier.slow().slow)
                         .put("state_read", earlier.slow().stateRead).put("get", earlier.slow().blobGet)
-                        .put("both", earlier.slow().both).put("neither", earlier.slow().neither());
+                        .put("both", earlier.slow().both).put("holder_question", earlier.slow().holderQuestion)
+                        .put("neither", earlier.slow().neither());
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
                 distributions.computeIfAbsent(who + " warm", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), warm);
@@ -689,10 +740,15 @@ final class SloCommand implements Callable<Integer> {
                 st.stateReads());
         if (asked != null) {
             long[] c = asked.counts();
-            w.printf("second process holder view: %,d questions to the holder, %,d named a state, %,d failed or timed "
-                    + "out; %,d queries answered from the named state%n", c[0], c[1], c[2], st.holderViewAnswers());
+            Histogram q = timed.latencies.getIntervalHistogram();
+            w.printf("second process holder view: %,d questions to the holder (p50 / p99 / max %.3f / %.3f / %.1f ms), "
+                    + "%,d named a state, %,d failed or timed out; %,d queries answered from the named state, %,d of "
+                    + "them from a record the answer carried (a state not read yet)%n", c[0], ms(q, 50), ms(q, 99),
+                    q.getMaxValue() / 1e6, c[1], c[2], st.holderViewAnswers(), st.holderViewRecords());
             results.putObject("holder_view").put("asked", c[0]).put("named", c[1]).put("failed", c[2])
-                    .put("answers", st.holderViewAnswers());
+                    .put("answers", st.holderViewAnswers()).put("records", st.holderViewRecords())
+                    .put("question_p50_ms", ms(q, 50)).put("question_p99_ms", ms(q, 99))
+                    .put("question_max_ms", q.getMaxValue() / 1e6);
         }
 
         // The verdict.

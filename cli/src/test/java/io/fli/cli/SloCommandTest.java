@@ -64,7 +64,47 @@ class SloCommandTest {
         assertThat(slow.blobGet).isEqualTo(1);
         assertThat(slow.both).isEqualTo(1);
         assertThat(slow.neither()).isEqualTo(1);
-        assertThat(slow.describe()).isEqualTo("4 of 5 (80.0%): state read 1, GET 1, both 1, neither 1");
+        assertThat(slow.describe()).isEqualTo("4 of 5 (80.0%): state read 1, GET 1, both 1, slow question to the "
+                + "holder 0, neither 1");
+        // Waiting on neither, but its question to the holder took half the limit or more.
+        slow.add(9_000_000, s0, stats(10, 100, 40), 2_000_000);
+        slow.add(9_000_000, s0, stats(10, 100, 40), 1_999_999);
+        assertThat(slow.holderQuestion).isEqualTo(1);
+        assertThat(slow.neither()).isEqualTo(2);
+    }
+
+    /** The timed holder view passes questions and answers through and adds up each thread's time asking. */
+    @Test
+    void theTimedHolderViewCountsEachThreadsQuestions() throws Exception {
+        io.fli.engine.ViewStamp named = new io.fli.engine.ViewStamp(3, 9, new byte[]{7});
+        java.util.List<io.fli.engine.ViewStamp> had = new java.util.ArrayList<>();
+        SloCommand.TimedHolderView t = new SloCommand.TimedHolderView(new io.fli.engine.HolderView() {
+            @Override
+            public java.util.Optional<io.fli.engine.ViewStamp> current() {
+                throw new AssertionError("the stamp the asker has must be passed on");
+            }
+
+            @Override
+            public java.util.Optional<io.fli.engine.ViewStamp> current(io.fli.engine.ViewStamp have) {
+                had.add(have);
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return java.util.Optional.of(named);
+            }
+        });
+        io.fli.engine.ViewStamp mine = new io.fli.engine.ViewStamp(3, 8);
+        assertThat(t.current(mine)).contains(named);
+        assertThat(had).containsExactly(mine);
+        assertThat(t.spent()).isGreaterThanOrEqualTo(2_000_000);
+        long[] other = new long[1];
+        Thread th = new Thread(() -> other[0] = t.spent());
+        th.start();
+        th.join();
+        assertThat(other[0]).as("another thread asked nothing").isZero();
+        assertThat(t.latencies.getIntervalHistogram().getTotalCount()).isEqualTo(1);
     }
 
     private static io.fli.engine.IndexStats stats(long stateReads, long gets, long background) {

@@ -5,15 +5,18 @@ import java.util.Optional;
 /**
  * How a query process without the writer lease learns, without reading {@code meta/state}, which state is current:
  * it asks the lease holder's process ({@link LogIndex#leaseView()}, {@code GET /lease-view} of {@code fli serve}).
- * When the answer names the state this process already has, the query answers from it; in every other case (no
- * answer, an error, a timeout, another state) it reads {@code meta/state} as before.
+ * When the answer names the state this process already has, the query answers from it; when it names another and
+ * carries that record's bytes ({@link ViewStamp#state()}), the query answers from those, decoded and checked as a
+ * read of the store would be; in every other case (no answer, an error, a timeout, another state without its bytes,
+ * bytes that do not decode) it reads {@code meta/state} as before.
  *
  * <p>Why this keeps {@code snapshot-consistent}: the holder answers only while it could answer its own queries from
  * the state it wrote last — its lease live by its clock less the skew allowance, and no CAS of its sent since —
  * so at the moment it answers no other state can be visible to anyone (a new holder waits out the lease before it
  * publishes, and the holder's own next state is not sent yet). The request is sent after the query started and the
  * answer arrives before it ends, so that moment lies inside the query: the query is linearized there. Delays on the
- * way back cost latency only. See {@code docs/design.md}, "Any query process within the SLO".
+ * way back cost latency only. The bytes an answer carries are those the holder's applied CAS wrote — the record a read
+ * of {@code meta/state} at that moment would have returned — so answering from them is answering from that read. See {@code docs/design.md}, "Any query process within the SLO".
  */
 @FunctionalInterface
 public interface HolderView {
@@ -23,4 +26,13 @@ public interface HolderView {
      * counts as empty.
      */
     Optional<ViewStamp> current();
+
+    /**
+     * As {@link #current()}, telling the holder the state the asking process has ({@code have}, null when none), so
+     * that it can leave the record's bytes ({@link ViewStamp#state()}) out of an answer naming that same state and
+     * send them with any other. Implementations that cannot pass it on ask {@link #current()}.
+     */
+    default Optional<ViewStamp> current(ViewStamp have) {
+        return current();
+    }
 }

@@ -22,11 +22,14 @@ package io.fli.engine;
  *                          that divides the GETs of a window by its queries subtracts these: they ran during the
  *                          window, not for its queries
  * @param backgroundBytesRead the part of {@code blobBytesRead} those returned
+ * @param holderViewRecords the part of {@code holderViewAnswers} answered from a state this process had not read, whose
+ *                          record the holder's answer carried ({@link ViewStamp#state()})
  */
 public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
                          long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
                          long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
-                         java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead) {
+                         java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead,
+                         long holderViewRecords) {
     /** The kinds {@link #blobReadsByKind} counts, as its javadoc lists them. */
     public static final java.util.List<String> BLOB_READ_KINDS = java.util.List.of("segment-head", "filter",
             "directory", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
@@ -34,6 +37,15 @@ public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cache
     public IndexStats {
         blobReadsByKind = java.util.Map.copyOf(blobReadsByKind);
         backgroundReadsByKind = java.util.Map.copyOf(backgroundReadsByKind);
+    }
+
+    /** Counters without the holder's records told apart (kept for callers built against the earlier record). */
+    public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                      long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
+                      long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
+                      java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead) {
+        this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
+                stateReads, holderViewAnswers, blobReadsByKind, backgroundReadsByKind, backgroundBytesRead, 0);
     }
 
     /** Counters without background reads told apart (kept for callers built against the earlier record). */

@@ -274,7 +274,7 @@ public final class Metered {
             for (String n : List.of("fli.health", "fli.head.block", "fli.gc.backlog.objects", "fli.gc.backlog.bytes",
                     "fli.cache.hits", "fli.cache.misses", "fli.cache.evictions", "fli.cache.bytes",
                     "fli.cache.limit.bytes", "fli.blob.reads", "fli.blob.read.bytes", "fli.state.reads",
-                    "fli.holder.view.answers")) {
+                    "fli.holder.view.answers", "fli.holder.view.records")) {
                 registry.find(n).tags(tags).meters().forEach(registry::remove);
             }
             for (Health.Status s : Health.Status.values()) {
@@ -311,6 +311,9 @@ public final class Metered {
             FunctionCounter.builder("fli.state.reads", d, i -> i.stats().stateReads()).tags(tags).register(registry);
             FunctionCounter.builder("fli.holder.view.answers", d, i -> i.stats().holderViewAnswers()).tags(tags)
                     .description("Queries answered from the state the lease holder named, without reading meta/state")
+                    .register(registry);
+            FunctionCounter.builder("fli.holder.view.records", d, i -> i.stats().holderViewRecords()).tags(tags)
+                    .description("Of those, answered from a state not read yet, whose record the holder's answer carried")
                     .register(registry);
             // Event counters exported from the start (at 0), so that rates and alerts see a series.
             for (String op : List.of("publish", "renew", "compact", "gc")) {

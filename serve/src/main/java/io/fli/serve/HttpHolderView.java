@@ -48,9 +48,19 @@ public final class HttpHolderView implements HolderView {
 
     @Override
     public Optional<ViewStamp> current() {
+        return current(null);
+    }
+
+    /**
+     * {@code GET /lease-view?epoch=e&version=v} naming the state this process has: the holder sends the record's bytes
+     * only when it names another.
+     */
+    @Override
+    public Optional<ViewStamp> current(ViewStamp have) {
         asked.incrementAndGet();
         try {
-            HttpURLConnection c = (HttpURLConnection) url.openConnection();
+            HttpURLConnection c = (HttpURLConnection) (have == null ? url : URI.create(url + "?epoch=" + have.epoch()
+                    + "&version=" + have.version()).toURL()).openConnection();
             c.setConnectTimeout(timeoutMs);
             c.setReadTimeout(timeoutMs);
             int code = c.getResponseCode();
@@ -67,8 +77,10 @@ public final class HttpHolderView implements HolderView {
                 failed.incrementAndGet();
                 return Optional.empty();
             }
+            JsonNode state = o.path("state");
+            byte[] bytes = state.isTextual() ? state.binaryValue() : null;
             named.incrementAndGet();
-            return Optional.of(new ViewStamp(o.get("epoch").asLong(), o.get("version").asLong()));
+            return Optional.of(new ViewStamp(o.get("epoch").asLong(), o.get("version").asLong(), bytes));
         } catch (java.io.IOException | RuntimeException e) {
             failed.incrementAndGet();
             return Optional.empty();

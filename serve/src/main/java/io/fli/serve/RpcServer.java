@@ -59,15 +59,24 @@ public final class RpcServer implements AutoCloseable {
 
     /**
      * {@code GET /lease-view}: the state this process answers its own queries from without reading meta/state, as
-     * {@code {"epoch":e,"version":v}} (200), while it holds the writer lease and may do so; else 404. A query process
+     * {@code {"epoch":e,"version":v,"state":"<the record's bytes, base64>"}} (200), while it holds the writer lease
+     * and may do so; else 404. {@code ?epoch=e&version=v} says which state the asker has: the bytes are left out when
+     * it is the one named. A query process
      * without the lease asks this ({@link HttpHolderView}) instead of reading meta/state per query.
      */
     private void leaseView(Context ctx) {
         java.util.Optional<io.fli.engine.ViewStamp> v = index.get().leaseView();
         ctx.contentType("application/json");
         if (v.isPresent()) {
-            ctx.status(200).result(JSON.createObjectNode().put("epoch", v.get().epoch())
-                    .put("version", v.get().version()).toString());
+            com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode().put("epoch", v.get().epoch())
+                    .put("version", v.get().version());
+            // The record's bytes (base64), unless the asker says it has this state already.
+            boolean has = String.valueOf(v.get().epoch()).equals(ctx.queryParam("epoch"))
+                    && String.valueOf(v.get().version()).equals(ctx.queryParam("version"));
+            if (!has && v.get().state() != null) {
+                o.put("state", v.get().state());
+            }
+            ctx.status(200).result(o.toString());
         } else {
             ctx.status(404).result("{\"lease_view\":null}");
         }

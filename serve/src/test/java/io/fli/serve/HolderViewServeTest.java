@@ -66,6 +66,18 @@ class HolderViewServeTest {
                     .isEqualTo(404);
             Optional<ViewStamp> asked = view.current();
             assertThat(asked).isPresent();
+            // The record's bytes travel to an asker that has another state (or none), and only to it.
+            assertThat(stamp.path("state").isTextual()).as(lv.body()).isTrue();
+            ViewStamp named = new ViewStamp(stamp.get("epoch").asLong(), stamp.get("version").asLong());
+            JsonNode had = JSON.readTree(get(holderUrl + "/lease-view?epoch=" + named.epoch() + "&version="
+                    + named.version()).body());
+            if (had.path("version").asLong() == named.version()) { // the holder did not move on meanwhile
+                assertThat(had.has("state")).as(had.toString()).isFalse();
+            }
+            JsonNode other1 = JSON.readTree(get(holderUrl + "/lease-view?epoch=" + named.epoch() + "&version="
+                    + (named.version() - 1)).body());
+            assertThat(other1.path("state").isTextual()).as(other1.toString()).isTrue();
+            assertThat(view.current(null).orElseThrow().state()).isNotNull();
 
             for (int i = 0; i < 200; i++) {
                 long acknowledged = holder.indexedHead();
@@ -77,7 +89,8 @@ class HolderViewServeTest {
             assertThat(answers).as("answers from the state the holder named").isPositive();
             assertThat(other.index().stats().stateReads()).as("reads of meta/state happen only when the state moved")
                     .isLessThan(200);
-            assertThat(get(otherUrl + "/metrics").body()).contains("fli_holder_view_answers_total");
+            assertThat(get(otherUrl + "/metrics").body()).contains("fli_holder_view_answers_total")
+                    .contains("fli_holder_view_records_total");
         } finally {
             holder.close();
         }

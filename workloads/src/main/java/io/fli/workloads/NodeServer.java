@@ -1,5 +1,7 @@
 package io.fli.workloads;
 
+import io.fli.engine.ViewStamp;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -136,7 +138,13 @@ public final class NodeServer {
                     NodeProtocol.JSON.treeToValue(r.get("query"), LogQuery.class))));
             case "head" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.head()));
             case "health" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.health()));
-            case "leaseView" -> ok.set("result", NodeProtocol.JSON.valueToTree(node.leaseView().orElse(null)));
+            case "leaseView" -> {
+                // The record's bytes only for an asker that does not have the state named (it says which it has).
+                ViewStamp have = r.path("epoch").canConvertToLong() && r.path("version").canConvertToLong()
+                        ? new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong()) : null;
+                ok.set("result", NodeProtocol.JSON.valueToTree(node.leaseView()
+                        .map(v -> v.sameRecord(have) ? v.withoutState() : v).orElse(null)));
+            }
             case "peers" -> holderView.peers(NodeProtocol.JSON.convertValue(r.get("ports"),
                     new TypeReference<List<Integer>>() { }));
             case "restart" -> node.restart();

@@ -48,13 +48,21 @@ final class PeerHolderView implements HolderView {
     static HolderView remembering(HolderView view) {
         java.util.concurrent.atomic.AtomicReference<Optional<ViewStamp>> last =
                 new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
-        return () -> {
-            Optional<ViewStamp> now = view.current();
-            if (now.isPresent()) {
-                last.set(now);
-                return now;
+        return new HolderView() {
+            @Override
+            public Optional<ViewStamp> current() {
+                return current(null);
             }
-            return last.get();
+
+            @Override
+            public Optional<ViewStamp> current(ViewStamp have) {
+                Optional<ViewStamp> now = view.current(have);
+                if (now.isPresent()) {
+                    last.set(now);
+                    return now;
+                }
+                return last.get();
+            }
         };
     }
 
@@ -65,9 +73,14 @@ final class PeerHolderView implements HolderView {
 
     @Override
     public Optional<ViewStamp> current() {
+        return current(null);
+    }
+
+    @Override
+    public Optional<ViewStamp> current(ViewStamp have) {
         asked.incrementAndGet();
         for (int port : peers) {
-            Optional<ViewStamp> v = ask(port);
+            Optional<ViewStamp> v = ask(port, have);
             if (v.isPresent()) {
                 named.incrementAndGet();
                 return v;
@@ -84,13 +97,14 @@ final class PeerHolderView implements HolderView {
         return new long[]{asked.get(), named.get()};
     }
 
-    private Optional<ViewStamp> ask(int port) {
+    private Optional<ViewStamp> ask(int port, ViewStamp have) {
         Conn c = take(port);
         if (c == null) {
             return Optional.empty();
         }
         try {
-            c.out().write("{\"op\":\"leaseView\"}\n");
+            c.out().write(have == null ? "{\"op\":\"leaseView\"}\n" : "{\"op\":\"leaseView\",\"epoch\":" + have.epoch()
+                    + ",\"version\":" + have.version() + "}\n");
             c.out().flush();
             String line = c.in().readLine();
             if (line == null) {
@@ -102,7 +116,9 @@ final class PeerHolderView implements HolderView {
             if (!r.path("epoch").canConvertToLong() || !r.path("version").canConvertToLong()) {
                 return Optional.empty();
             }
-            return Optional.of(new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong()));
+            JsonNode state = r.path("state");
+            return Optional.of(new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong(),
+                    state.isTextual() ? state.binaryValue() : null));
         } catch (IOException | RuntimeException e) {
             c.close();
             return Optional.empty();

@@ -104,7 +104,7 @@ public final class DefaultLogIndex implements LogIndex {
         long weight = weight(cache) + weight(packCache) + pinnedBytes();
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
                 cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get(),
-                sums(readsByKind), sums(backgroundReadsByKind), backgroundBytesRead.get());
+                sums(readsByKind), sums(backgroundReadsByKind), backgroundBytesRead.get(), holderViewRecords.get());
     }
 
     /** Each kind's count now. */
@@ -571,7 +571,7 @@ public final class DefaultLogIndex implements LogIndex {
             return Optional.empty();
         }
         MetaRecord rec = v.snapshot().record();
-        return Optional.of(new io.fli.engine.ViewStamp(rec.epoch(), rec.version()));
+        return Optional.of(new io.fli.engine.ViewStamp(rec.epoch(), rec.version(), rec.value()));
     }
 
     /**
@@ -582,23 +582,64 @@ public final class DefaultLogIndex implements LogIndex {
      */
     private Snapshot fromHolder() {
         io.fli.engine.HolderView hv = config.holderView();
-        Snapshot last = lastDecoded;
-        if (hv == null || last == null) {
+        if (hv == null) {
             return null;
         }
-        Optional<io.fli.engine.ViewStamp> named;
+        Snapshot last = lastDecoded;
+        io.fli.engine.ViewStamp have = last == null ? null
+                : new io.fli.engine.ViewStamp(last.record().epoch(), last.record().version());
+        Optional<io.fli.engine.ViewStamp> answer;
         try {
-            named = hv.current();
+            answer = hv.current(have);
         } catch (RuntimeException e) {
             return null;
         }
-        if (named == null || named.isEmpty() || named.get().version() != last.record().version()
-                || named.get().epoch() != last.record().epoch()) {
+        if (answer == null || answer.isEmpty()) {
+            return null;
+        }
+        io.fli.engine.ViewStamp named = answer.get();
+        if (named.sameRecord(have)) {
+            holderViewAnswers.incrementAndGet();
+            return last;
+        }
+        if (named.state() == null) {
+            return null; // another state, without its bytes: read it
+        }
+        // Another state, with the bytes the holder's CAS wrote: answer from them as from a read of meta/state. Bytes
+        // that do not decode are the answer's fault, not the store's: read the store (which decides on corruption).
+        Snapshot s;
+        try {
+            s = new Snapshot(new MetaRecord(StateRecord.KEY, named.version(), named.epoch(), named.state()),
+                    StateRecord.decode(named.state()));
+        } catch (RuntimeException e) { // CorruptionException among them
             return null;
         }
         holderViewAnswers.incrementAndGet();
-        return last;
+        holderViewRecords.incrementAndGet();
+        adopt(last, s);
+        return s;
     }
+
+    /**
+     * Makes {@code s} the state queries answer from next time the holder names it, when it is newer than the one
+     * decoded last ({@code last}), and warms the segments it adds. A state no newer (a concurrent read got further)
+     * is answered from but not kept.
+     */
+    private void adopt(Snapshot last, Snapshot s) {
+        synchronized (decodedLock) {
+            Snapshot now = lastDecoded;
+            if (now != null && now.record().version() >= s.record().version()) {
+                return;
+            }
+            lastDecoded = s;
+        }
+        warmAdded(last, s);
+    }
+
+    private final Object decodedLock = new Object();
+
+    /** Queries answered from a state record the holder's answer carried, without reading meta/state. */
+    private final java.util.concurrent.atomic.AtomicLong holderViewRecords = new java.util.concurrent.atomic.AtomicLong();
 
     /** A linearizable read of meta/state; empty before the first lease. Corruption fails closed. */
     Optional<Snapshot> readState() {
