@@ -77,6 +77,10 @@ final class SloCommand implements Callable<Integer> {
     @Option(names = "--batch-blocks", description = "Blocks per publish (default: ${DEFAULT-VALUE}).")
     int batchBlocks = 1_000;
 
+    @Option(names = "--ingest-batch-blocks", description = "Blocks per publish while queries are measured: how often "
+            + "the lease holder's CAS withdraws its view (default: a tenth of --batch-blocks).")
+    Integer ingestBatchBlocks;
+
     @Option(names = "--seed", description = "Seed of data and queries (default: ${DEFAULT-VALUE}).")
     long seed = 7;
 
@@ -295,6 +299,9 @@ final class SloCommand implements Callable<Integer> {
         Inputs.atLeast(spec, "--queries", queries, 10);
         Inputs.atLeast(spec, "--cold-queries", coldQueries, 1);
         Inputs.atLeast(spec, "--batch-blocks", batchBlocks, 1);
+        if (ingestBatchBlocks != null) {
+            Inputs.atLeast(spec, "--ingest-batch-blocks", ingestBatchBlocks, 1);
+        }
         Inputs.atLeast(spec, "--ingest-rate", ingestRate, 0);
         if (!List.of("memory", "local", "remote").contains(backend)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -536,11 +543,12 @@ final class SloCommand implements Callable<Integer> {
         AtomicLong live = new AtomicLong(headBlock);
         AtomicLong ingestErrors = new AtomicLong();
         long nextBlock = next;
+        int liveBatch = ingestBatchBlocks != null ? ingestBatchBlocks : Math.max(1, batchBlocks / 10);
         Thread ingest = new Thread(() -> {
             long n = nextBlock;
             while (!stop.get()) {
                 long s = System.nanoTime();
-                List<Block> batch = gen.blocks(n, Math.max(1, batchBlocks / 10));
+                List<Block> batch = gen.blocks(n, liveBatch);
                 try {
                     writer.publish(batch);
                     lastPublish.set(System.nanoTime());
@@ -565,6 +573,8 @@ final class SloCommand implements Callable<Integer> {
         if (ingestRate > 0) {
             ingest.start();
         }
+        w.printf("ingest while measuring: %,d logs/s in publishes of %,d blocks%n", ingestRate, liveBatch);
+        results.putObject("ingest_while_measuring").put("logs_per_s", ingestRate).put("batch_blocks", liveBatch);
         long total = 0;
         long errors = 0;
         // Warm-up: the second process was just opened (a restart); until the p99 of a window of selective queries is

@@ -192,7 +192,8 @@ class CliTest {
             "serve --holder-url ftp://h|--holder-url must be an http(s) URL with a host, got 'ftp://h'",
             "serve --holder-timeout-ms 0|--holder-timeout-ms must be at least 1, got 0",
             "serve --warm-segment-mb -1|--warm-segment-mb must be 0..1048576, got -1",
-            "slo --warm-segment-mb -2|--warm-segment-mb must be 0..1048576, got -2"})
+            "slo --warm-segment-mb -2|--warm-segment-mb must be 0..1048576, got -2",
+            "slo --ingest-batch-blocks 0|--ingest-batch-blocks must be at least 1, got 0"})
     void aBadOptionGetsOneLineNamingItAndExitTwo(String args, String message) {
         Run r = fli(args.split(" "));
         assertThat(r.code()).isEqualTo(2);

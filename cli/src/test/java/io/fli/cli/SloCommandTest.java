@@ -139,6 +139,9 @@ class SloCommandTest {
         assertThat(res.path("collector").asText()).isNotBlank().isEqualTo(SloCommand.collector());
         assertThat(r.out()).contains("collector " + SloCommand.collector());
         assertThat(res.path("cores").asInt()).isPositive();
+        // The publishes while measuring: a tenth of --batch-blocks unless --ingest-batch-blocks says otherwise.
+        assertThat(res.path("ingest_while_measuring").path("logs_per_s").asLong()).isEqualTo(5000);
+        assertThat(res.path("ingest_while_measuring").path("batch_blocks").asInt()).isEqualTo(100);
         // Each class's GETs per measured query: none without bytes, no bytes without a GET.
         for (String c : SloCommand.CLASSES.keySet()) {
             JsonNode q = res.path("queries").path("other-process/" + c);
