@@ -69,6 +69,9 @@ public final class NodeServer {
         io.micrometer.core.instrument.FunctionCounter.builder("fli.holder.view.named", holderView,
                 v -> v.counts()[1]).tags(tags).description("Questions to the other processes that a lease holder "
                 + "answered with its state, over this process's life").register(metrics.registry());
+        io.micrometer.core.instrument.FunctionCounter.builder("fli.holder.view.records.received", holderView,
+                v -> v.counts()[2]).tags(tags).description("Of those, answers that carried the state's record (this "
+                + "process had another state or none), over this process's life").register(metrics.registry());
         this.node = new InProcessNode(a[0], () -> io.fli.engine.Metered.index(TestRun.openIndex(bug, meta, blobs,
                 config), metrics.registry(), tags), new Gate(Run::sleep));
     }

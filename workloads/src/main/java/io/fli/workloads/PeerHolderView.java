@@ -29,6 +29,7 @@ final class PeerHolderView implements HolderView {
     private volatile List<Integer> peers = List.of();
     private final java.util.concurrent.atomic.AtomicLong asked = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong named = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong records = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedQueue<Conn> idle = new ConcurrentLinkedQueue<>();
 
     private record Conn(int port, Socket socket, BufferedReader in, BufferedWriter out) {
@@ -83,6 +84,9 @@ final class PeerHolderView implements HolderView {
             Optional<ViewStamp> v = ask(port, have);
             if (v.isPresent()) {
                 named.incrementAndGet();
+                if (v.get().state() != null) {
+                    records.incrementAndGet();
+                }
                 return v;
             }
         }
@@ -90,11 +94,12 @@ final class PeerHolderView implements HolderView {
     }
 
     /**
-     * Questions asked and answered with a state over this process's life (the index's own counters start again when
+     * Questions asked, answered with a state, and answered with the state's record (this process had another state or
+     * none) over this process's life (the index's own counters start again when
      * a restart fault opens it anew; these do not).
      */
     long[] counts() {
-        return new long[]{asked.get(), named.get()};
+        return new long[]{asked.get(), named.get(), records.get()};
     }
 
     private Optional<ViewStamp> ask(int port, ViewStamp have) {

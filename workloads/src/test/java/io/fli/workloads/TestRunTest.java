@@ -196,6 +196,7 @@ class TestRunTest {
         // answered from it, fli_holder_view_answers_total, counts since the index was last opened: a restart fault
         // near the end leaves it near 0. HolderViewServeTest and UpgradeTest assert those answers.)
         double named = 0;
+        double records = 0;
         for (int i = 0; i < TestRun.PROCESSES; i++) {
             java.nio.file.Path prom = r.dir().resolve("metrics-p" + i + ".prom");
             if (java.nio.file.Files.exists(prom)) {
@@ -203,10 +204,15 @@ class TestRunTest {
                     if (line.startsWith("fli_holder_view_named_total{")) {
                         named += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                     }
+                    if (line.startsWith("fli_holder_view_records_received_total{")) {
+                        records += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    }
                 }
             }
         }
         assertThat(named).as("questions the lease holder answered with its state").isPositive();
+        // Each state change reached the asking processes as a record in the answer (they had the one before).
+        assertThat(records).as("answers that carried the state's record").isPositive().isLessThanOrEqualTo(named);
         // The run's plots.
         for (String png : List.of("latency-raw.png", "latency-quantiles.png", "rate.png")) {
             assertThat(r.dir().resolve(png)).isNotEmptyFile();
