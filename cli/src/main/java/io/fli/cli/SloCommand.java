@@ -203,6 +203,13 @@ final class SloCommand implements Callable<Integer> {
                     + "neither %d", slow, measured, 100.0 * slow / Math.max(1, measured), stateRead, blobGet, both,
                     holderQuestion, neither());
         }
+
+        /** The same counts into {@code results.json}'s {@code warm_slow_queries}. */
+        void write(ObjectNode o) {
+            o.put("limit_ms", limitMs).put("measured", measured).put("slow", slow).put("state_read", stateRead)
+                    .put("get", blobGet).put("both", both).put("holder_question", holderQuestion)
+                    .put("neither", neither());
+        }
     }
 
     /**
@@ -629,12 +636,14 @@ final class SloCommand implements Callable<Integer> {
                 // What the queries slower than the p99 limit waited on (read from the counters around each query).
                 SlowQueries slow = new SlowQueries(slo.path("queries").path(c.getKey()).path("p99_ms").asDouble()
                         * (1 - margin));
+                // The counters before the query being measured: the window's start, then each query's end.
+                io.fli.engine.IndexStats before = null;
                 for (int i = 0; i < Math.min(200, queries) + queries; i++) {
                     if (i == Math.min(200, queries)) {
                         s0 = idx.stats();
+                        before = s0;
                     }
                     boolean measuring = i >= Math.min(200, queries);
-                    io.fli.engine.IndexStats before = measuring ? idx.stats() : null;
                     long asking = idx == other && timed != null ? timed.spent() : 0;
                     LogQuery q = mix.of(c.getValue(), qr, 0, live.get());
                     long a = System.nanoTime();
@@ -644,11 +653,15 @@ final class SloCommand implements Callable<Integer> {
                             long took = System.nanoTime() - a;
                             warm.recordValue(took);
                             sizes.recordValue(n);
-                            slow.add(took, before, idx.stats(), idx == other && timed != null
-                                    ? timed.spent() - asking : 0);
+                            io.fli.engine.IndexStats after = idx.stats();
+                            slow.add(took, before, after, idx == other && timed != null ? timed.spent() - asking : 0);
+                            before = after;
                         }
                     } catch (RuntimeException e) {
                         errors++;
+                        if (measuring) {
+                            before = idx.stats(); // the failed query's reads are not the next one's
+                        }
                     }
                     total++;
                 }
@@ -709,11 +722,7 @@ final class SloCommand implements Callable<Integer> {
                 earlier.backgroundByKind().forEach(off::put);
                 getsByKind.add(String.format("| %s | %s | %s | %s | %s |", who, c.getKey(), byKind(earlier.byKind()),
                         byKind(earlier.backgroundByKind()), earlier.slow().describe()));
-                o.putObject("warm_slow_queries").put("limit_ms", earlier.slow().limitMs)
-                        .put("measured", earlier.slow().measured).put("slow", earlier.slow().slow)
-                        .put("state_read", earlier.slow().stateRead).put("get", earlier.slow().blobGet)
-                        .put("both", earlier.slow().both).put("holder_question", earlier.slow().holderQuestion)
-                        .put("neither", earlier.slow().neither());
+                earlier.slow().write(o.putObject("warm_slow_queries"));
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-warm.hgrm"), warm);
                 hgrm(dir.resolve(who + "-" + c.getKey() + "-cold.hgrm"), cold);
                 distributions.computeIfAbsent(who + " warm", k -> new java.util.LinkedHashMap<>()).put(c.getKey(), warm);

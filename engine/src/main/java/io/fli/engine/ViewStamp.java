@@ -30,6 +30,14 @@ public record ViewStamp(long epoch, long version, byte[] state) {
         return state == null ? this : new ViewStamp(epoch, version);
     }
 
+    /**
+     * The answer a holder gives a process that has {@code have} (null when none): this stamp without the record's
+     * bytes when it names that same record, with them otherwise. Every endpoint that answers the question uses this.
+     */
+    public ViewStamp answering(ViewStamp have) {
+        return sameRecord(have) ? withoutState() : this;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ViewStamp v && v.epoch == epoch && v.version == version && Arrays.equals(v.state, state);

@@ -64,17 +64,27 @@ public final class RpcServer implements AutoCloseable {
      * it is the one named. A query process
      * without the lease asks this ({@link HttpHolderView}) instead of reading meta/state per query.
      */
+    /** The state {@code ?epoch=e&version=v} says the asker has, or null (none given, or not numbers). */
+    private static io.fli.engine.ViewStamp askerHas(Context ctx) {
+        try {
+            String e = ctx.queryParam("epoch");
+            String v = ctx.queryParam("version");
+            return e == null || v == null ? null : new io.fli.engine.ViewStamp(Long.parseLong(e), Long.parseLong(v));
+        } catch (NumberFormatException ex) {
+            return null;
+        }
+    }
+
     private void leaseView(Context ctx) {
         java.util.Optional<io.fli.engine.ViewStamp> v = index.get().leaseView();
         ctx.contentType("application/json");
         if (v.isPresent()) {
-            com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode().put("epoch", v.get().epoch())
-                    .put("version", v.get().version());
             // The record's bytes (base64), unless the asker says it has this state already.
-            boolean has = String.valueOf(v.get().epoch()).equals(ctx.queryParam("epoch"))
-                    && String.valueOf(v.get().version()).equals(ctx.queryParam("version"));
-            if (!has && v.get().state() != null) {
-                o.put("state", v.get().state());
+            io.fli.engine.ViewStamp answer = v.get().answering(askerHas(ctx));
+            com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode().put("epoch", answer.epoch())
+                    .put("version", answer.version());
+            if (answer.state() != null) {
+                o.put("state", answer.state());
             }
             ctx.status(200).result(o.toString());
         } else {

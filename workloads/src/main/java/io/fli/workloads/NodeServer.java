@@ -146,7 +146,7 @@ public final class NodeServer {
                 ViewStamp have = r.path("epoch").canConvertToLong() && r.path("version").canConvertToLong()
                         ? new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong()) : null;
                 ok.set("result", NodeProtocol.JSON.valueToTree(node.leaseView()
-                        .map(v -> v.sameRecord(have) ? v.withoutState() : v).orElse(null)));
+                        .map(v -> v.answering(have)).orElse(null)));
             }
             case "peers" -> holderView.peers(NodeProtocol.JSON.convertValue(r.get("ports"),
                     new TypeReference<List<Integer>>() { }));
