@@ -68,8 +68,12 @@ class UpgradeTest {
             // configured to ask the holder at the address this build's writer will have (--holder-url): nothing
             // listens there yet, and the previous release has no /lease-view — either way it reads meta/state.
             int newWriterPort = io.fli.backends.LocalServer.freePort();
+            // A holder timeout of seconds, not the default 20 ms: this test is about which state the reader answers
+            // from, and on a loaded 2-core CI machine (two drills, a Maven build of v0.1 and three sets of servers
+            // beside it) a just-started writer's answers took longer than 20 ms every time, so the reader read
+            // meta/state for every query and the assertion below saw no answer from the holder.
             String newReader = serve(null, env, false, "new-reader", 0, List.of("--holder-url",
-                    "http://127.0.0.1:" + newWriterPort));
+                    "http://127.0.0.1:" + newWriterPort, "--holder-timeout-ms", "5000"));
             assertSameAnswers(List.of(oldWriter, newReader), h1);
             // 3. The writer last: this build writes, and the reader now asks it which state is current.
             stop(0);
@@ -81,8 +85,8 @@ class UpgradeTest {
                 assertThat(blockNumber(newReader)).as("the reader is not behind the head the writer had")
                         .isGreaterThanOrEqualTo(h2);
             }
-            assertThat(holderViewAnswers(newReader)).as("answers of the reader from the state the writer named")
-                    .isPositive();
+            assertThat(holderViewAnswers(newReader)).as("answers of the reader from the state the writer named; its "
+                    + "metrics:%n%s", metricsAbout(newReader, "holder", "state_read", "backend_calls")).isPositive();
             // 4. Rollback: the previous release writes again, over what this build wrote. The reader's --holder-url
             // now points at no process: it reads meta/state and sees the previous release's new heads.
             stop(2); // the writer of this build
@@ -198,6 +202,14 @@ class UpgradeTest {
     }
 
     /** fli_holder_view_answers_total on {@code url}'s /metrics. */
+    /** The lines of {@code url}'s /metrics that mention any of {@code words}: what a failed assertion shows. */
+    private String metricsAbout(String url, String... words) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return String.join("\n", metrics.lines().filter(l -> !l.startsWith("#") && java.util.Arrays.stream(words)
+                .anyMatch(l::contains)).toList());
+    }
+
     private double holderViewAnswers(String url) throws Exception {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
