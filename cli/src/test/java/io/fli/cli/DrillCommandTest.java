@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real Prometheus: every scenario's alert fires, every scenario recovers, the history is valid, the notes say when.
  */
 class DrillCommandTest {
-    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     @Test
     void rulesAreCompressedInTimeButNotInThreshold() {
@@ -152,7 +152,7 @@ class DrillCommandTest {
         assertThat(dir.resolve("drill/fli.log")).exists();
     }
 
-    static boolean onPath(String name) {
+    private static boolean onPath(String name) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
             if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) {
                 return true;

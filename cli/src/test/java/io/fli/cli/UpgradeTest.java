@@ -85,8 +85,9 @@ class UpgradeTest {
                 assertThat(blockNumber(newReader)).as("the reader is not behind the head the writer had")
                         .isGreaterThanOrEqualTo(h2);
             }
-            assertThat(holderViewAnswers(newReader)).as("answers of the reader from the state the writer named; its "
-                    + "metrics:%n%s", metricsAbout(newReader, "holder", "state_read", "backend_calls")).isPositive();
+            String readerMetrics = metrics(newReader);
+            assertThat(holderViewAnswers(readerMetrics)).as("answers of the reader from the state the writer named; "
+                    + "its metrics:%n%s", about(readerMetrics, "holder", "state_read", "backend_calls")).isPositive();
             // 4. Rollback: the previous release writes again, over what this build wrote. The reader's --holder-url
             // now points at no process: it reads meta/state and sees the previous release's new heads.
             stop(2); // the writer of this build
@@ -201,20 +202,22 @@ class UpgradeTest {
         return Long.decode(r.get("result").asText());
     }
 
-    /** fli_holder_view_answers_total on {@code url}'s /metrics. */
-    /** The lines of {@code url}'s /metrics that mention any of {@code words}: what a failed assertion shows. */
-    private String metricsAbout(String url, String... words) throws Exception {
-        String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+    /** {@code url}'s /metrics. */
+    private String metrics(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        return String.join("\n", metrics.lines().filter(l -> !l.startsWith("#") && java.util.Arrays.stream(words)
-                .anyMatch(l::contains)).toList());
     }
 
-    private double holderViewAnswers(String url) throws Exception {
-        String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    /** fli_holder_view_answers_total in {@code metrics}. */
+    private static double holderViewAnswers(String metrics) {
         return metrics.lines().filter(l -> l.startsWith("fli_holder_view_answers_total{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The samples of {@code metrics} that mention any of {@code words}: what a failed assertion shows. */
+    private static String about(String metrics, String... words) {
+        return String.join("\n", metrics.lines().filter(l -> !l.startsWith("#") && java.util.Arrays.stream(words)
+                .anyMatch(l::contains)).toList());
     }
 
     private JsonNode rpc(String url, String method, JsonNode params) throws Exception {

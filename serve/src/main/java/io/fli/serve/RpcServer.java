@@ -57,13 +57,6 @@ public final class RpcServer implements AutoCloseable {
         return app.port();
     }
 
-    /**
-     * {@code GET /lease-view}: the state this process answers its own queries from without reading meta/state, as
-     * {@code {"epoch":e,"version":v,"state":"<the record's bytes, base64>"}} (200), while it holds the writer lease
-     * and may do so; else 404. {@code ?epoch=e&version=v} says which state the asker has: the bytes are left out when
-     * it is the one named. A query process
-     * without the lease asks this ({@link HttpHolderView}) instead of reading meta/state per query.
-     */
     /** The state {@code ?epoch=e&version=v} says the asker has, or null (none given, or not numbers). */
     private static io.fli.engine.ViewStamp askerHas(Context ctx) {
         try {
@@ -75,6 +68,13 @@ public final class RpcServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code GET /lease-view}: the state this process answers its own queries from without reading meta/state, as
+     * {@code {"epoch":e,"version":v,"state":"<the record's bytes, base64>"}} (200), while it holds the writer lease
+     * and may do so; else 404. {@code ?epoch=e&version=v} says which state the asker has: the bytes are left out when
+     * it is the one named. A query process
+     * without the lease asks this ({@link HttpHolderView}) instead of reading meta/state per query.
+     */
     private void leaseView(Context ctx) {
         java.util.Optional<io.fli.engine.ViewStamp> v = index.get().leaseView();
         ctx.contentType("application/json");
