@@ -72,6 +72,13 @@ final class ServeCommand implements Callable<Integer> {
             + "reads meta/state itself (default: ${DEFAULT-VALUE}).")
     long holderTimeoutMs = 20;
 
+    @Option(names = "--read-lease-ms", description = "With --holder-url, ask the holder for read leases of this "
+            + "many ms (GET /read-lease, at most 1000): between the holder's publishes this process's queries answer "
+            + "without asking, and the holder revokes the lease before each CAS, waiting for the acknowledgement or, "
+            + "from a paused or partitioned process, for the lease to run out (docs/design.md, \"Read leases for "
+            + "query processes\"). 0 asks per query (default: ${DEFAULT-VALUE}).")
+    long readLeaseMs = 0;
+
     @Option(names = "--warm-segment-mb", description = "Each segment a newly read state adds is warmed on a "
             + "background thread (its head, and its directory and block pages when they take at most this many MB), "
             + "so that a process that does not write does not fetch them on the query path; 0 turns it off "
@@ -99,8 +106,13 @@ final class ServeCommand implements Callable<Integer> {
                 holderUrl.getScheme()) || holderUrl.getHost() == null)) {
             throw Inputs.bad(spec, "--holder-url must be an http(s) URL with a host, got '" + holderUrl + "'");
         }
+        if (readLeaseMs < 0 || readLeaseMs > io.fli.engine.LogIndex.MAX_READ_LEASE_MS) {
+            throw Inputs.bad(spec, "--read-lease-ms must be 0.." + io.fli.engine.LogIndex.MAX_READ_LEASE_MS
+                    + ", got " + readLeaseMs);
+        }
         io.fli.engine.HolderView holderView = holderUrl == null ? null
-                : new io.fli.serve.HttpHolderView(holderUrl, java.time.Duration.ofMillis(holderTimeoutMs));
+                : new io.fli.serve.HttpHolderView(holderUrl, java.time.Duration.ofMillis(holderTimeoutMs),
+                java.time.Duration.ofMillis(readLeaseMs));
         if (!List.of("memory", "local", "remote").contains(backend)) {
             throw Inputs.bad(spec, "--backend must be memory, local or remote, got '" + backend + "'");
         }

@@ -109,6 +109,12 @@ final class SloCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     String holderView = "http";
 
+    @Option(names = "--read-lease-ms", description = "With --holder-view http, the second process asks the holder "
+            + "for read leases of this many ms (GET /read-lease): between two publishes its queries answer without "
+            + "asking; the holder revokes them before each CAS and waits for the acknowledgement (docs/design.md, "
+            + "\"Read leases for query processes\"). 0 asks per query (default: ${DEFAULT-VALUE}).")
+    long readLeaseMs = 200;
+
     @Option(names = "--warm-segment-mb", description = "The second process warms each segment a new state adds "
             + "(head, and directory and block pages up to this many MB) on a background thread; 0 turns it off "
             + "(default: ${DEFAULT-VALUE}).")
@@ -242,6 +248,24 @@ final class SloCommand implements Callable<Integer> {
             }
         }
 
+        @Override
+        public boolean leases() {
+            return view.leases();
+        }
+
+        /** A request for a read lease is a question too: timed alike. */
+        @Override
+        public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have, Runnable onRevoke) {
+            long a = System.nanoTime();
+            try {
+                return view.readLease(have, onRevoke);
+            } finally {
+                long took = System.nanoTime() - a;
+                latencies.recordValue(took);
+                spent.get()[0] += took;
+            }
+        }
+
         /** Nanoseconds this thread's questions took in all. */
         long spent() {
             return spent.get()[0];
@@ -299,6 +323,10 @@ final class SloCommand implements Callable<Integer> {
         warmSegmentBytes = Inputs.warmSegmentBytes(spec, warmSegmentMb);
         if (!List.of("http", "none").contains(holderView)) {
             throw Inputs.bad(spec, "--holder-view must be http or none, got '" + holderView + "'");
+        }
+        if (readLeaseMs < 0 || readLeaseMs > io.fli.engine.LogIndex.MAX_READ_LEASE_MS) {
+            throw Inputs.bad(spec, "--read-lease-ms must be 0.." + io.fli.engine.LogIndex.MAX_READ_LEASE_MS
+                    + ", got " + readLeaseMs);
         }
         if (store != null && !backend.equals("local")) {
             throw Inputs.bad(spec, "--store is where local servers keep their data: use --backend local");
@@ -534,7 +562,7 @@ final class SloCommand implements Callable<Integer> {
             LogIndex h = holder;
             holderHttp = new io.fli.serve.RpcServer(() -> h, () -> "", "127.0.0.1", 0);
             asked = new io.fli.serve.HttpHolderView(java.net.URI.create("http://127.0.0.1:" + holderHttp.port()),
-                    java.time.Duration.ofMillis(20));
+                    java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(readLeaseMs));
             timed = new TimedHolderView(asked);
             otherConfig = otherConfig.withHolderView(timed);
         }
@@ -764,6 +792,11 @@ final class SloCommand implements Callable<Integer> {
                     + "%,d named a state, %,d failed or timed out; %,d queries answered from the named state, %,d of "
                     + "them from a record the answer carried (a state not read yet)%n", c[0], ms(q, 50), ms(q, 99),
                     q.getMaxValue() / 1e6, c[1], c[2], st.holderViewAnswers(), st.holderViewRecords());
+            long[] l = asked.leaseCounts();
+            w.printf("second process read leases (%d ms): %,d granted, %,d revoked and acknowledged; %,d queries "
+                    + "answered under one without asking%n", readLeaseMs, l[0], l[1], st.readLeaseAnswers());
+            results.putObject("read_leases").put("ms", readLeaseMs).put("granted", l[0]).put("revoked", l[1])
+                    .put("answers", st.readLeaseAnswers());
             results.putObject("holder_view").put("asked", c[0]).put("named", c[1]).put("failed", c[2])
                     .put("answers", st.holderViewAnswers()).put("records", st.holderViewRecords())
                     .put("question_p50_ms", ms(q, 50)).put("question_p99_ms", ms(q, 99))

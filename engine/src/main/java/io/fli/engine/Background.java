@@ -19,4 +19,27 @@ public interface Background {
             // the caller inspects the outcome itself
         }
     }
+
+    /**
+     * Waits until {@code f} is complete or {@code now} reads {@code deadline} or later, whichever comes first. Not
+     * interruptible: a caller that must not act before the deadline (a holder waiting out a read lease) relies on it;
+     * an interrupt is kept for afterwards. {@code now} may be a test's clock: the wait looks at it every 10 ms.
+     */
+    default void awaitUntil(CompletableFuture<?> f, java.util.function.LongSupplier now, long deadline) {
+        boolean interrupted = false;
+        long left;
+        while (!f.isDone() && (left = deadline - now.getAsLong()) > 0) {
+            try {
+                f.get(Math.min(left, 10), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
+                     | java.util.concurrent.CancellationException e) {
+                // look again
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

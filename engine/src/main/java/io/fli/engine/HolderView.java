@@ -35,4 +35,23 @@ public interface HolderView {
     default Optional<ViewStamp> current(ViewStamp have) {
         return current();
     }
+
+    /**
+     * Whether this view asks for read leases ({@link #readLease}); false (the default) means the index asks
+     * {@link #current(ViewStamp)} per query.
+     */
+    default boolean leases() {
+        return false;
+    }
+
+    /**
+     * As {@link #current(ViewStamp)}, asking the holder for a read lease too ({@link ReadLease}). The caller counts the
+     * lease from before this call. When the holder revokes the grant, the implementation first runs {@code onRevoke}
+     * (after which the asker no longer uses the lease) and only then acknowledges to the holder; a revocation it cannot
+     * receive is left unacknowledged, and the holder waits the lease out. Empty when the holder cannot tell (as
+     * {@link #current}); implementations bound their own wait.
+     */
+    default Optional<ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+        return current(have).map(v -> new ReadLease(v, 0, 0));
+    }
 }

@@ -24,12 +24,14 @@ package io.fli.engine;
  * @param backgroundBytesRead the part of {@code blobBytesRead} those returned
  * @param holderViewRecords the part of {@code holderViewAnswers} answered from a state this process had not read, whose
  *                          record the holder's answer carried ({@link ViewStamp#state()})
+ * @param readLeaseAnswers  the part of {@code holderViewAnswers} answered under a read lease the holder granted
+ *                          ({@link ReadLease}), without asking it
  */
 public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
                          long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
                          long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
                          java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead,
-                         long holderViewRecords) {
+                         long holderViewRecords, long readLeaseAnswers) {
     /** The kinds {@link #blobReadsByKind} counts, as its javadoc lists them. */
     public static final java.util.List<String> BLOB_READ_KINDS = java.util.List.of("segment-head", "filter",
             "directory", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
@@ -37,6 +39,17 @@ public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cache
     public IndexStats {
         blobReadsByKind = java.util.Map.copyOf(blobReadsByKind);
         backgroundReadsByKind = java.util.Map.copyOf(backgroundReadsByKind);
+    }
+
+    /** Counters without read-lease answers told apart (kept for callers built against the earlier record). */
+    public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                      long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
+                      long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
+                      java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead,
+                      long holderViewRecords) {
+        this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
+                stateReads, holderViewAnswers, blobReadsByKind, backgroundReadsByKind, backgroundBytesRead,
+                holderViewRecords, 0);
     }
 
     /** Counters without the holder's records told apart (kept for callers built against the earlier record). */

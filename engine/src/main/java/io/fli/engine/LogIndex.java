@@ -58,6 +58,25 @@ public interface LogIndex extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The lease holder's side of a read lease ({@link ReadLease}): the state {@link #leaseView()} names, and a grant
+     * of {@code lengthMs} (at most {@link #MAX_READ_LEASE_MS}) when the holder's own lease outlasts it. Before its next
+     * CAS of {@code meta/state} this process calls {@code revoker} with the grant's id (it must not block) and waits
+     * for {@link #readLeaseAcknowledged} or for the grant's end plus the allowance on its own clock. Empty when this
+     * process has no lease view.
+     */
+    default java.util.Optional<ReadLease> grantReadLease(ViewStamp have, long lengthMs,
+                                                         java.util.function.LongConsumer revoker) {
+        return leaseView().map(v -> new ReadLease(v.answering(have), 0, 0));
+    }
+
+    /** The asker of grant {@code grant} stopped using it after a revocation. Unknown ids are ignored. */
+    default void readLeaseAcknowledged(long grant) {
+    }
+
+    /** The longest read lease a holder grants: a publish may wait this long for a paused or partitioned asker. */
+    long MAX_READ_LEASE_MS = 1_000;
+
     /** Cache and read-path counters since the index was opened. */
     IndexStats stats();
 

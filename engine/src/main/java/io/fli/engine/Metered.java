@@ -315,6 +315,9 @@ public final class Metered {
             FunctionCounter.builder("fli.holder.view.records", d, i -> i.stats().holderViewRecords()).tags(tags)
                     .description("Of those, answered from a state not read yet, whose record the holder's answer carried")
                     .register(registry);
+            FunctionCounter.builder("fli.read.lease.answers", d, i -> i.stats().readLeaseAnswers()).tags(tags)
+                    .description("Of those, answered under a read lease the holder granted, without asking it")
+                    .register(registry);
             // Event counters exported from the start (at 0), so that rates and alerts see a series.
             for (String op : List.of("publish", "renew", "compact", "gc")) {
                 counter("fli.fence.rejections", FENCE, "op", op);
@@ -389,6 +392,17 @@ public final class Metered {
         @Override
         public java.util.Optional<ViewStamp> leaseView() {
             return d.leaseView();
+        }
+
+        @Override
+        public java.util.Optional<ReadLease> grantReadLease(ViewStamp have, long lengthMs,
+                                                         java.util.function.LongConsumer revoker) {
+            return d.grantReadLease(have, lengthMs, revoker);
+        }
+
+        @Override
+        public void readLeaseAcknowledged(long grant) {
+            d.readLeaseAcknowledged(grant);
         }
 
         @Override

@@ -34,6 +34,17 @@ public final class HttpHolderView implements HolderView {
      * in half the time of {@code java.net.http.HttpClient} at p50, p95 and p99 (docs/performance.md, ninth round).
      */
     public HttpHolderView(URI base, Duration timeout) {
+        this(base, timeout, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #HttpHolderView(URI, Duration)}, asking for read leases of {@code readLease} ({@code GET /read-lease};
+     * zero: none, a question per query): between the holder's publishes this process's queries answer without asking.
+     * Each grant is watched on a daemon thread ({@code GET /read-lease/watch}); a revocation marks the lease unusable
+     * and only then is acknowledged ({@code POST /read-lease/ack}). A watch that fails leaves the revocation
+     * unacknowledged: the holder waits the grant out, and this process stops using it by its own clock first.
+     */
+    public HttpHolderView(URI base, Duration timeout, Duration readLease) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the holder view's timeout must be positive, got " + timeout);
         }
@@ -44,6 +55,103 @@ public final class HttpHolderView implements HolderView {
             throw new IllegalArgumentException("not a URL of the holder: " + base, e);
         }
         this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        if (readLease.isNegative() || readLease.toMillis() > io.fli.engine.LogIndex.MAX_READ_LEASE_MS) {
+            throw new IllegalArgumentException("a read lease lasts 0 (none) to "
+                    + io.fli.engine.LogIndex.MAX_READ_LEASE_MS + " ms, got " + readLease.toMillis() + " ms");
+        }
+        this.readLeaseMs = readLease.toMillis();
+        this.base = url.toString().substring(0, url.toString().length() - "/lease-view".length());
+    }
+
+    private final long readLeaseMs;
+    private final String base;
+    private final AtomicLong grants = new AtomicLong();
+    private final AtomicLong revoked = new AtomicLong();
+    private static final java.util.concurrent.ExecutorService WATCHES = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "fli-read-lease-watch");
+                t.setDaemon(true);
+                return t;
+            });
+
+    @Override
+    public boolean leases() {
+        return readLeaseMs > 0;
+    }
+
+    /** {@code GET /read-lease}: the holder's state and, when it can, a grant, whose revocation is then watched. */
+    @Override
+    public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+        asked.incrementAndGet();
+        try {
+            JsonNode o = get(base + "/read-lease?ms=" + readLeaseMs + (have == null ? "" : "&epoch=" + have.epoch()
+                    + "&version=" + have.version()), timeoutMs);
+            if (o == null) {
+                return Optional.empty();
+            }
+            if (!o.path("epoch").canConvertToLong() || !o.path("version").canConvertToLong()) {
+                failed.incrementAndGet();
+                return Optional.empty();
+            }
+            JsonNode state = o.path("state");
+            ViewStamp v = new ViewStamp(o.get("epoch").asLong(), o.get("version").asLong(),
+                    state.isTextual() ? state.binaryValue() : null);
+            named.incrementAndGet();
+            long grant = o.path("grant").asLong(0);
+            long ms = o.path("ms").asLong(0);
+            if (grant <= 0 || ms <= 0) {
+                return Optional.of(new io.fli.engine.ReadLease(v, 0, 0));
+            }
+            grants.incrementAndGet();
+            WATCHES.execute(() -> watch(grant, ms, onRevoke));
+            return Optional.of(new io.fli.engine.ReadLease(v, grant, ms));
+        } catch (java.io.IOException | RuntimeException e) {
+            failed.incrementAndGet();
+            return Optional.empty();
+        }
+    }
+
+    /** Waits for grant {@code grant}'s revocation; on one, stops the lease, then acknowledges. */
+    private void watch(long grant, long ms, Runnable onRevoke) {
+        try {
+            JsonNode o = get(base + "/read-lease/watch?grant=" + grant + "&wait_ms=" + (ms + 1_000),
+                    (int) ms + 2_000 + timeoutMs);
+            if (o != null && o.path("revoked").asBoolean(false)) {
+                onRevoke.run();
+                revoked.incrementAndGet();
+                HttpURLConnection c = (HttpURLConnection) URI.create(base + "/read-lease/ack?grant=" + grant).toURL()
+                        .openConnection();
+                c.setRequestMethod("POST");
+                c.setConnectTimeout(timeoutMs + 1_000);
+                c.setReadTimeout(timeoutMs + 1_000);
+                c.getResponseCode();
+                try (InputStream in = c.getErrorStream()) {
+                    if (in != null) {
+                        in.readAllBytes();
+                    }
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // unacknowledged: the holder waits the grant out; this process stops using it by its own clock first
+        }
+    }
+
+    /** A GET's JSON body when the answer is 200, null for any other status. */
+    private static JsonNode get(String u, int timeoutMs) throws java.io.IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(u).toURL().openConnection();
+        c.setConnectTimeout(timeoutMs);
+        c.setReadTimeout(timeoutMs);
+        int code = c.getResponseCode();
+        byte[] body;
+        try (InputStream in = code == 200 ? c.getInputStream() : c.getErrorStream()) {
+            body = in == null ? new byte[0] : in.readAllBytes();
+        }
+        return code == 200 ? JSON.readTree(body) : null;
+    }
+
+    /** Read leases granted, and revocations received and acknowledged. */
+    public long[] leaseCounts() {
+        return new long[]{grants.get(), revoked.get()};
     }
 
     @Override

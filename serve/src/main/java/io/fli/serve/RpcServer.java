@@ -49,6 +49,9 @@ public final class RpcServer implements AutoCloseable {
                     .result(metrics.get()));
             config.routes.get("/health", this::health);
             config.routes.get("/lease-view", this::leaseView);
+            config.routes.get("/read-lease", this::readLease);
+            config.routes.get("/read-lease/watch", this::watchReadLease);
+            config.routes.post("/read-lease/ack", this::acknowledgeReadLease);
             config.routes.post("/admin/clear-degraded", this::clearDegraded);
         }).start(host, port);
     }
@@ -90,6 +93,95 @@ public final class RpcServer implements AutoCloseable {
         } else {
             ctx.status(404).result("{\"lease_view\":null}");
         }
+    }
+
+    /**
+     * Revocations of the read leases this process granted, by grant id: completed when the holder revokes, waited on
+     * by the asker's {@code /read-lease/watch}. Entries go after a minute (a grant lasts at most a second).
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<Long, java.util.concurrent.CompletableFuture<Boolean>>
+            revocations = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .expireAfterWrite(java.time.Duration.ofMinutes(1)).build();
+
+    private java.util.concurrent.CompletableFuture<Boolean> revocation(long grant) {
+        return revocations.get(grant, g -> new java.util.concurrent.CompletableFuture<>());
+    }
+
+    /** A query parameter as a positive long, or -1 when absent or not one. */
+    private static long positive(Context ctx, String name) {
+        try {
+            String v = ctx.queryParam(name);
+            long n = v == null ? -1 : Long.parseLong(v);
+            return n > 0 ? n : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * {@code GET /read-lease?epoch=e&version=v&ms=d}: as {@code /lease-view}, and a read lease of {@code d} ms
+     * ({@link LogIndex#grantReadLease}) when this process can grant one — {@code "grant"} (its id) and {@code "ms"}
+     * (its length) in the answer. The asker then waits on {@code /read-lease/watch} for its revocation and
+     * acknowledges with {@code POST /read-lease/ack} ({@link HttpHolderView}). 400 without a positive {@code ms}.
+     */
+    private void readLease(Context ctx) {
+        ctx.contentType("application/json");
+        long ms = positive(ctx, "ms");
+        if (ms < 0) {
+            ctx.status(400).result(JSON.createObjectNode().put("error", "ms must be a positive number of "
+                    + "milliseconds, got " + ctx.queryParam("ms")).toString());
+            return;
+        }
+        java.util.Optional<io.fli.engine.ReadLease> l = index.get().grantReadLease(askerHas(ctx), ms,
+                grant -> revocation(grant).complete(true));
+        if (l.isEmpty()) {
+            ctx.status(404).result("{\"lease_view\":null}");
+            return;
+        }
+        io.fli.engine.ViewStamp v = l.get().view();
+        ObjectNode o = JSON.createObjectNode().put("epoch", v.epoch()).put("version", v.version());
+        if (v.state() != null) {
+            o.put("state", v.state());
+        }
+        if (l.get().grant() != 0) {
+            o.put("grant", l.get().grant()).put("ms", l.get().lengthMs());
+        }
+        ctx.status(200).result(o.toString());
+    }
+
+    /**
+     * {@code GET /read-lease/watch?grant=g&wait_ms=w}: answers {@code {"revoked":true}} as soon as grant {@code g} is
+     * revoked (at once if it was already), {@code {"revoked":false}} after {@code w} ms (at most 5 s) otherwise.
+     */
+    private void watchReadLease(Context ctx) throws InterruptedException {
+        ctx.contentType("application/json");
+        long grant = positive(ctx, "grant");
+        long wait = positive(ctx, "wait_ms");
+        if (grant < 0 || wait < 0) {
+            ctx.status(400).result(JSON.createObjectNode().put("error", "grant and wait_ms must be positive numbers")
+                    .toString());
+            return;
+        }
+        boolean revoked;
+        try {
+            revoked = revocation(grant).get(Math.min(wait, 5_000), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            revoked = false;
+        }
+        ctx.status(200).result("{\"revoked\":" + revoked + "}");
+    }
+
+    /** {@code POST /read-lease/ack?grant=g}: the asker no longer uses grant {@code g} ({@link LogIndex#readLeaseAcknowledged}). */
+    private void acknowledgeReadLease(Context ctx) {
+        long grant = positive(ctx, "grant");
+        if (grant < 0) {
+            ctx.status(400).contentType("application/json").result(JSON.createObjectNode()
+                    .put("error", "grant must be a positive number").toString());
+            return;
+        }
+        index.get().readLeaseAcknowledged(grant);
+        revocations.invalidate(grant);
+        ctx.status(204);
     }
 
     private void health(Context ctx) {

@@ -106,4 +106,50 @@ class HolderViewServeTest {
             other.close();
         }
     }
+
+    @Test
+    void underReadLeasesAQueryProcessAsksOncePerStateAndStillNeverAnswersOlderThanAnAcknowledgedHead()
+            throws Exception {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore blobs = BlobStore.inMemory();
+        Serve holder = Serve.start(new Serve.Config("127.0.0.1", 0, true, 20, 5, 3, "holder"), meta, blobs,
+                "memory");
+        String holderUrl = "http://127.0.0.1:" + holder.port();
+        HttpHolderView view = new HttpHolderView(URI.create(holderUrl), Duration.ofSeconds(2), Duration.ofMillis(300));
+        Serve other = Serve.start(new Serve.Config("127.0.0.1", 0, false, 1, 1, 3, "other"), meta, blobs,
+                "memory", new Serve.Hooks(Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(),
+                        Serve.Hooks.DEFAULT.gcEvery(), c -> c.withHolderView(view)));
+        String otherUrl = "http://127.0.0.1:" + other.port();
+        try {
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (holder.indexedHead() < 20 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(get(holderUrl + "/read-lease").statusCode()).as("no length given").isEqualTo(400);
+            assertThat(get(holderUrl + "/read-lease/watch?grant=x&wait_ms=5").statusCode()).isEqualTo(400);
+            assertThat(get(otherUrl + "/read-lease?ms=100").statusCode()).as("the query-only process grants nothing")
+                    .isEqualTo(404);
+            long startHead = holder.indexedHead();
+            // Four publishes a second, each revoking the grant: the queries between them answer without asking.
+            for (int i = 0; i < 400; i++) {
+                long acknowledged = holder.indexedHead();
+                long seen = blockNumber(otherUrl);
+                assertThat(seen).as("query %d of the second process after the holder acknowledged %d", i,
+                        acknowledged).isGreaterThanOrEqualTo(acknowledged);
+            }
+            assertThat(holder.indexedHead()).as("the holder kept publishing while granting").isGreaterThan(startHead);
+            assertThat(other.index().stats().readLeaseAnswers()).as("answers under a read lease").isPositive();
+            long[] leases = view.leaseCounts();
+            assertThat(leases[0]).as("grants").isPositive();
+            deadline = System.nanoTime() + 60_000_000_000L;
+            while (view.leaseCounts()[1] == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(view.leaseCounts()[1]).as("revocations received and acknowledged").isPositive();
+            assertThat(get(otherUrl + "/metrics").body()).contains("fli_read_lease_answers_total");
+        } finally {
+            holder.close();
+            other.close();
+        }
+    }
 }

@@ -54,6 +54,12 @@ public final class Bugs {
                     "a process's holder view repeats the state the lease holder named last when the holder does not "
                             + "answer (paused, or its CAS in flight) instead of reading meta/state: it answers the old "
                             + "head after another process read the new one"),
+            new Bug("read-lease-not-revoked", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("none"),
+                    "the lease holder sends its meta/state CAS without revoking the read leases it granted: a "
+                            + "process holding one answers the old head after others read the new one"),
+            new Bug("read-lease-after-revoke", Invariant.SNAPSHOT_CONSISTENT, "ingest-query", List.of("none"),
+                    "a process keeps answering from its read lease after the holder revoked it (and acknowledges "
+                            + "the revocation all the same)"),
             new Bug("block-hash-of-segment-start", Invariant.FAIL_CLOSED, "ingest-query", List.of("none"),
                     "returned logs carry the hash of the first block of their index segment instead of their own "
                             + "block's (log identity)"),

@@ -104,6 +104,19 @@ final class InProcessNode implements Node {
         return gate.isClosed() ? java.util.Optional.empty() : index.get().leaseView();
     }
 
+    /** A paused process grants nothing (the asker's timeout). */
+    @Override
+    public java.util.Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have, long lengthMs,
+                                                                      java.util.function.LongConsumer revoker) {
+        return gate.isClosed() ? java.util.Optional.empty() : index.get().grantReadLease(have, lengthMs, revoker);
+    }
+
+    @Override
+    public void readLeaseAcknowledged(long grant) {
+        gate.pass();
+        index.get().readLeaseAcknowledged(grant);
+    }
+
     @Override
     public void restart() {
         writers.clear();

@@ -47,6 +47,19 @@ interface Node extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * A read lease from this process's lease holder ({@link io.fli.engine.LogIndex#grantReadLease}); empty when it
+     * holds no valid view or cannot tell.
+     */
+    default java.util.Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have, long lengthMs,
+                                                                       java.util.function.LongConsumer revoker) {
+        return java.util.Optional.empty();
+    }
+
+    /** The asker of read lease {@code grant} acknowledged its revocation. */
+    default void readLeaseAcknowledged(long grant) {
+    }
+
     /** The process loses its memory (caches, writers, lease view) and opens again over the same stores. */
     void restart();
 

@@ -45,6 +45,15 @@ public final class NodeServer {
     private final MetricsEndpoint metrics;
     private final PeerHolderView holderView = new PeerHolderView();
 
+    /** Revocations of the read leases this process granted, by grant id, until the asker's watch has seen them. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<Boolean>>
+            revocations = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private java.util.concurrent.CompletableFuture<Boolean> revocation(long grant) {
+        revocations.keySet().removeIf(g -> g < grant - 10_000); // askers that never watched (killed)
+        return revocations.computeIfAbsent(grant, g -> new java.util.concurrent.CompletableFuture<>());
+    }
+
     private NodeServer(String[] a) {
         CqlConfig cql = CqlConfig.fromEnvironment(System.getenv());
         S3Config s3 = S3Config.fromEnvironment(System.getenv());
@@ -66,6 +75,12 @@ public final class NodeServer {
                 Duration.ofMillis(Long.parseLong(a[2])), a[0]).withHolderView("holder-view-remembers".equals(bug)
                 ? PeerHolderView.remembering(holderView) : holderView);
         io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("process", a[0]);
+        io.micrometer.core.instrument.FunctionCounter.builder("fli.read.lease.granted", holderView,
+                v -> v.leaseCounts()[0]).tags(tags).description("Read leases the lease holder granted this process, "
+                + "over its life").register(metrics.registry());
+        io.micrometer.core.instrument.FunctionCounter.builder("fli.read.lease.revoked", holderView,
+                v -> v.leaseCounts()[1]).tags(tags).description("Revocations of those this process received and "
+                + "acknowledged, over its life").register(metrics.registry());
         io.micrometer.core.instrument.FunctionCounter.builder("fli.holder.view.named", holderView,
                 v -> v.counts()[1]).tags(tags).description("Questions to the other processes that a lease holder "
                 + "answered with its state, over this process's life").register(metrics.registry());
@@ -148,6 +163,35 @@ public final class NodeServer {
                 ok.set("result", NodeProtocol.JSON.valueToTree(node.leaseView()
                         .map(v -> v.answering(have)).orElse(null)));
             }
+            case "readLease" -> {
+                ViewStamp have = r.path("epoch").canConvertToLong() && r.path("version").canConvertToLong()
+                        ? new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong()) : null;
+                java.util.Optional<io.fli.engine.ReadLease> l = node.grantReadLease(have, r.path("ms").asLong(),
+                        grant -> revocation(grant).complete(true));
+                if (l.isPresent()) {
+                    ObjectNode o = NodeProtocol.JSON.valueToTree(l.get().view());
+                    o.put("grant", l.get().grant()).put("ms", l.get().lengthMs());
+                    ok.set("result", o);
+                } else {
+                    ok.putNull("result");
+                }
+            }
+            case "watchReadLease" -> {
+                long grant = r.path("grant").asLong();
+                boolean revoked;
+                try {
+                    revoked = revocation(grant).get(Math.min(5_000, r.path("waitMs").asLong()),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    revoked = false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    revoked = false;
+                }
+                revocations.remove(grant);
+                ok.put("result", revoked);
+            }
+            case "ackReadLease" -> node.readLeaseAcknowledged(r.path("grant").asLong());
             case "peers" -> holderView.peers(NodeProtocol.JSON.convertValue(r.get("ports"),
                     new TypeReference<List<Integer>>() { }));
             case "restart" -> node.restart();

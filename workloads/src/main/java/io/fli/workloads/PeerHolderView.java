@@ -67,6 +67,96 @@ final class PeerHolderView implements HolderView {
         };
     }
 
+    private final java.util.concurrent.atomic.AtomicLong grants = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong acknowledged = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Read leases granted to this process, and revocations it acknowledged, over its life. */
+    long[] leaseCounts() {
+        return new long[]{grants.get(), acknowledged.get()};
+    }
+
+    @Override
+    public boolean leases() {
+        return true;
+    }
+
+    /**
+     * Asks the other processes for a read lease ({@code readLease} of {@link NodeProtocol}) as {@link #current} asks
+     * for their state; a grant is watched from a thread of its own, on a connection of its own ({@code
+     * watchReadLease}), and a revocation stops the lease before it is acknowledged ({@code ackReadLease}). A watch
+     * that fails (the holder killed or partitioned) leaves the revocation unacknowledged: the holder waits the grant
+     * out.
+     */
+    @Override
+    public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+        asked.incrementAndGet();
+        for (int port : peers) {
+            Conn c = take(port);
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.out().write("{\"op\":\"readLease\",\"ms\":" + TestRun.READ_LEASE_MS + (have == null ? ""
+                        : ",\"epoch\":" + have.epoch() + ",\"version\":" + have.version()) + "}\n");
+                c.out().flush();
+                String line = c.in().readLine();
+                if (line == null) {
+                    c.close();
+                    continue;
+                }
+                JsonNode r = NodeProtocol.JSON.readTree(line).path("result");
+                idle.add(c);
+                if (!r.path("epoch").canConvertToLong() || !r.path("version").canConvertToLong()) {
+                    continue;
+                }
+                JsonNode state = r.path("state");
+                ViewStamp v = new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong(),
+                        state.isTextual() ? state.binaryValue() : null);
+                named.incrementAndGet();
+                if (v.state() != null) {
+                    records.incrementAndGet();
+                }
+                long grant = r.path("grant").asLong(0);
+                long ms = r.path("ms").asLong(0);
+                if (grant <= 0 || ms <= 0) {
+                    return Optional.of(new io.fli.engine.ReadLease(v, 0, 0));
+                }
+                grants.incrementAndGet();
+                Thread t = new Thread(() -> watch(port, grant, ms, onRevoke), "read-lease-watch-" + grant);
+                t.setDaemon(true);
+                t.start();
+                return Optional.of(new io.fli.engine.ReadLease(v, grant, ms));
+            } catch (IOException | RuntimeException e) {
+                c.close();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void watch(int port, long grant, long ms, Runnable onRevoke) {
+        try (Socket s = new Socket()) {
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
+            s.setSoTimeout((int) ms + 2_000);
+            s.setTcpNoDelay(true);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            BufferedWriter out = new BufferedWriter(new OutputStreamWriter(s.getOutputStream(),
+                    StandardCharsets.UTF_8));
+            out.write("{\"op\":\"watchReadLease\",\"grant\":" + grant + ",\"waitMs\":" + (ms + 1_000) + "}\n");
+            out.flush();
+            String line = in.readLine();
+            if (line != null && NodeProtocol.JSON.readTree(line).path("result").asBoolean(false)) {
+                onRevoke.run();
+                out.write("{\"op\":\"ackReadLease\",\"grant\":" + grant + "}\n");
+                out.flush();
+                if (in.readLine() != null) {
+                    acknowledged.incrementAndGet();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unacknowledged: the holder waits the grant out, and this process stops using it by its clock first
+        }
+    }
+
     /** The loopback ports of the other index processes of the run. */
     void peers(List<Integer> ports) {
         peers = List.copyOf(ports);

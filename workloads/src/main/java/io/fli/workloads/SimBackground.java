@@ -45,6 +45,16 @@ final class SimBackground implements Background {
         }
     }
 
+    /** As {@link #await}, until {@code now} (the simulation's clock) reads {@code deadline}. */
+    @Override
+    public void awaitUntil(CompletableFuture<?> f, java.util.function.LongSupplier now, long deadline) {
+        while (!f.isDone() && now.getAsLong() < deadline) {
+            if (!runOne()) {
+                run.pause(1);
+            }
+        }
+    }
+
     /** The body of the fiber that runs merges: until the run is over and nothing is left. */
     void loop() {
         while (true) {

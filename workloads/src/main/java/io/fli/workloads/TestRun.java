@@ -430,17 +430,7 @@ public final class TestRun {
         // answers nothing) instead of reading meta/state per query; even ones read it, as a process deployed without
         // a holder view does. Mixed, so that a holder answering from a state another process can already have read
         // past (lease-view-during-cas) still shows: processes that all ask the same holder agree with it.
-        io.fli.engine.HolderView peers = i % 2 == 0 ? null : () -> {
-            for (Node n : nodes) {
-                if (!n.name().equals("p" + i)) {
-                    java.util.Optional<io.fli.engine.ViewStamp> v = n.leaseView();
-                    if (v.isPresent()) {
-                        return v;
-                    }
-                }
-            }
-            return java.util.Optional.empty();
-        };
+        io.fli.engine.HolderView peers = i % 2 == 0 ? null : new SimPeers("p" + i, gate);
         if (peers != null && "holder-view-remembers".equals(run.cfg.bug())) {
             peers = PeerHolderView.remembering(peers);
         }
@@ -448,6 +438,68 @@ public final class TestRun {
                 .withRandom(new java.util.SplittableRandom(run.cfg.seed() * 6_364_136_223_846_793_005L + i + 1))
                 .withHolderView(peers);
         return new InProcessNode("p" + i, () -> openIndex(run.cfg.bug(), meta, blobs, config), gate);
+    }
+
+    /** How long a read lease a simulated process asks for: a quarter of the writer lease. */
+    static final long READ_LEASE_MS = 100;
+
+    /**
+     * A simulated process's holder view: it asks the run's other processes (a paused one answers nothing) and takes
+     * read leases from the holder among them. Its transport is the simulation's: a revocation reaches it at once
+     * unless it is paused (then never: the holder waits the grant out), and a grant's answer reaches it a simulated
+     * millisecond after the holder gave it, and only while it runs (a process paused meanwhile gets it on waking).
+     */
+    private final class SimPeers implements io.fli.engine.HolderView {
+        private final String self;
+        private final Gate gate;
+
+        SimPeers(String self, Gate gate) {
+            this.self = self;
+            this.gate = gate;
+        }
+
+        @Override
+        public java.util.Optional<io.fli.engine.ViewStamp> current() {
+            return current(null);
+        }
+
+        @Override
+        public java.util.Optional<io.fli.engine.ViewStamp> current(io.fli.engine.ViewStamp have) {
+            for (Node n : nodes) {
+                if (!n.name().equals(self)) {
+                    java.util.Optional<io.fli.engine.ViewStamp> v = n.leaseView();
+                    if (v.isPresent()) {
+                        return v.map(s -> s.answering(have));
+                    }
+                }
+            }
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public boolean leases() {
+            return true;
+        }
+
+        @Override
+        public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have, Runnable onRevoke) {
+            for (Node n : nodes) {
+                if (!n.name().equals(self)) {
+                    java.util.Optional<io.fli.engine.ReadLease> l = n.grantReadLease(have, READ_LEASE_MS, grant -> {
+                        if (!gate.isClosed()) {
+                            onRevoke.run();
+                            n.readLeaseAcknowledged(grant);
+                        }
+                    });
+                    if (l.isPresent()) {
+                        run.pause(1);
+                        gate.pass();
+                        return l;
+                    }
+                }
+            }
+            return java.util.Optional.empty();
+        }
     }
 
     /** The correct engine, or the bug zoo's variant {@code bug} when it is an engine-level one. */

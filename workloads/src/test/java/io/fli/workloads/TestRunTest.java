@@ -168,6 +168,22 @@ class TestRunTest {
         everyNemesisOnLocalServers(store, workload);
     }
 
+    /** A counter's value summed over the index processes' last scrapes. */
+    static double sum(TestRun.Result r, String prefix) throws java.io.IOException {
+        double total = 0;
+        for (int i = 0; i < TestRun.PROCESSES; i++) {
+            java.nio.file.Path prom = r.dir().resolve("metrics-p" + i + ".prom");
+            if (java.nio.file.Files.exists(prom)) {
+                for (String line : java.nio.file.Files.readAllLines(prom)) {
+                    if (line.startsWith(prefix)) {
+                        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    }
+                }
+            }
+        }
+        return total;
+    }
+
     static void everyNemesisOnLocalServers(Path store, String workload) throws Exception {
         List<String> every = TestConfig.allFaults("local");
         // Kept as the build's gate evidence (fli.evidence: workloads/target/evidence), which `fli report` over the
@@ -211,6 +227,10 @@ class TestRunTest {
             }
         }
         assertThat(named).as("questions the lease holder answered with its state").isPositive();
+        // And the asking process held read leases from the holder through the faults, whose revocations it heard and
+        // acknowledged before the holder's CAS (or the holder waited them out: a paused or partitioned asker).
+        assertThat(sum(r, "fli_read_lease_granted_total{")).as("read leases granted").isPositive();
+        assertThat(sum(r, "fli_read_lease_revoked_total{")).as("revocations acknowledged").isPositive();
         // Each state change reached the asking processes as a record in the answer (they had the one before).
         assertThat(records).as("answers that carried the state's record").isPositive().isLessThanOrEqualTo(named);
         // The run's plots.

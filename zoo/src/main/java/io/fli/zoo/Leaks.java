@@ -111,6 +111,17 @@ public final class Leaks {
             }
 
             @Override
+            public java.util.Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have,
+                    long lengthMs, java.util.function.LongConsumer revoker) {
+                return index.grantReadLease(have, lengthMs, revoker);
+            }
+
+            @Override
+            public void readLeaseAcknowledged(long grant) {
+                index.readLeaseAcknowledged(grant);
+            }
+
+            @Override
             public IndexStats stats() {
                 return index.stats();
             }

@@ -104,7 +104,8 @@ public final class DefaultLogIndex implements LogIndex {
         long weight = weight(cache) + weight(packCache) + pinnedBytes();
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
                 cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get(),
-                sums(readsByKind), sums(backgroundReadsByKind), backgroundBytesRead.get(), holderViewRecords.get());
+                sums(readsByKind), sums(backgroundReadsByKind), backgroundBytesRead.get(), holderViewRecords.get(),
+                readLeaseAnswers.get());
     }
 
     /** Each kind's count now. */
@@ -461,6 +462,7 @@ public final class DefaultLogIndex implements LogIndex {
         packCache.invalidateAll();
         unpinAll();
         leaseView.set(null);
+        heldLease = null;
     }
 
     @Override
@@ -539,9 +541,144 @@ public final class DefaultLogIndex implements LogIndex {
         return v != null && v.epoch() == epoch;
     }
 
-    /** The writer of {@code epoch} no longer knows the current state: fenced, its outcome unknown, or a CAS in flight. */
+    /**
+     * The writer of {@code epoch} no longer knows the current state: fenced, its outcome unknown, or a CAS in flight.
+     * Every read lease this process granted is revoked and waited out before this returns: the caller may send a CAS
+     * next.
+     */
     void released(long epoch) {
-        leaseView.updateAndGet(v -> v != null && v.epoch() == epoch ? null : v);
+        List<Grant> out;
+        synchronized (grantLock) {
+            leaseView.updateAndGet(v -> v != null && v.epoch() == epoch ? null : v);
+            if (grants.isEmpty()) {
+                return;
+            }
+            out = new ArrayList<>(grants.values());
+            grants.clear();
+        }
+        if (!seams.revokeReadLeases()) {
+            return;
+        }
+        for (Grant g : out) {
+            try {
+                g.revoker().accept(g.id());
+            } catch (RuntimeException e) {
+                // the asker is not told: its grant is waited out below
+            }
+        }
+        for (Grant g : out) {
+            background().awaitUntil(g.acknowledged(), this::monotonicMillis,
+                    g.grantedAt() + g.lengthMs() + io.fli.engine.ReadLease.allowanceMs(g.lengthMs()));
+            revoking.remove(g.id());
+        }
+    }
+
+    // ------------------------------------------------------------------ read leases (holder side)
+
+    /** A read lease this process granted and has not revoked yet; {@code grantedAt} on {@link #monotonicMillis}. */
+    private record Grant(long id, long grantedAt, long lengthMs, java.util.function.LongConsumer revoker,
+                         java.util.concurrent.CompletableFuture<Void> acknowledged) {
+    }
+
+    private static final Class<?> SYSTEM_CLOCK = java.time.Clock.systemUTC().getClass();
+    private final Object grantLock = new Object();
+    private final java.util.Map<Long, Grant> grants = new java.util.HashMap<>();
+    /** Grants being revoked, by id, until acknowledged or waited out. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Grant> revoking =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong nextGrant = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * The clock read leases are measured on: the JVM's monotonic clock when the index runs on the system's clock (a
+     * wall clock stepped back by NTP must not lengthen a lease), the configured clock otherwise (tests, simulations).
+     */
+    long monotonicMillis() {
+        java.time.Clock c = config.clock();
+        return c.getClass() == SYSTEM_CLOCK ? System.nanoTime() / 1_000_000 : c.millis();
+    }
+
+    @Override
+    public Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have, long lengthMs,
+                                                           java.util.function.LongConsumer revoker) {
+        if (lengthMs <= 0) {
+            throw new IllegalArgumentException("a read lease's length must be positive, got " + lengthMs + " ms");
+        }
+        long length = Math.min(lengthMs, MAX_READ_LEASE_MS);
+        synchronized (grantLock) {
+            LeaseView v = leaseView.get();
+            long now = config.clock().millis();
+            if (v == null || now >= v.validUntil()) {
+                return Optional.empty();
+            }
+            MetaRecord rec = v.snapshot().record();
+            io.fli.engine.ViewStamp named = new io.fli.engine.ViewStamp(rec.epoch(), rec.version(), rec.value())
+                    .answering(have);
+            // The grant, waited out, must end before this process's own lease does (less the skew allowance).
+            if (now + length + io.fli.engine.ReadLease.allowanceMs(length) > v.validUntil()) {
+                return Optional.of(new io.fli.engine.ReadLease(named, 0, 0));
+            }
+            Grant g = new Grant(nextGrant.incrementAndGet(), monotonicMillis(), length, revoker,
+                    new java.util.concurrent.CompletableFuture<>());
+            grants.put(g.id(), g);
+            revoking.put(g.id(), g);
+            return Optional.of(new io.fli.engine.ReadLease(named, g.id(), length));
+        }
+    }
+
+    @Override
+    public void readLeaseAcknowledged(long grant) {
+        Grant g = revoking.get(grant);
+        if (g != null) {
+            synchronized (grantLock) {
+                if (grants.containsKey(grant)) {
+                    return; // not revoked yet: an acknowledgement before the revocation means nothing
+                }
+            }
+            g.acknowledged().complete(null);
+        }
+    }
+
+    /** Read leases granted and not yet revoked (for tests and metrics). */
+    int outstandingReadLeases() {
+        synchronized (grantLock) {
+            return grants.size();
+        }
+    }
+
+    // ------------------------------------------------------------------ read leases (asker side)
+
+    /**
+     * A read lease this process holds: its queries answer from {@code snapshot} until {@code validUntil} on
+     * {@link #monotonicMillis} (the request's sending plus the length, less the allowance) unless revoked.
+     */
+    private static final class HeldLease {
+        final long sent;
+        volatile boolean revoked;
+        volatile Snapshot snapshot;
+        volatile long validUntil = Long.MIN_VALUE;
+
+        HeldLease(long sent) {
+            this.sent = sent;
+        }
+
+        void revoke() {
+            revoked = true;
+        }
+    }
+
+    private volatile HeldLease heldLease;
+    private final java.util.concurrent.atomic.AtomicBoolean askingForLease =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong readLeaseAnswers = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The state a live read lease names, or null. */
+    private Snapshot underReadLease() {
+        HeldLease h = heldLease;
+        if (h == null || !seams.readLeaseUsable(h.revoked) || monotonicMillis() >= h.validUntil) {
+            return null;
+        }
+        readLeaseAnswers.incrementAndGet();
+        holderViewAnswers.incrementAndGet();
+        return h.snapshot;
     }
 
     /**
@@ -552,6 +689,10 @@ public final class DefaultLogIndex implements LogIndex {
         LeaseView v = leaseView.get();
         if (v != null && config.clock().millis() < v.validUntil()) {
             return Optional.of(v.snapshot());
+        }
+        Snapshot leased = underReadLease();
+        if (leased != null) {
+            return Optional.of(leased);
         }
         Snapshot named = fromHolder();
         if (named != null) {
@@ -589,8 +730,23 @@ public final class DefaultLogIndex implements LogIndex {
         io.fli.engine.ViewStamp have = last == null ? null
                 : new io.fli.engine.ViewStamp(last.record().epoch(), last.record().version());
         Optional<io.fli.engine.ViewStamp> answer;
+        HeldLease asked = null;
+        io.fli.engine.ReadLease granted = null;
         try {
-            answer = hv.current(have);
+            // One query at a time asks for a lease; the others meanwhile ask as before.
+            if (hv.leases() && askingForLease.compareAndSet(false, true)) {
+                try {
+                    asked = new HeldLease(monotonicMillis()); // counted from before the request is sent
+                    HeldLease h = asked;
+                    Optional<io.fli.engine.ReadLease> l = hv.readLease(have, h::revoke);
+                    granted = l == null ? null : l.orElse(null);
+                    answer = granted == null ? Optional.empty() : Optional.of(granted.view());
+                } finally {
+                    askingForLease.set(false);
+                }
+            } else {
+                answer = hv.current(have);
+            }
         } catch (RuntimeException e) {
             return null;
         }
@@ -600,6 +756,7 @@ public final class DefaultLogIndex implements LogIndex {
         io.fli.engine.ViewStamp named = answer.get();
         if (named.sameRecord(have)) {
             holderViewAnswers.incrementAndGet();
+            hold(asked, granted, last);
             return last;
         }
         if (named.state() == null) {
@@ -617,7 +774,19 @@ public final class DefaultLogIndex implements LogIndex {
         holderViewAnswers.incrementAndGet();
         holderViewRecords.incrementAndGet();
         adopt(last, s);
+        hold(asked, granted, s);
         return s;
+    }
+
+    /** Keeps a read lease the holder granted ({@code granted}, asked for as {@code asked}) on state {@code s}. */
+    private void hold(HeldLease asked, io.fli.engine.ReadLease granted, Snapshot s) {
+        if (asked == null || granted == null || granted.grant() == 0) {
+            return;
+        }
+        long from = seams.readLeaseFromArrival() ? monotonicMillis() : asked.sent;
+        asked.snapshot = s;
+        asked.validUntil = from + granted.lengthMs() - io.fli.engine.ReadLease.allowanceMs(granted.lengthMs());
+        heldLease = asked; // a revocation that came first has marked it already
     }
 
     /**

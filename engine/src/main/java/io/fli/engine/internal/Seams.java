@@ -75,6 +75,21 @@ class Seams {
         return false;
     }
 
+    /** Whether a holder revokes (and waits out) the read leases it granted before its CAS of meta/state. */
+    boolean revokeReadLeases() {
+        return true;
+    }
+
+    /** Whether a read lease that has not run out may answer queries, given whether it was revoked. */
+    boolean readLeaseUsable(boolean revoked) {
+        return !revoked;
+    }
+
+    /** Whether a read lease is counted from its grant's arrival instead of its request's sending. */
+    boolean readLeaseFromArrival() {
+        return false;
+    }
+
     /** Whether a CAS whose outcome is unknown is taken as applied without re-reading. */
     boolean unknownCasIsApplied() {
         return false;

@@ -79,6 +79,24 @@ public final class BrokenEngines {
                     return true;
                 }
             }),
+            Map.entry("read-lease-not-revoked", () -> new Seams() {
+                @Override
+                boolean revokeReadLeases() {
+                    return false;
+                }
+            }),
+            Map.entry("read-lease-after-revoke", () -> new Seams() {
+                @Override
+                boolean readLeaseUsable(boolean revoked) {
+                    return true;
+                }
+            }),
+            Map.entry("read-lease-from-arrival", () -> new Seams() {
+                @Override
+                boolean readLeaseFromArrival() {
+                    return true;
+                }
+            }),
             Map.entry("block-hash-of-segment-start", () -> new Seams() {
                 @Override
                 String blockHash(SegmentReader seg, SegmentRef ref, long block) {
