@@ -255,7 +255,8 @@ final class SloCommand implements Callable<Integer> {
 
         /** A request for a read lease is a question too: timed alike. */
         @Override
-        public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have, Runnable onRevoke) {
+        public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have,
+                java.util.function.Consumer<byte[]> onRevoke) {
             long a = System.nanoTime();
             try {
                 return view.readLease(have, onRevoke);

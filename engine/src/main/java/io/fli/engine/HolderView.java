@@ -47,11 +47,12 @@ public interface HolderView {
     /**
      * As {@link #current(ViewStamp)}, asking the holder for a read lease too ({@link ReadLease}). The caller counts the
      * lease from before this call. When the holder revokes the grant, the implementation first runs {@code onRevoke}
-     * (after which the asker no longer uses the lease) and only then acknowledges to the holder; a revocation it cannot
-     * receive is left unacknowledged, and the holder waits the lease out. Empty when the holder cannot tell (as
-     * {@link #current}); implementations bound their own wait.
+     * with the state the holder's CAS is about to write, or null ({@link ReadLease.Revoker}) — after which the asker
+     * no longer uses the lease — and only then acknowledges to the holder; a revocation it cannot receive is left
+     * unacknowledged, and the holder waits the lease out. Empty when the holder cannot tell (as {@link #current});
+     * implementations bound their own wait.
      */
-    default Optional<ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+    default Optional<ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
         return current(have).map(v -> new ReadLease(v, 0, 0));
     }
 }

@@ -26,12 +26,14 @@ package io.fli.engine;
  *                          record the holder's answer carried ({@link ViewStamp#state()})
  * @param readLeaseAnswers  the part of {@code holderViewAnswers} answered under a read lease the holder granted
  *                          ({@link ReadLease}), without asking it
+ * @param readLeaseRenewals read leases this process obtained off the query path, right after the holder revoked the
+ *                          previous one (so that the first query after a publish need not ask)
  */
 public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
                          long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
                          long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
                          java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead,
-                         long holderViewRecords, long readLeaseAnswers) {
+                         long holderViewRecords, long readLeaseAnswers, long readLeaseRenewals) {
     /** The kinds {@link #blobReadsByKind} counts, as its javadoc lists them. */
     public static final java.util.List<String> BLOB_READ_KINDS = java.util.List.of("segment-head", "filter",
             "directory", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
@@ -39,6 +41,17 @@ public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cache
     public IndexStats {
         blobReadsByKind = java.util.Map.copyOf(blobReadsByKind);
         backgroundReadsByKind = java.util.Map.copyOf(backgroundReadsByKind);
+    }
+
+    /** Counters without read-lease renewals (kept for callers built against the earlier record). */
+    public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                      long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
+                      long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
+                      java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead,
+                      long holderViewRecords, long readLeaseAnswers) {
+        this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
+                stateReads, holderViewAnswers, blobReadsByKind, backgroundReadsByKind, backgroundBytesRead,
+                holderViewRecords, readLeaseAnswers, 0);
     }
 
     /** Counters without read-lease answers told apart (kept for callers built against the earlier record). */
@@ -49,7 +62,7 @@ public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cache
                       long holderViewRecords) {
         this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
                 stateReads, holderViewAnswers, blobReadsByKind, backgroundReadsByKind, backgroundBytesRead,
-                holderViewRecords, 0);
+                holderViewRecords, 0, 0);
     }
 
     /** Counters without the holder's records told apart (kept for callers built against the earlier record). */

@@ -66,7 +66,7 @@ public interface LogIndex extends AutoCloseable {
      * process has no lease view.
      */
     default java.util.Optional<ReadLease> grantReadLease(ViewStamp have, long lengthMs,
-                                                         java.util.function.LongConsumer revoker) {
+                                                         io.fli.engine.ReadLease.Revoker revoker) {
         return leaseView().map(v -> new ReadLease(v.answering(have), 0, 0));
     }
 

@@ -318,6 +318,9 @@ public final class Metered {
             FunctionCounter.builder("fli.read.lease.answers", d, i -> i.stats().readLeaseAnswers()).tags(tags)
                     .description("Of those, answered under a read lease the holder granted, without asking it")
                     .register(registry);
+            FunctionCounter.builder("fli.read.lease.renewals", d, i -> i.stats().readLeaseRenewals()).tags(tags)
+                    .description("Read leases obtained off the query path right after the holder revoked one")
+                    .register(registry);
             // Event counters exported from the start (at 0), so that rates and alerts see a series.
             for (String op : List.of("publish", "renew", "compact", "gc")) {
                 counter("fli.fence.rejections", FENCE, "op", op);
@@ -396,7 +399,7 @@ public final class Metered {
 
         @Override
         public java.util.Optional<ReadLease> grantReadLease(ViewStamp have, long lengthMs,
-                                                         java.util.function.LongConsumer revoker) {
+                                                         io.fli.engine.ReadLease.Revoker revoker) {
             return d.grantReadLease(have, lengthMs, revoker);
         }
 

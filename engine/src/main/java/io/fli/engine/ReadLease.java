@@ -32,4 +32,15 @@ public record ReadLease(ViewStamp view, long grant, long lengthMs) {
     public static long allowanceMs(long lengthMs) {
         return Math.max(2, lengthMs / 10);
     }
+
+    /**
+     * How a lease holder tells an asker that grant {@code grant} is revoked. {@code coming} is the {@code meta/state}
+     * record its CAS is about to write (null when the revocation has another cause): an asker must not answer from it
+     * — the CAS may not apply — but may read the blobs it names into its cache meanwhile, which the holder has written
+     * already (blobs first, state last). Must not block.
+     */
+    @FunctionalInterface
+    public interface Revoker {
+        void revoke(long grant, byte[] coming);
+    }
 }

@@ -36,6 +36,7 @@ class ReadLeaseTest {
         final ManualClock clock;
         final AtomicInteger asks = new AtomicInteger();
         final AtomicInteger revocations = new AtomicInteger();
+        volatile byte[] lastComing;
         final List<Runnable> unheard = new ArrayList<>();
         volatile long delayMs;
         volatile boolean deaf;
@@ -63,13 +64,14 @@ class ReadLeaseTest {
         }
 
         @Override
-        public Optional<ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+        public Optional<ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
             asks.incrementAndGet();
             clock.advance(Duration.ofMillis(delayMs));
-            return holder.grantReadLease(have, lengthMs, grant -> {
+            return holder.grantReadLease(have, lengthMs, (grant, coming) -> {
                 revocations.incrementAndGet();
+                lastComing = coming;
                 Runnable deliver = () -> {
-                    onRevoke.run();
+                    onRevoke.accept(coming);
                     holder.readLeaseAcknowledged(grant);
                 };
                 if (deaf) {
@@ -107,6 +109,8 @@ class ReadLeaseTest {
         // the new head.
         w.publish(chain.subList(5, 9));
         assertThat(t.revocations.get()).isEqualTo(1);
+        // The revocation carried the state the CAS was about to write (the asker may warm what it names).
+        assertThat(t.lastComing).isEqualTo(meta.getCommitted(STATE).orElseThrow().value());
         assertThat(other.query(all).head()).isEqualTo(8);
         assertThat(t.asks.get()).isEqualTo(2);
         assertThat(other.query(all).head()).isEqualTo(8);
@@ -202,32 +206,32 @@ class ReadLeaseTest {
     void aHolderGrantsNoLeaseThatWouldOutliveItsOwnAndNoneLongerThanTheMaximum() {
         LogIndex holder = LogIndex.open(meta, blobs, config);
         holding(holder, 5);
-        Optional<ReadLease> l = holder.grantReadLease(null, 60_000, g -> { });
+        Optional<ReadLease> l = holder.grantReadLease(null, 60_000, (g, coming) -> { });
         assertThat(l).isPresent();
         assertThat(l.get().lengthMs()).isEqualTo(LogIndex.MAX_READ_LEASE_MS);
         assertThat(l.get().view().state()).as("the asker had no state").isNotNull();
         // Near the end of its own lease it still names its state, without a promise.
         long validUntil = 5_000 - Math.min(1_000, 5_000 / 4);
         clock.advance(Duration.ofMillis(validUntil - 200));
-        Optional<ReadLease> late = holder.grantReadLease(l.get().view(), 300, g -> { });
+        Optional<ReadLease> late = holder.grantReadLease(l.get().view(), 300, (g, coming) -> { });
         assertThat(late).isPresent();
         assertThat(late.get().grant()).isZero();
         assertThat(late.get().view().state()).as("the asker has this state").isNull();
         // Without a lease view, nothing.
         clock.advance(Duration.ofSeconds(1));
-        assertThat(holder.grantReadLease(null, 100, g -> { })).isEmpty();
+        assertThat(holder.grantReadLease(null, 100, (g, coming) -> { })).isEmpty();
         // A process without the lease grants nothing.
-        assertThat(LogIndex.open(meta, blobs, config).grantReadLease(null, 100, g -> { })).isEmpty();
+        assertThat(LogIndex.open(meta, blobs, config).grantReadLease(null, 100, (g, coming) -> { })).isEmpty();
     }
 
     @Test
     void aRevokedLeaseIsNotUsedEvenBeforeItRunsOut() {
         LogIndex holder = LogIndex.open(meta, blobs, config);
         holding(holder, 5);
-        List<Runnable> revokes = new ArrayList<>();
+        List<java.util.function.Consumer<byte[]>> revokes = new ArrayList<>();
         HolderView hv = new Transport(holder, 1_000, clock) {
             @Override
-            public Optional<ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+            public Optional<ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
                 revokes.add(onRevoke);
                 return super.readLease(have, onRevoke);
             }
@@ -236,7 +240,7 @@ class ReadLeaseTest {
         other.query(all);
         other.query(all);
         assertThat(other.stats().readLeaseAnswers()).isEqualTo(1);
-        revokes.get(0).run();
+        revokes.get(0).accept(null);
         other.query(all);
         assertThat(other.stats().readLeaseAnswers()).as("revoked: it asked again").isEqualTo(1);
         assertThat(revokes).hasSize(2);

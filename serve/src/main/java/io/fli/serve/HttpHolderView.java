@@ -81,7 +81,7 @@ public final class HttpHolderView implements HolderView {
 
     /** {@code GET /read-lease}: the holder's state and, when it can, a grant, whose revocation is then watched. */
     @Override
-    public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+    public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
         asked.incrementAndGet();
         try {
             JsonNode o = get(base + "/read-lease?ms=" + readLeaseMs + (have == null ? "" : "&epoch=" + have.epoch()
@@ -112,20 +112,28 @@ public final class HttpHolderView implements HolderView {
     }
 
     /** Waits for grant {@code grant}'s revocation; on one, stops the lease, then acknowledges. */
-    private void watch(long grant, long ms, Runnable onRevoke) {
+    private void watch(long grant, long ms, java.util.function.Consumer<byte[]> onRevoke) {
         try {
             JsonNode o = get(base + "/read-lease/watch?grant=" + grant + "&wait_ms=" + (ms + 1_000),
                     (int) ms + 2_000 + timeoutMs);
             if (o != null && o.path("revoked").asBoolean(false)) {
-                onRevoke.run();
+                JsonNode coming = o.path("coming");
+                byte[] next;
+                try {
+                    next = coming.isTextual() ? coming.binaryValue() : null;
+                } catch (java.io.IOException e) {
+                    next = null;
+                }
+                onRevoke.accept(next);
                 revoked.incrementAndGet();
                 HttpURLConnection c = (HttpURLConnection) URI.create(base + "/read-lease/ack?grant=" + grant).toURL()
                         .openConnection();
                 c.setRequestMethod("POST");
                 c.setConnectTimeout(timeoutMs + 1_000);
                 c.setReadTimeout(timeoutMs + 1_000);
-                c.getResponseCode();
-                try (InputStream in = c.getErrorStream()) {
+                int code = c.getResponseCode();
+                // Read the (empty) body and close it, so the connection goes back to the keep-alive pool.
+                try (InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream()) {
                     if (in != null) {
                         in.readAllBytes();
                     }

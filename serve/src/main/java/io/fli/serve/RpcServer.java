@@ -99,11 +99,14 @@ public final class RpcServer implements AutoCloseable {
      * Revocations of the read leases this process granted, by grant id: completed when the holder revokes, waited on
      * by the asker's {@code /read-lease/watch}. Entries go after a minute (a grant lasts at most a second).
      */
-    private final com.github.benmanes.caffeine.cache.Cache<Long, java.util.concurrent.CompletableFuture<Boolean>>
+    private final com.github.benmanes.caffeine.cache.Cache<Long, java.util.concurrent.CompletableFuture<byte[]>>
             revocations = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
             .expireAfterWrite(java.time.Duration.ofMinutes(1)).build();
 
-    private java.util.concurrent.CompletableFuture<Boolean> revocation(long grant) {
+    /** A revocation without a coming state. */
+    private static final byte[] NONE = new byte[0];
+
+    private java.util.concurrent.CompletableFuture<byte[]> revocation(long grant) {
         return revocations.get(grant, g -> new java.util.concurrent.CompletableFuture<>());
     }
 
@@ -133,7 +136,7 @@ public final class RpcServer implements AutoCloseable {
             return;
         }
         java.util.Optional<io.fli.engine.ReadLease> l = index.get().grantReadLease(askerHas(ctx), ms,
-                grant -> revocation(grant).complete(true));
+                (grant, coming) -> revocation(grant).complete(coming == null ? NONE : coming));
         if (l.isEmpty()) {
             ctx.status(404).result("{\"lease_view\":null}");
             return;
@@ -151,7 +154,9 @@ public final class RpcServer implements AutoCloseable {
 
     /**
      * {@code GET /read-lease/watch?grant=g&wait_ms=w}: answers {@code {"revoked":true}} as soon as grant {@code g} is
-     * revoked (at once if it was already), {@code {"revoked":false}} after {@code w} ms (at most 5 s) otherwise.
+     * revoked (at once if it was already), with {@code "coming"} (base64) the state the holder's CAS is about to
+     * write when that is the cause ({@link io.fli.engine.ReadLease.Revoker}), {@code {"revoked":false}} after {@code w}
+     * ms (at most 5 s) otherwise.
      */
     private void watchReadLease(Context ctx) throws InterruptedException {
         ctx.contentType("application/json");
@@ -162,13 +167,17 @@ public final class RpcServer implements AutoCloseable {
                     .toString());
             return;
         }
-        boolean revoked;
+        byte[] coming;
         try {
-            revoked = revocation(grant).get(Math.min(wait, 5_000), java.util.concurrent.TimeUnit.MILLISECONDS);
+            coming = revocation(grant).get(Math.min(wait, 5_000), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            revoked = false;
+            coming = null;
         }
-        ctx.status(200).result("{\"revoked\":" + revoked + "}");
+        ObjectNode o = JSON.createObjectNode().put("revoked", coming != null);
+        if (coming != null && coming.length > 0) {
+            o.put("coming", coming);
+        }
+        ctx.status(200).result(o.toString());
     }
 
     /** {@code POST /read-lease/ack?grant=g}: the asker no longer uses grant {@code g} ({@link LogIndex#readLeaseAcknowledged}). */

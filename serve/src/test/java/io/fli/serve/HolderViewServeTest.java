@@ -146,7 +146,10 @@ class HolderViewServeTest {
                 Thread.sleep(20);
             }
             assertThat(view.leaseCounts()[1]).as("revocations received and acknowledged").isPositive();
-            assertThat(get(otherUrl + "/metrics").body()).contains("fli_read_lease_answers_total");
+            assertThat(other.index().stats().readLeaseRenewals()).as("leases renewed off the query path after a "
+                    + "revocation").isPositive();
+            assertThat(get(otherUrl + "/metrics").body()).contains("fli_read_lease_answers_total",
+                    "fli_read_lease_renewals_total");
         } finally {
             holder.close();
             other.close();

@@ -107,7 +107,7 @@ final class InProcessNode implements Node {
     /** A paused process grants nothing (the asker's timeout). */
     @Override
     public java.util.Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have, long lengthMs,
-                                                                      java.util.function.LongConsumer revoker) {
+                                                                      io.fli.engine.ReadLease.Revoker revoker) {
         return gate.isClosed() ? java.util.Optional.empty() : index.get().grantReadLease(have, lengthMs, revoker);
     }
 

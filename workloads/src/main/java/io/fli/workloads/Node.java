@@ -52,7 +52,7 @@ interface Node extends AutoCloseable {
      * holds no valid view or cannot tell.
      */
     default java.util.Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have, long lengthMs,
-                                                                       java.util.function.LongConsumer revoker) {
+                                                                       io.fli.engine.ReadLease.Revoker revoker) {
         return java.util.Optional.empty();
     }
 

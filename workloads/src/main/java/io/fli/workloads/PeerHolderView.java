@@ -88,7 +88,7 @@ final class PeerHolderView implements HolderView {
      * out.
      */
     @Override
-    public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
+    public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
         asked.incrementAndGet();
         for (int port : peers) {
             Conn c = take(port);
@@ -133,7 +133,7 @@ final class PeerHolderView implements HolderView {
         return Optional.empty();
     }
 
-    private void watch(int port, long grant, long ms, Runnable onRevoke) {
+    private void watch(int port, long grant, long ms, java.util.function.Consumer<byte[]> onRevoke) {
         try (Socket s = new Socket()) {
             s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
             s.setSoTimeout((int) ms + 2_000);
@@ -144,8 +144,10 @@ final class PeerHolderView implements HolderView {
             out.write("{\"op\":\"watchReadLease\",\"grant\":" + grant + ",\"waitMs\":" + (ms + 1_000) + "}\n");
             out.flush();
             String line = in.readLine();
-            if (line != null && NodeProtocol.JSON.readTree(line).path("result").asBoolean(false)) {
-                onRevoke.run();
+            JsonNode answer = line == null ? null : NodeProtocol.JSON.readTree(line);
+            if (answer != null && answer.path("result").asBoolean(false)) {
+                JsonNode coming = answer.path("coming");
+                onRevoke.accept(coming.isTextual() ? coming.binaryValue() : null);
                 out.write("{\"op\":\"ackReadLease\",\"grant\":" + grant + "}\n");
                 out.flush();
                 if (in.readLine() != null) {

@@ -482,12 +482,13 @@ public final class TestRun {
         }
 
         @Override
-        public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have, Runnable onRevoke) {
+        public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have,
+                java.util.function.Consumer<byte[]> onRevoke) {
             for (Node n : nodes) {
                 if (!n.name().equals(self)) {
-                    java.util.Optional<io.fli.engine.ReadLease> l = n.grantReadLease(have, READ_LEASE_MS, grant -> {
+                    java.util.Optional<io.fli.engine.ReadLease> l = n.grantReadLease(have, READ_LEASE_MS, (grant, coming) -> {
                         if (!gate.isClosed()) {
-                            onRevoke.run();
+                            onRevoke.accept(coming);
                             n.readLeaseAcknowledged(grant);
                         }
                     });

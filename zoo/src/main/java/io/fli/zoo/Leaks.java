@@ -112,7 +112,7 @@ public final class Leaks {
 
             @Override
             public java.util.Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have,
-                    long lengthMs, java.util.function.LongConsumer revoker) {
+                    long lengthMs, io.fli.engine.ReadLease.Revoker revoker) {
                 return index.grantReadLease(have, lengthMs, revoker);
             }
 

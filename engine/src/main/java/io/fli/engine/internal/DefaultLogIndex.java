@@ -105,7 +105,7 @@ public final class DefaultLogIndex implements LogIndex {
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
                 cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get(),
                 sums(readsByKind), sums(backgroundReadsByKind), backgroundBytesRead.get(), holderViewRecords.get(),
-                readLeaseAnswers.get());
+                readLeaseAnswers.get(), readLeaseRenewals.get());
     }
 
     /** Each kind's count now. */
@@ -217,6 +217,10 @@ public final class DefaultLogIndex implements LogIndex {
         if (warmer != null) {
             warmer.shutdownNow();
             warmer = null;
+        }
+        if (leaseKeeper != null) {
+            leaseKeeper.shutdownNow();
+            leaseKeeper = null;
         }
     }
 
@@ -547,6 +551,11 @@ public final class DefaultLogIndex implements LogIndex {
      * next.
      */
     void released(long epoch) {
+        released(epoch, null);
+    }
+
+    /** As {@link #released(long)}, before a CAS that writes {@code coming}: askers may warm what it names. */
+    void released(long epoch, byte[] coming) {
         List<Grant> out;
         synchronized (grantLock) {
             leaseView.updateAndGet(v -> v != null && v.epoch() == epoch ? null : v);
@@ -561,7 +570,7 @@ public final class DefaultLogIndex implements LogIndex {
         }
         for (Grant g : out) {
             try {
-                g.revoker().accept(g.id());
+                g.revoker().revoke(g.id(), coming);
             } catch (RuntimeException e) {
                 // the asker is not told: its grant is waited out below
             }
@@ -576,7 +585,7 @@ public final class DefaultLogIndex implements LogIndex {
     // ------------------------------------------------------------------ read leases (holder side)
 
     /** A read lease this process granted and has not revoked yet; {@code grantedAt} on {@link #monotonicMillis}. */
-    private record Grant(long id, long grantedAt, long lengthMs, java.util.function.LongConsumer revoker,
+    private record Grant(long id, long grantedAt, long lengthMs, io.fli.engine.ReadLease.Revoker revoker,
                          java.util.concurrent.CompletableFuture<Void> acknowledged) {
     }
 
@@ -598,7 +607,7 @@ public final class DefaultLogIndex implements LogIndex {
 
     @Override
     public Optional<io.fli.engine.ReadLease> grantReadLease(io.fli.engine.ViewStamp have, long lengthMs,
-                                                           java.util.function.LongConsumer revoker) {
+                                                           io.fli.engine.ReadLease.Revoker revoker) {
         if (lengthMs <= 0) {
             throw new IllegalArgumentException("a read lease's length must be positive, got " + lengthMs + " ms");
         }
@@ -722,6 +731,14 @@ public final class DefaultLogIndex implements LogIndex {
      * answered, inside the query (see {@link io.fli.engine.HolderView}).
      */
     private Snapshot fromHolder() {
+        return askHolder(true);
+    }
+
+    /**
+     * The question of {@link #fromHolder()}; {@code forQuery} false for a renewal of the read lease that answers no
+     * query ({@link #renewReadLease()}): it asks only for a lease, and counts no answer.
+     */
+    private Snapshot askHolder(boolean forQuery) {
         io.fli.engine.HolderView hv = config.holderView();
         if (hv == null) {
             return null;
@@ -738,14 +755,20 @@ public final class DefaultLogIndex implements LogIndex {
                 try {
                     asked = new HeldLease(monotonicMillis()); // counted from before the request is sent
                     HeldLease h = asked;
-                    Optional<io.fli.engine.ReadLease> l = hv.readLease(have, h::revoke);
+                    Optional<io.fli.engine.ReadLease> l = hv.readLease(have, coming -> {
+                        h.revoke();
+                        warmComing(coming);
+                        renewSoon();
+                    });
                     granted = l == null ? null : l.orElse(null);
                     answer = granted == null ? Optional.empty() : Optional.of(granted.view());
                 } finally {
                     askingForLease.set(false);
                 }
-            } else {
+            } else if (forQuery) {
                 answer = hv.current(have);
+            } else {
+                return null;
             }
         } catch (RuntimeException e) {
             return null;
@@ -755,7 +778,9 @@ public final class DefaultLogIndex implements LogIndex {
         }
         io.fli.engine.ViewStamp named = answer.get();
         if (named.sameRecord(have)) {
-            holderViewAnswers.incrementAndGet();
+            if (forQuery) {
+                holderViewAnswers.incrementAndGet();
+            }
             hold(asked, granted, last);
             return last;
         }
@@ -771,11 +796,95 @@ public final class DefaultLogIndex implements LogIndex {
         } catch (RuntimeException e) { // CorruptionException among them
             return null;
         }
-        holderViewAnswers.incrementAndGet();
-        holderViewRecords.incrementAndGet();
+        if (forQuery) {
+            holderViewAnswers.incrementAndGet();
+            holderViewRecords.incrementAndGet();
+        }
         adopt(last, s);
         hold(asked, granted, s);
         return s;
+    }
+
+    /**
+     * The state the holder's CAS is about to write, sent with a revocation: the segments it adds are warmed while
+     * the CAS is in flight (they are written already), so that the first queries against it do not fetch them. Never
+     * answered from; bytes that do not decode are ignored.
+     */
+    private void warmComing(byte[] coming) {
+        Snapshot last = lastDecoded;
+        if (coming == null || last == null) {
+            return;
+        }
+        try {
+            warmAdded(last, new Snapshot(new MetaRecord(StateRecord.KEY, -1, -1, coming), StateRecord.decode(coming)));
+        } catch (RuntimeException e) {
+            // damaged on the way: nothing is warmed, and nothing is answered from it anyway
+        }
+    }
+
+    /** How long after a revocation a process keeps asking for a new read lease in the background. */
+    private static final long RENEW_FOR_MS = 250;
+
+    private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong readLeaseRenewals = new java.util.concurrent.atomic.AtomicLong();
+    private volatile java.util.concurrent.ExecutorService leaseKeeper;
+
+    /**
+     * A read lease was revoked: ask for the next one off the query path, so that the first query after the holder's
+     * publish does not wait for the question. Only where the index runs its own threads on the system's clock (a
+     * simulation, which configures its {@link io.fli.engine.Background} and clock, and a test on a manual clock ask on
+     * the query path only).
+     */
+    private void renewSoon() {
+        if (config.background() != null || config.clock().getClass() != SYSTEM_CLOCK
+                || !renewing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            leaseKeeper().execute(this::renewReadLease);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            renewing.set(false); // closed
+        }
+    }
+
+    private synchronized java.util.concurrent.ExecutorService leaseKeeper() {
+        if (leaseKeeper == null) {
+            leaseKeeper = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "fli-read-lease-renewal");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return leaseKeeper;
+    }
+
+    /**
+     * Asks for a read lease every 4 ms (the holder grants none while its CAS is in flight) until one is held, a query
+     * got one first, or {@link #RENEW_FOR_MS} have passed.
+     */
+    private void renewReadLease() {
+        try {
+            long until = monotonicMillis() + RENEW_FOR_MS;
+            while (monotonicMillis() < until) {
+                Thread.sleep(4);
+                HeldLease h = heldLease;
+                if (h != null && !h.revoked && monotonicMillis() < h.validUntil) {
+                    return;
+                }
+                askHolder(false);
+                h = heldLease;
+                if (h != null && !h.revoked && monotonicMillis() < h.validUntil) {
+                    readLeaseRenewals.incrementAndGet();
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // the next query asks
+        } finally {
+            renewing.set(false);
+        }
     }
 
     /** Keeps a read lease the holder granted ({@code granted}, asked for as {@code asked}) on state {@code s}. */

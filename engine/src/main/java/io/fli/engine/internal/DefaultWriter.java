@@ -209,7 +209,7 @@ final class DefaultWriter implements Writer {
         // not answer from its (older) lease view until it has heard the reply, or a query here could return an
         // older head than one another process already returned.
         if (!idx.seams.leaseViewDuringCas()) {
-            idx.released(epoch);
+            idx.released(epoch, next);
         }
         CasResult r = idx.meta.compareAndSet(StateRecord.KEY, rec.version(), epoch, epoch, next);
         if (r instanceof CasResult.Applied a) {

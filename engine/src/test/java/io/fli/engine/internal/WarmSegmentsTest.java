@@ -67,6 +67,69 @@ class WarmSegmentsTest {
     }
 
     /**
+     * A process holding a read lease hears of the holder's publish before the CAS, with the state the CAS is about to
+     * write ({@link io.fli.engine.ReadLease.Revoker}): it warms the segment that state adds while the CAS is in flight,
+     * before it has read the new state at all — and answers nothing from it.
+     */
+    @Test
+    void aRevocationCarriesTheComingStateWhoseNewSegmentIsWarmedBeforeTheStateIsRead() throws Exception {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore stored = BlobStore.inMemory();
+        List<Block> chain = PagedLayoutTest.chain(5, 0, 400, 300);
+        java.util.concurrent.atomic.AtomicBoolean granting = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (LogIndex w = LogIndex.open(meta, stored, CONFIG)) {
+            io.fli.engine.HolderView leases = new io.fli.engine.HolderView() {
+                @Override
+                public java.util.Optional<io.fli.engine.ViewStamp> current() {
+                    return java.util.Optional.empty(); // only leases: after the revocation the reader asks nobody
+                }
+
+                @Override
+                public boolean leases() {
+                    return true;
+                }
+
+                @Override
+                public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have,
+                        java.util.function.Consumer<byte[]> onRevoke) {
+                    if (!granting.get()) {
+                        return java.util.Optional.empty();
+                    }
+                    return w.grantReadLease(have, 1_000, (grant, coming) -> {
+                        granting.set(false);
+                        onRevoke.accept(coming);
+                        w.readLeaseAcknowledged(grant);
+                    });
+                }
+            };
+            try (DefaultLogIndex reader = new DefaultLogIndex(meta, new WatchedBlobStore(stored),
+                    CONFIG.withWarmSegmentBytes(1 << 20).withHolderView(leases))) {
+                Writer writer = w.writer("w");
+                writer.acquire();
+                writer.publish(chain.subList(0, 200));
+                String address = chain.get(300).logs().get(0).address();
+                assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
+                assertThat(reader.stats().readLeaseAnswers() + reader.stats().holderViewAnswers()).isPositive();
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                long before = reader.warmedSegments();
+                long stateReads = reader.stats().stateReads();
+                writer.publish(chain.subList(200, 400)); // a new tier-0 segment; the revocation carries its state
+                while ((reader.warmsPending() > 0 || reader.warmedSegments() == before)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(reader.warmedSegments()).as("the coming state's new segment, warmed").isEqualTo(before + 1);
+                assertThat(reader.stats().stateReads()).as("without reading the new state").isEqualTo(stateReads);
+                // Its queries now read meta/state (no lease, no answer) and see the new head.
+                assertThat(reader.query(LogQuery.range(200L, 399L, List.of(address), null)).head()).isEqualTo(399);
+            }
+        }
+    }
+
+    /**
      * The warmer's GETs are counted apart from the queries' ({@link io.fli.engine.IndexStats#backgroundReadsByKind}):
      * a benchmark dividing a window's GETs by its queries would otherwise charge the queries with the directory
      * pages of every segment that ingest added meanwhile.

@@ -103,11 +103,11 @@ class ReadLeaseVariantsTest {
         }
 
         @Override
-        public Optional<ReadLease> readLease(ViewStamp have, Runnable onRevoke) {
-            Optional<ReadLease> l = holder.grantReadLease(have, 200, grant -> {
+        public Optional<ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
+            Optional<ReadLease> l = holder.grantReadLease(have, 200, (grant, coming) -> {
                 revocations.incrementAndGet();
                 if (!deaf) {
-                    onRevoke.run();
+                    onRevoke.accept(coming);
                     holder.readLeaseAcknowledged(grant);
                 }
             });
