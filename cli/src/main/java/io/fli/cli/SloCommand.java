@@ -267,6 +267,13 @@ final class SloCommand implements Callable<Integer> {
             }
         }
 
+        /** A renewal off the query path, which may wait at the holder for its CAS: not timed as a question. */
+        @Override
+        public java.util.Optional<io.fli.engine.ReadLease> renewLease(io.fli.engine.ViewStamp have,
+                java.util.function.Consumer<byte[]> onRevoke) {
+            return view.renewLease(have, onRevoke);
+        }
+
         /** Nanoseconds this thread's questions took in all. */
         long spent() {
             return spent.get()[0];

@@ -55,4 +55,14 @@ public interface HolderView {
     default Optional<ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
         return current(have).map(v -> new ReadLease(v, 0, 0));
     }
+
+    /**
+     * As {@link #readLease}, asked off the query path right after a revocation: the holder is about to send its CAS
+     * and grants nothing until it is through, so an implementation may let it hold the request until then (a few
+     * hundred ms at most) instead of answering "no view" at once. The caller still counts the lease from before the
+     * call, so a long wait shortens the lease; it never lengthens it.
+     */
+    default Optional<ReadLease> renewLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
+        return readLease(have, onRevoke);
+    }
 }

@@ -82,10 +82,24 @@ public final class HttpHolderView implements HolderView {
     /** {@code GET /read-lease}: the holder's state and, when it can, a grant, whose revocation is then watched. */
     @Override
     public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
+        return lease(have, onRevoke, 0);
+    }
+
+    /** {@code GET /read-lease?wait_ms=}{@link #RENEW_WAIT_MS}: the holder answers once its CAS is through. */
+    @Override
+    public Optional<io.fli.engine.ReadLease> renewLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
+        return lease(have, onRevoke, RENEW_WAIT_MS);
+    }
+
+    /** How long a renewal may wait at the holder for its CAS to go through. */
+    static final int RENEW_WAIT_MS = 200;
+
+    private Optional<io.fli.engine.ReadLease> lease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke,
+                                                    int waitMs) {
         asked.incrementAndGet();
         try {
             JsonNode o = get(base + "/read-lease?ms=" + readLeaseMs + (have == null ? "" : "&epoch=" + have.epoch()
-                    + "&version=" + have.version()), timeoutMs);
+                    + "&version=" + have.version()) + (waitMs > 0 ? "&wait_ms=" + waitMs : ""), timeoutMs + waitMs);
             if (o == null) {
                 return Optional.empty();
             }

@@ -126,6 +126,8 @@ public final class RpcServer implements AutoCloseable {
      * ({@link LogIndex#grantReadLease}) when this process can grant one — {@code "grant"} (its id) and {@code "ms"}
      * (its length) in the answer. The asker then waits on {@code /read-lease/watch} for its revocation and
      * acknowledges with {@code POST /read-lease/ack} ({@link HttpHolderView}). 400 without a positive {@code ms}.
+     * {@code &wait_ms=w} (at most 1,000): while this process has no view (its CAS in flight), hold the request up to
+     * {@code w} ms for one instead of answering 404 at once — an asker renewing right after a revocation.
      */
     private void readLease(Context ctx) {
         ctx.contentType("application/json");
@@ -135,8 +137,24 @@ public final class RpcServer implements AutoCloseable {
                     + "milliseconds, got " + ctx.queryParam("ms")).toString());
             return;
         }
-        java.util.Optional<io.fli.engine.ReadLease> l = index.get().grantReadLease(askerHas(ctx), ms,
-                (grant, coming) -> revocation(grant).complete(coming == null ? NONE : coming));
+        // With wait_ms (a renewal right after a revocation), hold the request until this process has a view again
+        // (its CAS is through) or the time is up: the asker need not ask again and again.
+        long wait = Math.min(Math.max(0, positive(ctx, "wait_ms")), 1_000);
+        long until = System.nanoTime() + wait * 1_000_000;
+        java.util.Optional<io.fli.engine.ReadLease> l;
+        while (true) {
+            l = index.get().grantReadLease(askerHas(ctx), ms,
+                    (grant, coming) -> revocation(grant).complete(coming == null ? NONE : coming));
+            if (l.isPresent() || System.nanoTime() >= until) {
+                break;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (l.isEmpty()) {
             ctx.status(404).result("{\"lease_view\":null}");
             return;

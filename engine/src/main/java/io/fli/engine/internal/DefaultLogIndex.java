@@ -755,11 +755,13 @@ public final class DefaultLogIndex implements LogIndex {
                 try {
                     asked = new HeldLease(monotonicMillis()); // counted from before the request is sent
                     HeldLease h = asked;
-                    Optional<io.fli.engine.ReadLease> l = hv.readLease(have, coming -> {
+                    java.util.function.Consumer<byte[]> onRevoke = coming -> {
                         h.revoke();
                         warmComing(coming);
                         renewSoon();
-                    });
+                    };
+                    Optional<io.fli.engine.ReadLease> l = forQuery ? hv.readLease(have, onRevoke)
+                            : hv.renewLease(have, onRevoke);
                     granted = l == null ? null : l.orElse(null);
                     answer = granted == null ? Optional.empty() : Optional.of(granted.view());
                 } finally {
@@ -859,14 +861,14 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /**
-     * Asks for a read lease every 4 ms (the holder grants none while its CAS is in flight) until one is held, a query
-     * got one first, or {@link #RENEW_FOR_MS} have passed.
+     * Asks for the next read lease ({@link io.fli.engine.HolderView#renewLease}: the holder may hold the request until
+     * its CAS is through) until one is held, a query got one first, or {@link #RENEW_FOR_MS} have passed; 4 ms apart
+     * when an answer came without a grant.
      */
     private void renewReadLease() {
         try {
             long until = monotonicMillis() + RENEW_FOR_MS;
             while (monotonicMillis() < until) {
-                Thread.sleep(4);
                 HeldLease h = heldLease;
                 if (h != null && !h.revoked && monotonicMillis() < h.validUntil) {
                     return;
@@ -877,6 +879,7 @@ public final class DefaultLogIndex implements LogIndex {
                     readLeaseRenewals.incrementAndGet();
                     return;
                 }
+                Thread.sleep(4); // the holder did not wait for its CAS (or a query was asking): again shortly
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
