@@ -767,6 +767,10 @@ public final class DefaultLogIndex implements LogIndex {
                 } finally {
                     askingForLease.set(false);
                 }
+            } else if (forQuery && renewing.get()) {
+                // The lease was just revoked for the holder's CAS and its renewal is waiting for that CAS: the holder
+                // has no view to name until then, so the question would cost a round trip to learn that. Read.
+                return null;
             } else if (forQuery) {
                 answer = hv.current(have);
             } else {
