@@ -185,11 +185,18 @@ class SloCommandTest {
         assertThat(reads.path("count").asLong()).isPositive();
         assertThat(reads.path("p50_ms").asDouble()).isLessThanOrEqualTo(reads.path("p99_ms").asDouble());
         assertThat(reads.path("p99_ms").asDouble()).isLessThanOrEqualTo(reads.path("max_ms").asDouble() * 1.05);
-        // The second process asked the holder over HTTP which state is current and answered from its own copy.
+        // The second process asked the holder over HTTP which state is current and answered from its own copy: per
+        // question, or under a read lease the holder granted (the default, 200 ms), without asking.
         JsonNode hv = res.path("holder_view");
+        JsonNode leases = res.path("read_leases");
         assertThat(hv.path("asked").asLong()).isPositive();
-        assertThat(hv.path("answers").asLong()).isPositive().isLessThanOrEqualTo(hv.path("named").asLong());
-        assertThat(r.out()).contains("second process holder view: ");
+        assertThat(leases.path("ms").asLong()).isEqualTo(200);
+        assertThat(leases.path("granted").asLong()).as("read leases granted").isPositive()
+                .isLessThanOrEqualTo(hv.path("named").asLong());
+        assertThat(leases.path("answers").asLong()).as("queries answered under one").isPositive();
+        assertThat(hv.path("answers").asLong()).isPositive().isLessThanOrEqualTo(hv.path("named").asLong()
+                + leases.path("answers").asLong());
+        assertThat(r.out()).contains("second process holder view: ", "second process read leases (200 ms): ");
     }
 
     @Test

@@ -100,17 +100,10 @@ public final class HttpHolderView implements HolderView {
         try {
             JsonNode o = get(base + "/read-lease?ms=" + readLeaseMs + (have == null ? "" : "&epoch=" + have.epoch()
                     + "&version=" + have.version()) + (waitMs > 0 ? "&wait_ms=" + waitMs : ""), timeoutMs + waitMs);
-            if (o == null) {
+            ViewStamp v = named(o);
+            if (v == null) {
                 return Optional.empty();
             }
-            if (!o.path("epoch").canConvertToLong() || !o.path("version").canConvertToLong()) {
-                failed.incrementAndGet();
-                return Optional.empty();
-            }
-            JsonNode state = o.path("state");
-            ViewStamp v = new ViewStamp(o.get("epoch").asLong(), o.get("version").asLong(),
-                    state.isTextual() ? state.binaryValue() : null);
-            named.incrementAndGet();
             long grant = o.path("grant").asLong(0);
             long ms = o.path("ms").asLong(0);
             if (grant <= 0 || ms <= 0) {
@@ -189,32 +182,30 @@ public final class HttpHolderView implements HolderView {
     public Optional<ViewStamp> current(ViewStamp have) {
         asked.incrementAndGet();
         try {
-            HttpURLConnection c = (HttpURLConnection) (have == null ? url : URI.create(url + "?epoch=" + have.epoch()
-                    + "&version=" + have.version()).toURL()).openConnection();
-            c.setConnectTimeout(timeoutMs);
-            c.setReadTimeout(timeoutMs);
-            int code = c.getResponseCode();
-            byte[] body;
-            // Read the whole body and close the stream, so the connection goes back to the keep-alive pool.
-            try (InputStream in = code == 200 ? c.getInputStream() : c.getErrorStream()) {
-                body = in == null ? new byte[0] : in.readAllBytes();
-            }
-            if (code != 200) {
-                return Optional.empty();
-            }
-            JsonNode o = JSON.readTree(body);
-            if (!o.path("epoch").canConvertToLong() || !o.path("version").canConvertToLong()) {
-                failed.incrementAndGet();
-                return Optional.empty();
-            }
-            JsonNode state = o.path("state");
-            byte[] bytes = state.isTextual() ? state.binaryValue() : null;
-            named.incrementAndGet();
-            return Optional.of(new ViewStamp(o.get("epoch").asLong(), o.get("version").asLong(), bytes));
+            return Optional.ofNullable(named(get(have == null ? url.toString() : url + "?epoch=" + have.epoch()
+                    + "&version=" + have.version(), timeoutMs)));
         } catch (java.io.IOException | RuntimeException e) {
             failed.incrementAndGet();
             return Optional.empty();
         }
+    }
+
+    /**
+     * The state an answer names ({@code {"epoch":e,"version":v[,"state":"<base64>"]}}), counted; null for no answer (a
+     * status other than 200) and for a malformed one (counted as failed).
+     */
+    private ViewStamp named(JsonNode o) throws java.io.IOException {
+        if (o == null) {
+            return null;
+        }
+        if (!o.path("epoch").canConvertToLong() || !o.path("version").canConvertToLong()) {
+            failed.incrementAndGet();
+            return null;
+        }
+        JsonNode state = o.path("state");
+        named.incrementAndGet();
+        return new ViewStamp(o.get("epoch").asLong(), o.get("version").asLong(),
+                state.isTextual() ? state.binaryValue() : null);
     }
 
     /** Questions asked, answered with a state, and failed (no answer in time, unreachable, malformed). */

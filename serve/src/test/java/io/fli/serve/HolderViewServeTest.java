@@ -38,6 +38,22 @@ class HolderViewServeTest {
         return Long.decode(o.get("result").asText());
     }
 
+    /** A query-only {@code fli serve} over the stores whose queries ask the holder through {@code view}. */
+    private static Serve queryOnly(MetaStore meta, BlobStore blobs, HttpHolderView view) throws Exception {
+        return Serve.start(new Serve.Config("127.0.0.1", 0, false, 1, 1, 3, "other"), meta, blobs, "memory",
+                new Serve.Hooks(Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(),
+                        Serve.Hooks.DEFAULT.gcEvery(), c -> c.withHolderView(view)));
+    }
+
+    /** Waits (up to two minutes) until the holder indexed block {@code head}. */
+    private static void awaitHead(Serve holder, long head) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (holder.indexedHead() < head && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(holder.indexedHead()).as("the holder indexed the chain").isGreaterThanOrEqualTo(head);
+    }
+
     @Test
     void aQueryProcessAsksTheHolderAndNeverAnswersOlderThanItsAcknowledgedHead() throws Exception {
         MetaStore meta = MetaStore.inMemory();
@@ -46,16 +62,10 @@ class HolderViewServeTest {
                 "memory");
         String holderUrl = "http://127.0.0.1:" + holder.port();
         HttpHolderView view = new HttpHolderView(URI.create(holderUrl), Duration.ofSeconds(2));
-        Serve other = Serve.start(new Serve.Config("127.0.0.1", 0, false, 1, 1, 3, "other"), meta, blobs,
-                "memory", new Serve.Hooks(Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(),
-                        Serve.Hooks.DEFAULT.gcEvery(), c -> c.withHolderView(view)));
+        Serve other = queryOnly(meta, blobs, view);
         String otherUrl = "http://127.0.0.1:" + other.port();
         try {
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            while (holder.indexedHead() < 20 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(holder.indexedHead()).as("the holder indexed the chain").isGreaterThanOrEqualTo(20);
+            awaitHead(holder, 20);
 
             HttpResponse<String> lv = get(holderUrl + "/lease-view");
             assertThat(lv.statusCode()).as(lv.body()).isEqualTo(200);
@@ -116,15 +126,10 @@ class HolderViewServeTest {
                 "memory");
         String holderUrl = "http://127.0.0.1:" + holder.port();
         HttpHolderView view = new HttpHolderView(URI.create(holderUrl), Duration.ofSeconds(2), Duration.ofMillis(300));
-        Serve other = Serve.start(new Serve.Config("127.0.0.1", 0, false, 1, 1, 3, "other"), meta, blobs,
-                "memory", new Serve.Hooks(Serve.Hooks.DEFAULT.source(), Serve.Hooks.DEFAULT.observer(),
-                        Serve.Hooks.DEFAULT.gcEvery(), c -> c.withHolderView(view)));
+        Serve other = queryOnly(meta, blobs, view);
         String otherUrl = "http://127.0.0.1:" + other.port();
         try {
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            while (holder.indexedHead() < 20 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            awaitHead(holder, 20);
             assertThat(get(holderUrl + "/read-lease").statusCode()).as("no length given").isEqualTo(400);
             assertThat(get(holderUrl + "/read-lease/watch?grant=x&wait_ms=5").statusCode()).isEqualTo(400);
             assertThat(get(otherUrl + "/read-lease?ms=100").statusCode()).as("the query-only process grants nothing")
@@ -141,7 +146,7 @@ class HolderViewServeTest {
             assertThat(other.index().stats().readLeaseAnswers()).as("answers under a read lease").isPositive();
             long[] leases = view.leaseCounts();
             assertThat(leases[0]).as("grants").isPositive();
-            deadline = System.nanoTime() + 60_000_000_000L;
+            long deadline = System.nanoTime() + 60_000_000_000L;
             while (view.leaseCounts()[1] == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
