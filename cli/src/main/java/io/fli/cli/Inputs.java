@@ -33,6 +33,14 @@ final class Inputs {
         return mb << 20;
     }
 
+    /** {@code --read-lease-ms}: 0 (no read leases) up to the longest lease a holder grants. */
+    static long readLeaseMs(CommandSpec spec, long ms) {
+        if (ms < 0 || ms > io.fli.engine.LogIndex.MAX_READ_LEASE_MS) {
+            throw bad(spec, "--read-lease-ms must be 0.." + io.fli.engine.LogIndex.MAX_READ_LEASE_MS + ", got " + ms);
+        }
+        return ms;
+    }
+
     /** {@code value} of {@code --segment-format}: a segment format this build writes (2 to 5). */
     static int segmentFormat(CommandSpec spec, int value) {
         if (value < 2 || value > 5) {

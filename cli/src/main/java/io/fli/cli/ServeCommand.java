@@ -106,10 +106,7 @@ final class ServeCommand implements Callable<Integer> {
                 holderUrl.getScheme()) || holderUrl.getHost() == null)) {
             throw Inputs.bad(spec, "--holder-url must be an http(s) URL with a host, got '" + holderUrl + "'");
         }
-        if (readLeaseMs < 0 || readLeaseMs > io.fli.engine.LogIndex.MAX_READ_LEASE_MS) {
-            throw Inputs.bad(spec, "--read-lease-ms must be 0.." + io.fli.engine.LogIndex.MAX_READ_LEASE_MS
-                    + ", got " + readLeaseMs);
-        }
+        Inputs.readLeaseMs(spec, readLeaseMs);
         io.fli.engine.HolderView holderView = holderUrl == null ? null
                 : new io.fli.serve.HttpHolderView(holderUrl, java.time.Duration.ofMillis(holderTimeoutMs),
                 java.time.Duration.ofMillis(readLeaseMs));

@@ -238,9 +238,14 @@ final class SloCommand implements Callable<Integer> {
 
         @Override
         public java.util.Optional<io.fli.engine.ViewStamp> current(io.fli.engine.ViewStamp have) {
+            return timed(() -> view.current(have));
+        }
+
+        /** {@code question} asked, its time recorded and added to this thread's. */
+        private <T> T timed(java.util.function.Supplier<T> question) {
             long a = System.nanoTime();
             try {
-                return view.current(have);
+                return question.get();
             } finally {
                 long took = System.nanoTime() - a;
                 latencies.recordValue(took);
@@ -257,14 +262,7 @@ final class SloCommand implements Callable<Integer> {
         @Override
         public java.util.Optional<io.fli.engine.ReadLease> readLease(io.fli.engine.ViewStamp have,
                 java.util.function.Consumer<byte[]> onRevoke) {
-            long a = System.nanoTime();
-            try {
-                return view.readLease(have, onRevoke);
-            } finally {
-                long took = System.nanoTime() - a;
-                latencies.recordValue(took);
-                spent.get()[0] += took;
-            }
+            return timed(() -> view.readLease(have, onRevoke));
         }
 
         /** A renewal off the query path, which may wait at the holder for its CAS: not timed as a question. */
@@ -332,10 +330,7 @@ final class SloCommand implements Callable<Integer> {
         if (!List.of("http", "none").contains(holderView)) {
             throw Inputs.bad(spec, "--holder-view must be http or none, got '" + holderView + "'");
         }
-        if (readLeaseMs < 0 || readLeaseMs > io.fli.engine.LogIndex.MAX_READ_LEASE_MS) {
-            throw Inputs.bad(spec, "--read-lease-ms must be 0.." + io.fli.engine.LogIndex.MAX_READ_LEASE_MS
-                    + ", got " + readLeaseMs);
-        }
+        Inputs.readLeaseMs(spec, readLeaseMs);
         if (store != null && !backend.equals("local")) {
             throw Inputs.bad(spec, "--store is where local servers keep their data: use --backend local");
         }

@@ -95,20 +95,8 @@ public final class RpcServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Revocations of the read leases this process granted, by grant id: completed when the holder revokes, waited on
-     * by the asker's {@code /read-lease/watch}. Entries go after a minute (a grant lasts at most a second).
-     */
-    private final com.github.benmanes.caffeine.cache.Cache<Long, java.util.concurrent.CompletableFuture<byte[]>>
-            revocations = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-            .expireAfterWrite(java.time.Duration.ofMinutes(1)).build();
-
-    /** A revocation without a coming state. */
-    private static final byte[] NONE = new byte[0];
-
-    private java.util.concurrent.CompletableFuture<byte[]> revocation(long grant) {
-        return revocations.get(grant, g -> new java.util.concurrent.CompletableFuture<>());
-    }
+    /** Revocations of the read leases this process granted, waited on by the askers' {@code /read-lease/watch}. */
+    private final io.fli.engine.Revocations revocations = new io.fli.engine.Revocations();
 
     /** A query parameter as a positive long, or -1 when absent or not one. */
     private static long positive(Context ctx, String name) {
@@ -143,8 +131,7 @@ public final class RpcServer implements AutoCloseable {
         long until = System.nanoTime() + wait * 1_000_000;
         java.util.Optional<io.fli.engine.ReadLease> l;
         while (true) {
-            l = index.get().grantReadLease(askerHas(ctx), ms,
-                    (grant, coming) -> revocation(grant).complete(coming == null ? NONE : coming));
+            l = index.get().grantReadLease(askerHas(ctx), ms, revocations.revoker());
             if (l.isPresent() || System.nanoTime() >= until) {
                 break;
             }
@@ -176,7 +163,7 @@ public final class RpcServer implements AutoCloseable {
      * write when that is the cause ({@link io.fli.engine.ReadLease.Revoker}), {@code {"revoked":false}} after {@code w}
      * ms (at most 5 s) otherwise.
      */
-    private void watchReadLease(Context ctx) throws InterruptedException {
+    private void watchReadLease(Context ctx) {
         ctx.contentType("application/json");
         long grant = positive(ctx, "grant");
         long wait = positive(ctx, "wait_ms");
@@ -185,12 +172,7 @@ public final class RpcServer implements AutoCloseable {
                     .toString());
             return;
         }
-        byte[] coming;
-        try {
-            coming = revocation(grant).get(Math.min(wait, 5_000), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            coming = null;
-        }
+        byte[] coming = revocations.await(grant, Math.min(wait, 5_000));
         ObjectNode o = JSON.createObjectNode().put("revoked", coming != null);
         if (coming != null && coming.length > 0) {
             o.put("coming", coming);
@@ -207,7 +189,7 @@ public final class RpcServer implements AutoCloseable {
             return;
         }
         index.get().readLeaseAcknowledged(grant);
-        revocations.invalidate(grant);
+        revocations.forget(grant);
         ctx.status(204);
     }
 

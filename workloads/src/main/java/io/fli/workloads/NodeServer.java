@@ -45,16 +45,8 @@ public final class NodeServer {
     private final MetricsEndpoint metrics;
     private final PeerHolderView holderView = new PeerHolderView();
 
-    /** Revocations of the read leases this process granted, by grant id, until the asker's watch has seen them. */
-    private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<byte[]>>
-            revocations = new java.util.concurrent.ConcurrentHashMap<>();
-    /** A revocation without a coming state. */
-    private static final byte[] NONE = new byte[0];
-
-    private java.util.concurrent.CompletableFuture<byte[]> revocation(long grant) {
-        revocations.keySet().removeIf(g -> g < grant - 10_000); // askers that never watched (killed)
-        return revocations.computeIfAbsent(grant, g -> new java.util.concurrent.CompletableFuture<>());
-    }
+    /** Revocations of the read leases this process granted, waited on by the askers' {@code watchReadLease}. */
+    private final io.fli.engine.Revocations revocations = new io.fli.engine.Revocations();
 
     private NodeServer(String[] a) {
         CqlConfig cql = CqlConfig.fromEnvironment(System.getenv());
@@ -169,7 +161,7 @@ public final class NodeServer {
                 ViewStamp have = r.path("epoch").canConvertToLong() && r.path("version").canConvertToLong()
                         ? new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong()) : null;
                 java.util.Optional<io.fli.engine.ReadLease> l = node.grantReadLease(have, r.path("ms").asLong(),
-                        (grant, coming) -> revocation(grant).complete(coming == null ? NONE : coming));
+                        revocations.revoker());
                 if (l.isPresent()) {
                     ObjectNode o = NodeProtocol.JSON.valueToTree(l.get().view());
                     o.put("grant", l.get().grant()).put("ms", l.get().lengthMs());
@@ -179,24 +171,16 @@ public final class NodeServer {
                 }
             }
             case "watchReadLease" -> {
-                long grant = r.path("grant").asLong();
-                byte[] coming;
-                try {
-                    coming = revocation(grant).get(Math.min(5_000, r.path("waitMs").asLong()),
-                            java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                    coming = null;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    coming = null;
-                }
-                revocations.remove(grant);
+                byte[] coming = revocations.await(r.path("grant").asLong(), Math.min(5_000, r.path("waitMs").asLong()));
                 ok.put("result", coming != null);
                 if (coming != null && coming.length > 0) {
                     ok.put("coming", coming);
                 }
             }
-            case "ackReadLease" -> node.readLeaseAcknowledged(r.path("grant").asLong());
+            case "ackReadLease" -> {
+                node.readLeaseAcknowledged(r.path("grant").asLong());
+                revocations.forget(r.path("grant").asLong());
+            }
             case "peers" -> holderView.peers(NodeProtocol.JSON.convertValue(r.get("ports"),
                     new TypeReference<List<Integer>>() { }));
             case "restart" -> node.restart();

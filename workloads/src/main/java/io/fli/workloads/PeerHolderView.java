@@ -91,44 +91,22 @@ final class PeerHolderView implements HolderView {
     public Optional<io.fli.engine.ReadLease> readLease(ViewStamp have, java.util.function.Consumer<byte[]> onRevoke) {
         asked.incrementAndGet();
         for (int port : peers) {
-            Conn c = take(port);
-            if (c == null) {
+            JsonNode r = exchange(port, "{\"op\":\"readLease\",\"ms\":" + TestRun.READ_LEASE_MS + (have == null ? ""
+                    : ",\"epoch\":" + have.epoch() + ",\"version\":" + have.version()) + "}\n");
+            ViewStamp v = counted(stamp(r));
+            if (v == null) {
                 continue;
             }
-            try {
-                c.out().write("{\"op\":\"readLease\",\"ms\":" + TestRun.READ_LEASE_MS + (have == null ? ""
-                        : ",\"epoch\":" + have.epoch() + ",\"version\":" + have.version()) + "}\n");
-                c.out().flush();
-                String line = c.in().readLine();
-                if (line == null) {
-                    c.close();
-                    continue;
-                }
-                JsonNode r = NodeProtocol.JSON.readTree(line).path("result");
-                idle.add(c);
-                if (!r.path("epoch").canConvertToLong() || !r.path("version").canConvertToLong()) {
-                    continue;
-                }
-                JsonNode state = r.path("state");
-                ViewStamp v = new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong(),
-                        state.isTextual() ? state.binaryValue() : null);
-                named.incrementAndGet();
-                if (v.state() != null) {
-                    records.incrementAndGet();
-                }
-                long grant = r.path("grant").asLong(0);
-                long ms = r.path("ms").asLong(0);
-                if (grant <= 0 || ms <= 0) {
-                    return Optional.of(new io.fli.engine.ReadLease(v, 0, 0));
-                }
-                grants.incrementAndGet();
-                Thread t = new Thread(() -> watch(port, grant, ms, onRevoke), "read-lease-watch-" + grant);
-                t.setDaemon(true);
-                t.start();
-                return Optional.of(new io.fli.engine.ReadLease(v, grant, ms));
-            } catch (IOException | RuntimeException e) {
-                c.close();
+            long grant = r.path("grant").asLong(0);
+            long ms = r.path("ms").asLong(0);
+            if (grant <= 0 || ms <= 0) {
+                return Optional.of(new io.fli.engine.ReadLease(v, 0, 0));
             }
+            grants.incrementAndGet();
+            Thread t = new Thread(() -> watch(port, grant, ms, onRevoke), "read-lease-watch-" + grant);
+            t.setDaemon(true);
+            t.start();
+            return Optional.of(new io.fli.engine.ReadLease(v, grant, ms));
         }
         return Optional.empty();
     }
@@ -173,16 +151,24 @@ final class PeerHolderView implements HolderView {
     public Optional<ViewStamp> current(ViewStamp have) {
         asked.incrementAndGet();
         for (int port : peers) {
-            Optional<ViewStamp> v = ask(port, have);
-            if (v.isPresent()) {
-                named.incrementAndGet();
-                if (v.get().state() != null) {
-                    records.incrementAndGet();
-                }
-                return v;
+            ViewStamp v = counted(stamp(exchange(port, have == null ? "{\"op\":\"leaseView\"}\n"
+                    : "{\"op\":\"leaseView\",\"epoch\":" + have.epoch() + ",\"version\":" + have.version() + "}\n")));
+            if (v != null) {
+                return Optional.of(v);
             }
         }
         return Optional.empty();
+    }
+
+    /** {@code v}, counted as named (and as carrying its record, when it does); null stays null. */
+    private ViewStamp counted(ViewStamp v) {
+        if (v != null) {
+            named.incrementAndGet();
+            if (v.state() != null) {
+                records.incrementAndGet();
+            }
+        }
+        return v;
     }
 
     /**
@@ -194,31 +180,44 @@ final class PeerHolderView implements HolderView {
         return new long[]{asked.get(), named.get(), records.get()};
     }
 
-    private Optional<ViewStamp> ask(int port, ViewStamp have) {
+    /**
+     * The {@code result} of one request line to the process on {@code port}, or null when it could not be had (no
+     * connection, no answer in time, an error). A connection that failed or timed out is closed (its stream may hold a
+     * late answer); one whose whole answer was read goes back to the idle ones, in step for the next question.
+     */
+    private JsonNode exchange(int port, String request) {
         Conn c = take(port);
         if (c == null) {
-            return Optional.empty();
+            return null;
         }
         try {
-            c.out().write(have == null ? "{\"op\":\"leaseView\"}\n" : "{\"op\":\"leaseView\",\"epoch\":" + have.epoch()
-                    + ",\"version\":" + have.version() + "}\n");
+            c.out().write(request);
             c.out().flush();
             String line = c.in().readLine();
             if (line == null) {
                 c.close();
-                return Optional.empty();
+                return null;
             }
             JsonNode r = NodeProtocol.JSON.readTree(line).path("result");
-            idle.add(c); // a whole answer was read: the connection is in step for the next question
-            if (!r.path("epoch").canConvertToLong() || !r.path("version").canConvertToLong()) {
-                return Optional.empty();
-            }
-            JsonNode state = r.path("state");
-            return Optional.of(new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong(),
-                    state.isTextual() ? state.binaryValue() : null));
+            idle.add(c);
+            return r;
         } catch (IOException | RuntimeException e) {
             c.close();
-            return Optional.empty();
+            return null;
+        }
+    }
+
+    /** The state an answer names, or null when it names none (or its record's bytes are not base64). */
+    private static ViewStamp stamp(JsonNode r) {
+        if (r == null || !r.path("epoch").canConvertToLong() || !r.path("version").canConvertToLong()) {
+            return null;
+        }
+        JsonNode state = r.path("state");
+        try {
+            return new ViewStamp(r.get("epoch").asLong(), r.get("version").asLong(),
+                    state.isTextual() ? state.binaryValue() : null);
+        } catch (IOException e) {
+            return null;
         }
     }
 
