@@ -646,13 +646,6 @@ public final class DefaultLogIndex implements LogIndex {
         }
     }
 
-    /** Read leases granted and not yet revoked (for tests and metrics). */
-    int outstandingReadLeases() {
-        synchronized (grantLock) {
-            return grants.size();
-        }
-    }
-
     // ------------------------------------------------------------------ read leases (asker side)
 
     /**
