@@ -80,10 +80,11 @@ final class ServeCommand implements Callable<Integer> {
     long readLeaseMs = 0;
 
     @Option(names = "--warm-segment-mb", description = "Each segment a newly read state adds is warmed on a "
-            + "background thread (its head, and its directory and block pages when they take at most this many MB), "
-            + "so that a process that does not write does not fetch them on the query path; 0 turns it off "
-            + "(default: ${DEFAULT-VALUE}).")
-    // 1 MB: a small new segment is warmed whole, a merged one its head and filters only. At 16 MB the warmer read a
+            + "background thread, so that a process that does not write does not fetch it on the query path: a "
+            + "publish's segment and the small merges fetched whole (a publish's with its pack), as the writer holds "
+            + "them; a larger segment's directory and block pages when they take at most this many MB, else its head "
+            + "and filters; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    // 1 MB: a larger (merged) segment its head and filters only. At 16 MB the warmer read a
     // few hundred directory pages a second while ingest ran, on a store that serves ~2,000 GETs/s; two paired 50M
     // runs of fli slo (performance.md, eleventh round): 23 -> 27 and 19 -> 33 of 47 figures with 1 MB.
     long warmSegmentMb = 1;

@@ -115,10 +115,11 @@ final class SloCommand implements Callable<Integer> {
             + "\"Read leases for query processes\"). 0 asks per query (default: ${DEFAULT-VALUE}).")
     long readLeaseMs = 200;
 
-    @Option(names = "--warm-segment-mb", description = "The second process warms each segment a new state adds "
-            + "(head, and directory and block pages up to this many MB) on a background thread; 0 turns it off "
-            + "(default: ${DEFAULT-VALUE}).")
-    // 1 MB: a small new segment is warmed whole, a merged one its head and filters only. At 16 MB the warmer read a
+    @Option(names = "--warm-segment-mb", description = "The second process warms each segment a new state adds on a "
+            + "background thread: a publish's segment and the small merges fetched whole (a publish's with its pack), "
+            + "as the writer holds them; a larger segment's directory and block pages up to this many MB, else its "
+            + "head and filters; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    // 1 MB: a larger (merged) segment its head and filters only. At 16 MB the warmer read a
     // few hundred directory pages a second while ingest ran, on a store that serves ~2,000 GETs/s; two paired 50M
     // runs of fli slo (performance.md, eleventh round): 23 -> 27 and 19 -> 33 of 47 figures with 1 MB.
     long warmSegmentMb = 1;

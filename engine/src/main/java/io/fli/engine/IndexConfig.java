@@ -34,10 +34,12 @@ import java.time.Duration;
  *                          {@code docs/upgrade.md}, rule 3
  * @param holderView        where a process without the lease asks the lease holder which state is current before
  *                          it reads {@code meta/state} itself, or {@code null} (the default: it always reads)
- * @param warmSegmentBytes  when a query reads a state that adds segments, a background thread reads each new
- *                          segment's head into the cache, and its directory and block pages too if these take at
- *                          most this many bytes (0, the default: off) — for a query process that does not write,
- *                          which otherwise fetches them on the query path at the first query that touches them
+ * @param warmSegmentBytes  when a query reads a state that adds segments, a background thread warms each new
+ *                          segment: one the writer would hold whole (a publish's own segment, with its pack, and
+ *                          merges small enough to be merged again) is fetched whole and held; a larger one's head
+ *                          goes into the cache, and its directory and block pages too if these take at most this
+ *                          many bytes (0, the default: off) — for a query process that does not write, which
+ *                          otherwise fetches them on the query path at the first query that touches them
  */
 public record IndexConfig(int maxOrTerms, long maxBlockRange, int maxResults, int maxBlocksPerPublish,
                           Duration leaseDuration, Duration gcGrace, int mergeFanout, long maxSegmentLogs,

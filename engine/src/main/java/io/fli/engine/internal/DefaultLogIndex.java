@@ -370,14 +370,25 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /**
-     * A query read state {@code now} after {@code before}: the segments {@code now} adds are warmed in the background
-     * (off the query path), so that the first query to touch them does not fetch their heads and directories. On a
-     * process's first state only the heads and term filters of every segment are (format 4: a few bytes per term, and
-     * what every lookup of a segment reads first — a restarted query process answers lookups of absent terms from
-     * them instead of fetching directory pages for its first minute). Only against a remote store, and never with any
-     * effect on a query: a failure here is left for the query to meet.
+     * A query read state {@code now} after {@code before} ({@code committed}; false for the state a holder's CAS is
+     * about to write, sent with a revocation): the segments {@code now} adds are warmed in the background (off the
+     * query path), so that the first query to touch them does not fetch their heads and directories.
+     * <ul>
+     * <li>A segment of a tier that will be merged (a publish's own segment and the small merges: the writer holds
+     * these whole, see {@link #remember}) is fetched whole by one GET and held as the writer holds it; a publish's
+     * own segment brings its pack too, fetched whole and cached head and chunks as the writer caches the pack it
+     * wrote ({@link #takeWhole}). A process that did not write them then reads new data as the writer does, from
+     * memory: before 2026-12-05 it read them page by page and GETted the new pack's chunks at query time.</li>
+     * <li>A larger segment: its filters, directory and block pages when together they are within
+     * {@link IndexConfig#warmSegmentBytes()}, else its filters.</li>
+     * <li>On a process's first state only the heads and term filters of every segment are warmed ({@link
+     * #warmFilters}).</li>
+     * </ul>
+     * A committed state also drops the held bytes of the segments it no longer names (merged away), as the writer
+     * does. Only against a remote store, and never with any effect on a query: a failure here is left for the query
+     * to meet.
      */
-    private void warmAdded(Snapshot before, Snapshot now) {
+    private void warmAdded(Snapshot before, Snapshot now, boolean committed) {
         long bound = config.warmSegmentBytes();
         if (bound <= 0 || !blobs.remote()) {
             return;
@@ -390,11 +401,13 @@ public final class DefaultLogIndex implements LogIndex {
         for (SegmentRef r : before.state().segments()) {
             had.add(r.key());
         }
+        java.util.Set<String> has = new java.util.HashSet<>();
         for (SegmentRef r : now.state().segments()) {
+            has.add(r.key());
             if (!had.contains(r.key())) {
                 warmLater(() -> {
                     try {
-                        if (segment(r).warm(bound) > 0) {
+                        if (takeWhole(r) || segment(r).warm(bound) > 0) {
                             warmedSegments.incrementAndGet();
                         }
                     } catch (RuntimeException e) {
@@ -403,6 +416,42 @@ public final class DefaultLogIndex implements LogIndex {
                 });
             }
         }
+        if (committed) {
+            for (String k : had) {
+                if (!has.contains(k) && written.containsKey(k)) {
+                    unpin(k); // merged away (a query of an older state that still needs it reads it again)
+                }
+            }
+        }
+    }
+
+    /**
+     * Fetches new segment {@code r} whole and holds it, when the writer would hold it ({@code mayBeMerged}: a
+     * publish's own segment and merges small enough to be merged again), and for a publish's own segment (tier 0)
+     * the packs it names, whole, cached head and verified chunks; false for a larger segment (left to page warming).
+     * The held bytes are checked as any fetched page is, when a query reads them.
+     */
+    private boolean takeWhole(SegmentRef r) {
+        if (r.logCount() * config.mergeFanout() > config.maxSegmentLogs()) {
+            return false;
+        }
+        if (!written.containsKey(r.key())) {
+            byte[] bytes = fetch(r.key(), 0, -1, "segment-whole");
+            if (!Frame.isPaged(bytes) || !pin(r.key(), bytes, true)) {
+                return false;
+            }
+        }
+        if (r.tier() == 0) {
+            for (String pack : segment(r).packKeys()) {
+                if (packCache.getIfPresent(pack) == null) {
+                    byte[] bytes = fetch(pack, 0, -1, "pack-whole");
+                    if (Frame.isPaged(bytes)) {
+                        cachePack(pack, bytes, true);
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /**
@@ -815,7 +864,8 @@ public final class DefaultLogIndex implements LogIndex {
             return;
         }
         try {
-            warmAdded(last, new Snapshot(new MetaRecord(StateRecord.KEY, -1, -1, coming), StateRecord.decode(coming)));
+            warmAdded(last, new Snapshot(new MetaRecord(StateRecord.KEY, -1, -1, coming), StateRecord.decode(coming)),
+                    false);
         } catch (RuntimeException e) {
             // damaged on the way: nothing is warmed, and nothing is answered from it anyway
         }
@@ -911,7 +961,7 @@ public final class DefaultLogIndex implements LogIndex {
             }
             lastDecoded = s;
         }
-        warmAdded(last, s);
+        warmAdded(last, s, true);
     }
 
     private final Object decodedLock = new Object();
@@ -944,7 +994,7 @@ public final class DefaultLogIndex implements LogIndex {
         try {
             Snapshot s = new Snapshot(rec.get(), StateRecord.decode(rec.get().value()));
             lastDecoded = s;
-            warmAdded(last, s);
+            warmAdded(last, s, true);
             return Optional.of(s);
         } catch (CorruptionException e) {
             return seams.undecodableState(this, e);
@@ -1227,6 +1277,11 @@ public final class DefaultLogIndex implements LogIndex {
         return true;
     }
 
+    /** Keys of the stored blobs held whole here ({@link #remember}, {@link #takeWhole}). */
+    java.util.Set<String> heldKeys() {
+        return java.util.Set.copyOf(written.keySet());
+    }
+
     private synchronized void unpin(String key) {
         if (written.containsKey(key)) {
             unpinLocked(key);
@@ -1322,10 +1377,27 @@ public final class DefaultLogIndex implements LogIndex {
         if (bytes.length > config.cacheBytes() / 16 || !Frame.isPaged(bytes)) {
             return;
         }
+        cachePack(key, bytes, false);
+    }
+
+    /**
+     * Caches the head and every chunk of paged pack {@code bytes}; {@code fetched}: read from the store, not written
+     * here, so every chunk is checked against its checksum first (a damaged one caches nothing, and the query that
+     * reads it from the store decides).
+     */
+    private void cachePack(String key, byte[] bytes, boolean fetched) {
+        if (bytes.length > config.cacheBytes() / 16) {
+            return;
+        }
         int end = Paged.bodyStart(bytes, key);
         int version = Frame.version(bytes);
         Pack.Head h = Pack.Head.read(Paged.head(bytes, Frame.PACK, version, key), bytes.length - (long) end, end,
                 version, key);
+        if (fetched) {
+            for (Paged.Ref ref : h.chunks()) {
+                Paged.page(bytes, end + (int) ref.offset(), ref, seams.verifyPageChecksums(), key);
+            }
+        }
         packCache.put(key, new Weighted(h, end * 2 + 256));
         for (int c = 0; c < h.chunks().length; c++) {
             Paged.Ref ref = h.chunks()[c];

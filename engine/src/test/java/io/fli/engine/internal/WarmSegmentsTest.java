@@ -16,35 +16,46 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A query process that does not write ({@link IndexConfig#withWarmSegmentBytes}) warms the segments a newly read
- * state adds on a background thread: the first query to touch a new segment then fetches only what is particular to
- * it (posting bitmaps, pack chunks), not the segment's head, directory and block pages, which a process without the
- * warmer fetches on the query path. Over the bound, only the head is warmed.
+ * state adds on a background thread. A publish's own segment (and any merge small enough to be merged again) it
+ * fetches whole, with the publish's pack, and holds as the writer holds what it wrote: the first query on the new
+ * blocks then reads nothing from the store. A larger segment's pages are warmed when they are within the bound (the
+ * query then fetches only posting bitmaps and pack chunks), else only its head.
  */
 class WarmSegmentsTest {
     private static final IndexConfig CONFIG = IndexConfig.defaults().withBackgroundMerges(false);
 
-    /** Reads of index segments by one query of a fresh reader after the writer published a second batch. */
-    private static int segmentReadsOfTheFirstQueryAfterAPublish(long warmBytes, List<Long> warmed) throws Exception {
+    /** Blob reads (any kind) by one query of a fresh reader on the blocks of the writer's second publish. */
+    private static int readsOfTheFirstQueryAfterAPublish(IndexConfig readerConfig, List<Long> warmed,
+                                                         List<java.util.Map<String, Long>> background)
+            throws Exception {
         MetaStore meta = MetaStore.inMemory();
         BlobStore stored = BlobStore.inMemory();
         List<Block> chain = PagedLayoutTest.chain(5, 0, 400, 300);
         List<String> reads = Collections.synchronizedList(new ArrayList<>());
         try (LogIndex w = LogIndex.open(meta, stored, CONFIG);
-             DefaultLogIndex reader = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/",
-                     reads), CONFIG.withWarmSegmentBytes(warmBytes))) {
+             DefaultLogIndex reader = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "",
+                     reads), readerConfig)) {
             Writer writer = w.writer("w");
             writer.acquire();
             writer.publish(chain.subList(0, 200));
             String address = chain.get(300).logs().get(0).address();
             LogQuery q = LogQuery.range(200L, 399L, List.of(address), null);
             assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
-            writer.publish(chain.subList(200, 400)); // a new tier-0 segment
-            assertThat(reader.head()).isEqualTo(399); // the reader reads the new state
             long deadline = System.nanoTime() + 60_000_000_000L;
+            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the first state's warming, done before the publish
+            }
+            java.util.Map<String, Long> before = reader.stats().backgroundReadsByKind();
+            writer.publish(chain.subList(200, 400)); // a new tier-0 segment and its pack
+            assertThat(reader.head()).isEqualTo(399); // the reader reads the new state
             while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             warmed.add(reader.warmedSegments());
+            java.util.Map<String, Long> after = new java.util.TreeMap<>(reader.stats().backgroundReadsByKind());
+            after.replaceAll((k, v) -> v - before.getOrDefault(k, 0L));
+            after.values().removeIf(v -> v == 0);
+            background.add(after);
             reads.clear();
             assertThat(reader.query(q).logs()).isNotEmpty();
             return reads.size();
@@ -52,18 +63,69 @@ class WarmSegmentsTest {
     }
 
     @Test
-    void theFirstQueryOnANewSegmentFetchesLessWhenItWasWarmed() throws Exception {
+    void theFirstQueryOnANewSegmentFetchesNothingWhenItWasTakenWholeAndLessWhenItsPagesWereWarmed()
+            throws Exception {
         List<Long> warmed = new ArrayList<>();
-        int cold = segmentReadsOfTheFirstQueryAfterAPublish(0, warmed);
-        int warm = segmentReadsOfTheFirstQueryAfterAPublish(1 << 20, warmed);
-        assertThat(warmed).containsExactly(0L, 1L);
-        assertThat(warm).as("reads of the warmed segment by the first query (without the warmer: %d)", cold)
+        List<java.util.Map<String, Long>> background = new ArrayList<>();
+        int cold = readsOfTheFirstQueryAfterAPublish(CONFIG.withWarmSegmentBytes(0), warmed, background);
+        int whole = readsOfTheFirstQueryAfterAPublish(CONFIG.withWarmSegmentBytes(1 << 20), warmed, background);
+        // A reader whose size limit makes the new segment one that is not merged again: its pages are warmed.
+        IndexConfig large = CONFIG.withMaxSegmentLogs(100);
+        int paged = readsOfTheFirstQueryAfterAPublish(large.withWarmSegmentBytes(1 << 20), warmed, background);
+        // A bound below that segment's directory warms its head only.
+        int bounded = readsOfTheFirstQueryAfterAPublish(large.withWarmSegmentBytes(16), warmed, background);
+        assertThat(warmed).containsExactly(0L, 1L, 1L, 0L);
+        assertThat(cold).as("blob reads of the first query without the warmer").isGreaterThanOrEqualTo(3);
+        assertThat(whole).as("blob reads of the first query after the segment and its pack were taken whole")
+                .isZero();
+        assertThat(background.get(1)).as("the warmer's GETs: one for the segment, one for its pack")
+                .isEqualTo(java.util.Map.of("segment-whole", 1L, "pack-whole", 1L));
+        assertThat(paged).as("after its pages were warmed (without the warmer: %d)", cold).isPositive()
                 .isLessThan(cold);
-        // A bound below the segment's directory warms its head only.
-        List<Long> none = new ArrayList<>();
-        int bounded = segmentReadsOfTheFirstQueryAfterAPublish(16, none);
-        assertThat(none).containsExactly(0L);
-        assertThat(bounded).isLessThan(cold).isGreaterThan(warm);
+        assertThat(background.get(2)).containsKey("directory").doesNotContainKeys("segment-whole", "pack-whole");
+        assertThat(bounded).isLessThan(cold).isGreaterThan(paged);
+    }
+
+    /**
+     * Segments taken whole are held until a committed state no longer names them, as the writer drops the inputs of
+     * a merge once the merged state is published: a reader following a writer whose merges fold every sixteen
+     * publishes holds no more than the live small segments, not every segment it ever took.
+     */
+    @Test
+    void segmentsTakenWholeAreDroppedOnceMergedAway() throws Exception {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore stored = BlobStore.inMemory();
+        List<Block> chain = PagedLayoutTest.chain(5, 0, 1_000, 300);
+        IndexConfig merging = IndexConfig.defaults().withMergeFanout(4);
+        try (LogIndex w = LogIndex.open(meta, stored, merging);
+             DefaultLogIndex reader = new DefaultLogIndex(meta, new WatchedBlobStore(stored),
+                     merging.withWarmSegmentBytes(1 << 20))) {
+            Writer writer = w.writer("w");
+            writer.acquire();
+            writer.publish(chain.subList(0, 20));
+            assertThat(reader.head()).isEqualTo(19);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            for (int i = 20; i < chain.size(); i += 20) {
+                writer.publish(chain.subList(i, i + 20));
+                assertThat(reader.head()).isEqualTo(i + 19);
+                while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+            }
+            writer.compact();
+            assertThat(reader.head()).isEqualTo(999);
+            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            java.util.Set<String> live = new java.util.HashSet<>();
+            for (SegmentRef r : StateRecord.decode(meta.get(StateRecord.KEY).orElseThrow().value()).segments()) {
+                live.add(r.key());
+            }
+            assertThat(reader.stats().backgroundReadsByKind().get("segment-whole")).as("segments taken whole")
+                    .isGreaterThan(40L);
+            assertThat(reader.heldKeys()).as("held segments, all of them live (live: %s)", live)
+                    .isNotEmpty().allMatch(live::contains);
+        }
     }
 
     /**
@@ -141,12 +203,16 @@ class WarmSegmentsTest {
         List<Block> chain = PagedLayoutTest.chain(5, 0, 400, 300);
         try (LogIndex w = LogIndex.open(meta, stored, CONFIG);
              DefaultLogIndex reader = new DefaultLogIndex(meta, new WatchedBlobStore(stored),
-                     CONFIG.withWarmSegmentBytes(1 << 20))) {
+                     CONFIG.withWarmSegmentBytes(1 << 20).withMaxSegmentLogs(100))) { // pages warmed, not whole
             Writer writer = w.writer("w");
             writer.acquire();
             writer.publish(chain.subList(0, 200));
             String address = chain.get(300).logs().get(0).address();
             assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
+            long deadline0 = System.nanoTime() + 60_000_000_000L;
+            while (reader.warmsPending() > 0 && System.nanoTime() < deadline0) {
+                Thread.sleep(10); // the first state's warming
+            }
             io.fli.engine.IndexStats s0 = reader.stats();
             writer.publish(chain.subList(200, 400));
             assertThat(reader.head()).isEqualTo(399);
