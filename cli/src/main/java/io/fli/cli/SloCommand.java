@@ -291,6 +291,26 @@ final class SloCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * Seconds from {@code since} until {@code idx}'s warming queue is first empty ({@link
+     * io.fli.engine.IndexStats#warmsPending}), polled every 20 ms for at most {@code limitNanos}; NaN if it never was.
+     */
+    static double waitUntilWarmed(LogIndex idx, long since, long limitNanos) {
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < limitNanos) {
+            if (idx.stats().warmsPending() == 0) {
+                return (System.nanoTime() - since) / 1e9;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Double.NaN;
+            }
+        }
+        return Double.NaN;
+    }
+
     /** {@code all} less {@code background}, kind by kind (kinds left at zero are dropped). */
     static Map<String, Double> minus(Map<String, Double> all, Map<String, Double> background) {
         Map<String, Double> out = new java.util.TreeMap<>();
@@ -644,6 +664,14 @@ final class SloCommand implements Callable<Integer> {
                 Double.isNaN(warmUpS) ? "not within 120 s" : String.format("%.2f s", warmUpS));
         figures.add(new Figure("warm-up s", Double.isNaN(warmUpS) ? Double.MAX_VALUE : warmUpS,
                 slo.path("warm_up_s").path("target").asDouble(), true, "s"));
+        // Warm figures are those of a warmed process: its first state's warming (every segment's heads and filters,
+        // block pages and pack heads, on threads of their own) done. Until then its GETs compete with the measured
+        // queries' and new segments queue behind it; a query process serves during that time too, and the warm-up
+        // figure above is what it costs. Polled, at most two minutes; ingest goes on meanwhile.
+        double warmedS = waitUntilWarmed(other, u0, 120_000_000_000L);
+        w.printf("second process warmed (its warming queue first empty): %s after the warm-up began%n",
+                Double.isNaN(warmedS) ? "not within 120 s" : String.format("%.2f s", warmedS));
+        results.put("second_process_warmed_s", Double.isNaN(warmedS) ? -1 : warmedS);
         w.println();
         w.println("| process | class | warm p50 ms | p95 ms | p99 ms | cold p50 ms | cold p99 ms | results mean | p99 "
                 + "| max | GETs/query | KB/query |");

@@ -139,6 +139,9 @@ class SloCommandTest {
         assertThat(res.path("collector").asText()).isNotBlank().isEqualTo(SloCommand.collector());
         assertThat(r.out()).contains("collector " + SloCommand.collector());
         assertThat(res.path("cores").asInt()).isPositive();
+        // The second process's warm figures wait for its warming queue (in memory: nothing to warm, at once).
+        assertThat(res.path("second_process_warmed_s").asDouble()).isNotNegative();
+        assertThat(r.out()).contains("second process warmed (its warming queue first empty): ");
         // The publishes while measuring: a tenth of --batch-blocks unless --ingest-batch-blocks says otherwise.
         assertThat(res.path("ingest_while_measuring").path("logs_per_s").asLong()).isEqualTo(5000);
         assertThat(res.path("ingest_while_measuring").path("batch_blocks").asInt()).isEqualTo(100);

@@ -16,7 +16,8 @@ package io.fli.engine;
  * @param blobReadsByKind   {@code blobReads} by what was read: {@code segment-head}, {@code filter},
  *                          {@code directory}, {@code postings}, {@code block}, {@code hash}, {@code pack-head},
  *                          {@code pack-chunk}, {@code pack-chunks} (one GET for a run of chunks), {@code whole} (an
- *                          older-format blob)
+ *                          older-format blob), {@code segment-whole} and {@code pack-whole} (a new segment and pack
+ *                          fetched whole by a process that did not write them)
  * @param backgroundReadsByKind the part of {@code blobReadsByKind} read off any query's path: the background warming
  *                          of new segments and of a first state, and merges reading their inputs back. A benchmark
  *                          that divides the GETs of a window by its queries subtracts these: they ran during the
@@ -28,19 +29,33 @@ package io.fli.engine;
  *                          ({@link ReadLease}), without asking it
  * @param readLeaseRenewals read leases this process obtained off the query path, right after the holder revoked the
  *                          previous one (so that the first query after a publish need not ask)
+ * @param warmsPending      warming tasks queued or running now (a first state's warming, new segments): a process
+ *                          just opened is warmed once this first falls to 0 ({@link IndexConfig#warmSegmentBytes})
  */
 public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
                          long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
                          long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
                          java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead,
-                         long holderViewRecords, long readLeaseAnswers, long readLeaseRenewals) {
+                         long holderViewRecords, long readLeaseAnswers, long readLeaseRenewals, long warmsPending) {
     /** The kinds {@link #blobReadsByKind} counts, as its javadoc lists them. */
     public static final java.util.List<String> BLOB_READ_KINDS = java.util.List.of("segment-head", "filter",
-            "directory", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole");
+            "directory", "postings", "block", "hash", "pack-head", "pack-chunk", "pack-chunks", "whole", "segment-whole",
+            "pack-whole");
 
     public IndexStats {
         blobReadsByKind = java.util.Map.copyOf(blobReadsByKind);
         backgroundReadsByKind = java.util.Map.copyOf(backgroundReadsByKind);
+    }
+
+    /** Counters without the warming queue (kept for callers built against the earlier record). */
+    public IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cacheHits, long cacheMisses,
+                      long cacheEvictions, long blobReads, long blobBytesRead, long stateReads,
+                      long holderViewAnswers, java.util.Map<String, Long> blobReadsByKind,
+                      java.util.Map<String, Long> backgroundReadsByKind, long backgroundBytesRead,
+                      long holderViewRecords, long readLeaseAnswers, long readLeaseRenewals) {
+        this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
+                stateReads, holderViewAnswers, blobReadsByKind, backgroundReadsByKind, backgroundBytesRead,
+                holderViewRecords, readLeaseAnswers, readLeaseRenewals, 0);
     }
 
     /** Counters without read-lease renewals (kept for callers built against the earlier record). */
@@ -51,7 +66,7 @@ public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cache
                       long holderViewRecords, long readLeaseAnswers) {
         this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
                 stateReads, holderViewAnswers, blobReadsByKind, backgroundReadsByKind, backgroundBytesRead,
-                holderViewRecords, readLeaseAnswers, 0);
+                holderViewRecords, readLeaseAnswers, 0, 0);
     }
 
     /** Counters without read-lease answers told apart (kept for callers built against the earlier record). */
@@ -62,7 +77,7 @@ public record IndexStats(long cacheWeightBytes, long cacheLimitBytes, long cache
                       long holderViewRecords) {
         this(cacheWeightBytes, cacheLimitBytes, cacheHits, cacheMisses, cacheEvictions, blobReads, blobBytesRead,
                 stateReads, holderViewAnswers, blobReadsByKind, backgroundReadsByKind, backgroundBytesRead,
-                holderViewRecords, 0, 0);
+                holderViewRecords, 0, 0, 0);
     }
 
     /** Counters without the holder's records told apart (kept for callers built against the earlier record). */

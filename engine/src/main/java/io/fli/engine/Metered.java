@@ -321,6 +321,9 @@ public final class Metered {
             FunctionCounter.builder("fli.read.lease.renewals", d, i -> i.stats().readLeaseRenewals()).tags(tags)
                     .description("Read leases obtained off the query path right after the holder revoked one")
                     .register(registry);
+            Gauge.builder("fli.warms.pending", d, i -> i.stats().warmsPending()).tags(tags)
+                    .description("Warming tasks queued or running (a first state's, new segments'): 0 once warmed")
+                    .register(registry);
             // Event counters exported from the start (at 0), so that rates and alerts see a series.
             for (String op : List.of("publish", "renew", "compact", "gc")) {
                 counter("fli.fence.rejections", FENCE, "op", op);

@@ -105,7 +105,7 @@ public final class DefaultLogIndex implements LogIndex {
         return new io.fli.engine.IndexStats(weight, config.cacheBytes(), cs.hitCount(), cs.missCount(),
                 cs.evictionCount(), blobReads.get(), blobBytesRead.get(), stateReads.get(), holderViewAnswers.get(),
                 sums(readsByKind), sums(backgroundReadsByKind), backgroundBytesRead.get(), holderViewRecords.get(),
-                readLeaseAnswers.get(), readLeaseRenewals.get());
+                readLeaseAnswers.get(), readLeaseRenewals.get(), warmsPending.get());
     }
 
     /** Each kind's count now. */
