@@ -378,7 +378,7 @@ public final class DefaultLogIndex implements LogIndex {
      * these whole, see {@link #remember}) is fetched whole by one GET and held as the writer holds it; a publish's
      * own segment brings its pack too, fetched whole and cached head and chunks as the writer caches the pack it
      * wrote ({@link #takeWhole}). A process that did not write them then reads new data as the writer does, from
-     * memory: before 2026-12-05 it read them page by page and GETted the new pack's chunks at query time.</li>
+     * memory: until 2026-12-04 it read them page by page and GETted the new pack's chunks at query time.</li>
      * <li>A larger segment: its filters, directory and block pages when together they are within
      * {@link IndexConfig#warmSegmentBytes()}, else its filters.</li>
      * <li>On a process's first state only the heads and term filters of every segment are warmed ({@link
