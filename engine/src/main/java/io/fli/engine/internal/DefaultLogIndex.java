@@ -242,8 +242,11 @@ public final class DefaultLogIndex implements LogIndex {
      * second process at 50M paid six GETs for a block-hash query where the writer, which has them, paid one). Not
      * the address directories: at 50M reading them took the whole measured window of {@code fli slo}, and the
      * queries' GETs queued behind them (warm-up 41 s against 10). On {@link #FILTER_WARMERS} threads of their own
-     * (not the query prefetch pool: queries never wait behind them), within a quarter of the cache; stops at the
-     * first failure (the store is away: queries will meet it) or when the index closes.
+     * (not the query prefetch pool: queries never wait behind them), within a quarter of the cache. Last, on the
+     * warming thread alone, the newest segments whole while they fit where held segments leave room ({@link
+     * #takeWhole}: one GET each, with a publish's pack), as a writer that built them holds them — their directory and
+     * posting pages are what a selective query of recent blocks reads. Stops at the first failure (the store is
+     * away: queries will meet it) or when the index closes.
      */
     private void warmFilters(Snapshot first) {
         List<SegmentRef> refs = new ArrayList<>(first.state().segments());
@@ -276,6 +279,39 @@ public final class DefaultLogIndex implements LogIndex {
             }
             return b;
         });
+        // Last, the newest segments whole, where held segments leave room (as a writer that built them holds them):
+        // one GET each, on this thread alone, newest first, until one does not fit. Their sizes from one listing.
+        if (failed.get() || Thread.currentThread().isInterrupted()) {
+            return;
+        }
+        java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+        try {
+            for (BlobStore.BlobInfo b : blobs.list(Keys.INDEX)) {
+                sizes.put(b.key(), b.size());
+            }
+        } catch (RuntimeException e) {
+            return; // the store is away: queries will meet it
+        }
+        for (SegmentRef r : refs) {
+            if (failed.get() || Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            try {
+                if (!takeWhole(r, false, sizes.getOrDefault(r.key(), Long.MAX_VALUE))) {
+                    return;
+                }
+                warmedWhole.incrementAndGet();
+            } catch (RuntimeException e) {
+                return; // collected meanwhile, unreachable, or damaged: left for the queries
+            }
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong warmedWhole = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Segments of a first state that its warming took whole ({@link #warmFilters}). */
+    long warmedWhole() {
+        return warmedWhole.get();
     }
 
     /** Runs {@code warm} on each segment on the warming threads while the budget lasts and nothing has failed. */
@@ -407,7 +443,7 @@ public final class DefaultLogIndex implements LogIndex {
             if (!had.contains(r.key())) {
                 warmLater(() -> {
                     try {
-                        if (takeWhole(r) || segment(r).warm(bound) > 0) {
+                        if (takeWhole(r, true, -1) || segment(r).warm(bound) > 0) {
                             warmedSegments.incrementAndGet();
                         }
                     } catch (RuntimeException e) {
@@ -426,18 +462,30 @@ public final class DefaultLogIndex implements LogIndex {
     }
 
     /**
-     * Fetches new segment {@code r} whole and holds it, when the writer would hold it ({@code mayBeMerged}: a
-     * publish's own segment and merges small enough to be merged again), and for a publish's own segment (tier 0)
-     * the packs it names, whole, cached head and verified chunks; false for a larger segment (left to page warming).
-     * The held bytes are checked as any fetched page is, when a query reads them.
+     * What a stored segment takes per log, for deciding before its GET whether it fits where it would be held: the
+     * production shape measures 135-141 bytes per log (format 4, all segments of a 3M and a 50M index); a little over.
      */
-    private boolean takeWhole(SegmentRef r) {
-        if (r.logCount() * config.mergeFanout() > config.maxSegmentLogs()) {
-            return false;
-        }
+    static final long SEGMENT_BYTES_PER_LOG = 160;
+
+    /**
+     * Fetches segment {@code r} whole and holds it as the writer holds what it wrote ({@link #remember}): a segment
+     * small enough to be merged again (a publish's own, small merges) as a merge input, any other in what merge inputs
+     * leave of half the cache — evicting older held segments ({@code evict}, a new segment: the newest are held) or
+     * only where there is room (not {@code evict}: a first state's segments, taken newest first). A publish's own
+     * segment (tier 0) brings the packs it names, fetched whole, cached head and verified chunks. False when the
+     * segment is not held (it does not fit): left to page warming. The held bytes are checked as any fetched page
+     * is, when a query reads them. {@code size}: the blob's size if known, else -1 (estimated from its logs).
+     */
+    private boolean takeWhole(SegmentRef r, boolean evict, long size) {
+        boolean input = r.logCount() * config.mergeFanout() <= config.maxSegmentLogs();
         if (!written.containsKey(r.key())) {
+            // (A merge input on a new state is held whatever the room: the oldest inputs make way, as on the writer.)
+            boolean checked = !input || !evict;
+            if (checked && (size >= 0 ? size : r.logCount() * SEGMENT_BYTES_PER_LOG) > pinRoom(evict)) {
+                return false;
+            }
             byte[] bytes = fetch(r.key(), 0, -1, "segment-whole");
-            if (!Frame.isPaged(bytes) || !pin(r.key(), bytes, true)) {
+            if (!Frame.isPaged(bytes) || (checked && bytes.length > pinRoom(evict)) || !pin(r.key(), bytes, input)) {
                 return false;
             }
         }
@@ -452,6 +500,12 @@ public final class DefaultLogIndex implements LogIndex {
             }
         }
         return true;
+    }
+
+    /** Bytes a segment that is not a merge input may take when held: evicting older held ones or not. */
+    private synchronized long pinRoom(boolean evict) {
+        long half = config.cacheBytes() / 2;
+        return evict ? half - inputBytes : half - inputBytes - pinnedBytes;
     }
 
     /**

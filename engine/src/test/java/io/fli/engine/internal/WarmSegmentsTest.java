@@ -69,8 +69,9 @@ class WarmSegmentsTest {
         List<java.util.Map<String, Long>> background = new ArrayList<>();
         int cold = readsOfTheFirstQueryAfterAPublish(CONFIG.withWarmSegmentBytes(0), warmed, background);
         int whole = readsOfTheFirstQueryAfterAPublish(CONFIG.withWarmSegmentBytes(1 << 20), warmed, background);
-        // A reader whose size limit makes the new segment one that is not merged again: its pages are warmed.
-        IndexConfig large = CONFIG.withMaxSegmentLogs(100);
+        // A reader whose size limit makes the new segment one that is not merged again, and whose cache is too small
+        // to hold it whole: its pages are warmed.
+        IndexConfig large = CONFIG.withMaxSegmentLogs(100).withCacheBytes(256 * 1024);
         int paged = readsOfTheFirstQueryAfterAPublish(large.withWarmSegmentBytes(1 << 20), warmed, background);
         // A bound below that segment's directory warms its head only.
         int bounded = readsOfTheFirstQueryAfterAPublish(large.withWarmSegmentBytes(16), warmed, background);
@@ -203,7 +204,8 @@ class WarmSegmentsTest {
         List<Block> chain = PagedLayoutTest.chain(5, 0, 400, 300);
         try (LogIndex w = LogIndex.open(meta, stored, CONFIG);
              DefaultLogIndex reader = new DefaultLogIndex(meta, new WatchedBlobStore(stored),
-                     CONFIG.withWarmSegmentBytes(1 << 20).withMaxSegmentLogs(100))) { // pages warmed, not whole
+                     CONFIG.withWarmSegmentBytes(1 << 20).withMaxSegmentLogs(100).withCacheBytes(256 * 1024))) {
+            // (a segment not merged again, too large to hold whole in this cache: its pages are warmed)
             Writer writer = w.writer("w");
             writer.acquire();
             writer.publish(chain.subList(0, 200));
@@ -307,5 +309,55 @@ class WarmSegmentsTest {
         assertThat(readsOfAbsentLookups.get(1)).as("index reads after warming (%d without)", readsOfAbsentLookups.get(0))
                 .isLessThanOrEqualTo(50 * segments / 25);
     }
-}
 
+    /**
+     * A first state's warming ends by taking the newest segments whole, newest first, while they fit in what held
+     * segments may take (half the cache), as a writer that built them holds them: the held ones are a newest-first
+     * run of the state's segments, within half the cache, and a query of the newest blocks then reads no index blob.
+     */
+    @Test
+    void aFirstStateTakesTheNewestSegmentsWholeWhileTheyFit() throws Exception {
+        MetaStore meta = MetaStore.inMemory();
+        BlobStore stored = BlobStore.inMemory();
+        List<Block> chain = PagedLayoutTest.chain(8, 0, 1_200, 500);
+        try (LogIndex w = LogIndex.open(meta, stored, CONFIG)) {
+            Writer writer = w.writer("w");
+            writer.acquire();
+            for (int i = 0; i < chain.size(); i += 100) {
+                writer.publish(chain.subList(i, i + 100));
+            }
+        }
+        List<SegmentRef> segments = new ArrayList<>(
+                StateRecord.decode(meta.get(StateRecord.KEY).orElseThrow().value()).segments());
+        segments.sort(java.util.Comparator.comparingLong(SegmentRef::lastBlock).reversed());
+        java.util.Map<String, Long> size = new java.util.HashMap<>();
+        for (BlobStore.BlobInfo b : stored.list("index/")) {
+            size.put(b.key(), b.size());
+        }
+        long all = segments.stream().mapToLong(r -> size.get(r.key())).sum();
+        // Every segment too large to be merged again (not a merge input); half the cache holds about half of them.
+        IndexConfig reader = CONFIG.withMaxSegmentLogs(1).withCacheBytes(all).withWarmSegmentBytes(1 << 20);
+        List<String> reads = Collections.synchronizedList(new ArrayList<>());
+        try (DefaultLogIndex r = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/", reads),
+                reader)) {
+            assertThat(r.head()).isEqualTo(1_199); // the first state: warming starts
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (r.warmsPending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            java.util.Set<String> held = r.heldKeys();
+            int k = (int) r.warmedWhole();
+            assertThat(k).as("segments taken whole of %d", segments.size()).isPositive()
+                    .isLessThan(segments.size());
+            assertThat(held).as("the %d newest, and no other", k).containsExactlyInAnyOrderElementsOf(
+                    segments.subList(0, k).stream().map(SegmentRef::key).toList());
+            assertThat(held.stream().mapToLong(size::get).sum()).isLessThanOrEqualTo(all / 2);
+            SegmentRef newest = segments.get(0);
+            reads.clear();
+            String address = chain.get((int) newest.lastBlock()).logs().get(0).address();
+            assertThat(r.query(LogQuery.range(newest.firstBlock(), newest.lastBlock(), List.of(address), null))
+                    .logs()).isNotEmpty();
+            assertThat(reads).as("index reads of a query of the newest segment's blocks").isEmpty();
+        }
+    }
+}
