@@ -484,7 +484,7 @@ public final class DefaultLogIndex implements LogIndex {
             if (checked && (size >= 0 ? size : r.logCount() * SEGMENT_BYTES_PER_LOG) > pinRoom(evict)) {
                 return false;
             }
-            byte[] bytes = fetch(r.key(), 0, -1, "segment-whole");
+            byte[] bytes = fetchWhole(r.key(), "segment-whole");
             if (!Frame.isPaged(bytes) || (checked && bytes.length > pinRoom(evict)) || !pin(r.key(), bytes, input)) {
                 return false;
             }
@@ -492,7 +492,7 @@ public final class DefaultLogIndex implements LogIndex {
         if (r.tier() == 0) {
             for (String pack : segment(r).packKeys()) {
                 if (packCache.getIfPresent(pack) == null) {
-                    byte[] bytes = fetch(pack, 0, -1, "pack-whole");
+                    byte[] bytes = fetchWhole(pack, "pack-whole");
                     if (Frame.isPaged(bytes)) {
                         cachePack(pack, bytes, true);
                     }
@@ -500,6 +500,53 @@ public final class DefaultLogIndex implements LogIndex {
             }
         }
         return true;
+    }
+
+    /** Bytes per GET of a whole blob fetched in the background ({@link #fetchWhole}). */
+    static final int WHOLE_PIECE = 8 << 20;
+    /** At most this many bytes a second fetched whole in the background: warming must leave the store to queries. */
+    static final long WHOLE_BYTES_PER_S = 64L << 20;
+
+    /**
+     * A whole blob, read by ranged GETs of {@link #WHOLE_PIECE} bytes one after another, at most {@link
+     * #WHOLE_BYTES_PER_S} a second: a merged segment of hundreds of MB read by one GET held the store's CPU for a
+     * second or more, and the queries' GETs meanwhile waited (the second process's block-hash p99 11 ms at 50M where
+     * it had been 3-5). Missing: {@link MissingBlob}. Interrupted (the index closes): {@link MissingBlob} too.
+     */
+    byte[] fetchWhole(String key, String kind) {
+        List<byte[]> pieces = new ArrayList<>();
+        long total = 0;
+        long t0 = System.nanoTime();
+        while (true) {
+            byte[] p = fetch(key, total, WHOLE_PIECE, kind);
+            pieces.add(p);
+            total += p.length;
+            if (p.length < WHOLE_PIECE) {
+                break;
+            }
+            long due = t0 + total * 1_000_000_000L / WHOLE_BYTES_PER_S - System.nanoTime();
+            if (due > 0) {
+                try {
+                    Thread.sleep(due / 1_000_000, (int) (due % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new MissingBlob(key);
+                }
+            }
+        }
+        if (total == 0) {
+            throw new MissingBlob(key); // (a blob is never empty: every one is framed)
+        }
+        if (pieces.size() == 1) {
+            return pieces.get(0);
+        }
+        byte[] all = new byte[Math.toIntExact(total)];
+        int at = 0;
+        for (byte[] p : pieces) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
     }
 
     /** Bytes a segment that is not a merge input may take when held: evicting older held ones or not. */

@@ -37,21 +37,24 @@ class WarmSegmentsTest {
                      reads), readerConfig)) {
             Writer writer = w.writer("w");
             writer.acquire();
+            // The reader's first state has no segments: both publishes' segments are new to it, warmed as such.
+            assertThat(reader.head()).isNull();
             writer.publish(chain.subList(0, 200));
             String address = chain.get(300).logs().get(0).address();
             LogQuery q = LogQuery.range(200L, 399L, List.of(address), null);
             assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10); // the first state's warming, done before the publish
+                Thread.sleep(10); // the first segment's warming, done before the second publish
             }
             java.util.Map<String, Long> before = reader.stats().backgroundReadsByKind();
+            long warmedBefore = reader.warmedSegments();
             writer.publish(chain.subList(200, 400)); // a new tier-0 segment and its pack
             assertThat(reader.head()).isEqualTo(399); // the reader reads the new state
             while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            warmed.add(reader.warmedSegments());
+            warmed.add(reader.warmedSegments() - warmedBefore);
             java.util.Map<String, Long> after = new java.util.TreeMap<>(reader.stats().backgroundReadsByKind());
             after.replaceAll((k, v) -> v - before.getOrDefault(k, 0L));
             after.values().removeIf(v -> v == 0);
@@ -70,8 +73,11 @@ class WarmSegmentsTest {
         int cold = readsOfTheFirstQueryAfterAPublish(CONFIG.withWarmSegmentBytes(0), warmed, background);
         int whole = readsOfTheFirstQueryAfterAPublish(CONFIG.withWarmSegmentBytes(1 << 20), warmed, background);
         // A reader whose size limit makes the new segment one that is not merged again, and whose cache is too small
-        // to hold it whole: its pages are warmed.
-        IndexConfig large = CONFIG.withMaxSegmentLogs(100).withCacheBytes(256 * 1024);
+        // to hold it whole (half the cache under its estimated size): its pages are warmed.
+        long logs = PagedLayoutTest.chain(5, 0, 400, 300).subList(200, 400).stream().mapToLong(b -> b.logs().size())
+                .sum();
+        IndexConfig large = CONFIG.withMaxSegmentLogs(100)
+                .withCacheBytes(2 * logs * DefaultLogIndex.SEGMENT_BYTES_PER_LOG - 2);
         int paged = readsOfTheFirstQueryAfterAPublish(large.withWarmSegmentBytes(1 << 20), warmed, background);
         // A bound below that segment's directory warms its head only.
         int bounded = readsOfTheFirstQueryAfterAPublish(large.withWarmSegmentBytes(16), warmed, background);
@@ -358,6 +364,29 @@ class WarmSegmentsTest {
             assertThat(r.query(LogQuery.range(newest.firstBlock(), newest.lastBlock(), List.of(address), null))
                     .logs()).isNotEmpty();
             assertThat(reads).as("index reads of a query of the newest segment's blocks").isEmpty();
+        }
+    }
+
+    /**
+     * A whole blob fetched in the background is read in pieces of {@link DefaultLogIndex#WHOLE_PIECE} bytes, each a
+     * GET, and comes back byte for byte; a blob that is gone is missing, not empty.
+     */
+    @Test
+    void aWholeBlobIsFetchedInPiecesAndComesBackWhole() {
+        BlobStore stored = BlobStore.inMemory();
+        byte[] big = new byte[2 * DefaultLogIndex.WHOLE_PIECE + 12_345];
+        new java.util.Random(3).nextBytes(big);
+        stored.putIfAbsent("index/big", big);
+        byte[] exact = java.util.Arrays.copyOf(big, DefaultLogIndex.WHOLE_PIECE);
+        stored.putIfAbsent("index/exact", exact);
+        try (DefaultLogIndex idx = new DefaultLogIndex(MetaStore.inMemory(), stored, CONFIG)) {
+            assertThat(idx.fetchWhole("index/big", "segment-whole")).isEqualTo(big);
+            assertThat(idx.stats().blobReadsByKind()).containsEntry("segment-whole", 3L);
+            // A size that is a whole number of pieces ends with an empty piece past the end.
+            assertThat(idx.fetchWhole("index/exact", "segment-whole")).isEqualTo(exact);
+            assertThat(idx.stats().blobReadsByKind()).containsEntry("segment-whole", 5L);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> idx.fetchWhole("index/gone", "segment-whole"))
+                    .isInstanceOf(DefaultLogIndex.MissingBlob.class);
         }
     }
 }
