@@ -23,6 +23,18 @@ import org.junit.jupiter.api.Test;
  */
 class PagedLayoutTest {
 
+    /** Publishes {@code chain} into the stores, {@code perPublish} blocks at a time, by one writer that then closes. */
+    static void publishAll(io.fli.engine.MetaStore meta, io.fli.engine.BlobStore stored, io.fli.engine.IndexConfig config,
+                           List<Block> chain, int perPublish) {
+        try (io.fli.engine.LogIndex w = io.fli.engine.LogIndex.open(meta, stored, config)) {
+            io.fli.engine.Writer writer = w.writer("w");
+            writer.acquire();
+            for (int i = 0; i < chain.size(); i += perPublish) {
+                writer.publish(chain.subList(i, Math.min(chain.size(), i + perPublish)));
+            }
+        }
+    }
+
     /** {@code blocks} blocks of up to 12 logs over {@code values} distinct addresses and topics (Zipf-ish). */
     static List<Block> chain(long seed, long first, int blocks, int values) {
         Random r = new Random(seed);

@@ -66,13 +66,7 @@ class PrefetchTest {
         MetaStore meta = MetaStore.inMemory();
         BlobStore stored = BlobStore.inMemory();
         List<Block> chain = PagedLayoutTest.chain(3, 0, 2_400, 400);
-        try (LogIndex w = LogIndex.open(meta, stored, CONFIG)) {
-            Writer writer = w.writer("w");
-            writer.acquire();
-            for (int i = 0; i < chain.size(); i += 200) {
-                writer.publish(chain.subList(i, Math.min(chain.size(), i + 200))); // 12 tier-0 segments
-            }
-        }
+        PagedLayoutTest.publishAll(meta, stored, CONFIG, chain, 200); // 12 tier-0 segments
         Random r = new Random(9);
         List<LogQuery> queries = new ArrayList<>();
         for (int i = 0; i < 30; i++) {

@@ -256,13 +256,7 @@ class WarmSegmentsTest {
         BlobStore stored = BlobStore.inMemory();
         List<Block> chain = PagedLayoutTest.chain(8, 0, 1_200, 500);
         IndexConfig config = CONFIG.withSegmentFormat(4);
-        try (LogIndex w = LogIndex.open(meta, stored, config)) {
-            Writer writer = w.writer("w");
-            writer.acquire();
-            for (int i = 0; i < chain.size(); i += 100) {
-                writer.publish(chain.subList(i, i + 100));
-            }
-        }
+        PagedLayoutTest.publishAll(meta, stored, config, chain, 100);
         int segments = io.fli.engine.Admin.status(meta).orElseThrow().segments().size();
         assertThat(segments).isGreaterThan(3);
         List<Integer> readsOfAbsentLookups = new ArrayList<>();
@@ -326,13 +320,7 @@ class WarmSegmentsTest {
         MetaStore meta = MetaStore.inMemory();
         BlobStore stored = BlobStore.inMemory();
         List<Block> chain = PagedLayoutTest.chain(8, 0, 1_200, 500);
-        try (LogIndex w = LogIndex.open(meta, stored, CONFIG)) {
-            Writer writer = w.writer("w");
-            writer.acquire();
-            for (int i = 0; i < chain.size(); i += 100) {
-                writer.publish(chain.subList(i, i + 100));
-            }
-        }
+        PagedLayoutTest.publishAll(meta, stored, CONFIG, chain, 100);
         List<SegmentRef> segments = new ArrayList<>(
                 StateRecord.decode(meta.get(StateRecord.KEY).orElseThrow().value()).segments());
         segments.sort(java.util.Comparator.comparingLong(SegmentRef::lastBlock).reversed());
