@@ -244,7 +244,7 @@ public final class DefaultLogIndex implements LogIndex {
      * queries' GETs queued behind them (warm-up 41 s against 10). On {@link #FILTER_WARMERS} threads of their own
      * (not the query prefetch pool: queries never wait behind them), within a quarter of the cache. Last, on the
      * warming thread alone, the newest segments whole while they fit where held segments leave room ({@link
-     * #takeWhole}: one GET each, with a publish's pack), as a writer that built them holds them — their directory and
+     * #takeWhole}: paced 8 MB GETs, with a publish's pack), as a writer that built them holds them — their directory and
      * posting pages are what a selective query of recent blocks reads. Stops at the first failure (the store is
      * away: queries will meet it) or when the index closes.
      */
@@ -280,7 +280,7 @@ public final class DefaultLogIndex implements LogIndex {
             return b;
         });
         // Last, the newest segments whole, where held segments leave room (as a writer that built them holds them):
-        // one GET each, on this thread alone, newest first, until one does not fit. Their sizes from one listing.
+        // on this thread alone, newest first, until one does not fit. Their sizes from one listing.
         if (failed.get() || Thread.currentThread().isInterrupted()) {
             return;
         }
@@ -410,15 +410,16 @@ public final class DefaultLogIndex implements LogIndex {
      * about to write, sent with a revocation): the segments {@code now} adds are warmed in the background (off the
      * query path), so that the first query to touch them does not fetch their heads and directories.
      * <ul>
-     * <li>A segment of a tier that will be merged (a publish's own segment and the small merges: the writer holds
-     * these whole, see {@link #remember}) is fetched whole by one GET and held as the writer holds it; a publish's
-     * own segment brings its pack too, fetched whole and cached head and chunks as the writer caches the pack it
-     * wrote ({@link #takeWhole}). A process that did not write them then reads new data as the writer does, from
-     * memory: until 2026-12-04 it read them page by page and GETted the new pack's chunks at query time.</li>
-     * <li>A larger segment: its filters, directory and block pages when together they are within
+     * <li>A segment the writer would hold whole ({@link #remember}: a publish's own segment and the small merges
+     * always, a larger one when it fits in what merge inputs leave of half the cache) is fetched whole ({@link
+     * #fetchWhole}: paced 8 MB GETs) and held as the writer holds it; a publish's own segment brings its pack too,
+     * fetched whole and cached head and chunks as the writer caches the pack it wrote ({@link #takeWhole}). A process
+     * that did not write them then reads new data as the writer does, from memory: until 2026-12-04 it read them page
+     * by page and GETted the new pack's chunks at query time.</li>
+     * <li>A segment that does not fit: its filters, directory and block pages when together they are within
      * {@link IndexConfig#warmSegmentBytes()}, else its filters.</li>
-     * <li>On a process's first state only the heads and term filters of every segment are warmed ({@link
-     * #warmFilters}).</li>
+     * <li>On a process's first state: every segment's heads and filters, block pages and pack heads, then the newest
+     * segments whole while they fit ({@link #warmFilters}).</li>
      * </ul>
      * A committed state also drops the held bytes of the segments it no longer names (merged away), as the writer
      * does. Only against a remote store, and never with any effect on a query: a failure here is left for the query
