@@ -248,7 +248,7 @@ public final class DefaultLogIndex implements LogIndex {
      * posting pages are what a selective query of recent blocks reads. Stops at the first failure (the store is
      * away: queries will meet it) or when the index closes.
      */
-    private void warmFilters(Snapshot first) {
+    private void warmFirstState(Snapshot first) {
         List<SegmentRef> refs = new ArrayList<>(first.state().segments());
         refs.sort(java.util.Comparator.comparingLong(SegmentRef::lastBlock).reversed());
         java.util.concurrent.atomic.AtomicLong budget = new java.util.concurrent.atomic.AtomicLong(
@@ -309,7 +309,7 @@ public final class DefaultLogIndex implements LogIndex {
 
     private final java.util.concurrent.atomic.AtomicLong warmedWhole = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Segments of a first state that its warming took whole ({@link #warmFilters}). */
+    /** Segments of a first state that its warming took whole ({@link #warmFirstState}). */
     long warmedWhole() {
         return warmedWhole.get();
     }
@@ -355,7 +355,7 @@ public final class DefaultLogIndex implements LogIndex {
 
     private final java.util.concurrent.atomic.AtomicLong warmedBlocks = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Segments whose filters the first-state warming read ({@link #warmFilters}). */
+    /** Segments whose filters the first-state warming read ({@link #warmFirstState}). */
     long warmedFilters() {
         return warmedFilters.get();
     }
@@ -419,7 +419,7 @@ public final class DefaultLogIndex implements LogIndex {
      * <li>A segment that does not fit: its filters, directory and block pages when together they are within
      * {@link IndexConfig#warmSegmentBytes()}, else its filters.</li>
      * <li>On a process's first state: every segment's heads and filters, block pages and pack heads, then the newest
-     * segments whole while they fit ({@link #warmFilters}).</li>
+     * segments whole while they fit ({@link #warmFirstState}).</li>
      * </ul>
      * A committed state also drops the held bytes of the segments it no longer names (merged away), as the writer
      * does. Only against a remote store, and never with any effect on a query: a failure here is left for the query
@@ -431,7 +431,7 @@ public final class DefaultLogIndex implements LogIndex {
             return;
         }
         if (before == null) {
-            warmLater(() -> warmFilters(now));
+            warmLater(() -> warmFirstState(now));
             return;
         }
         java.util.Set<String> had = new java.util.HashSet<>();
@@ -480,13 +480,13 @@ public final class DefaultLogIndex implements LogIndex {
     private boolean takeWhole(SegmentRef r, boolean evict, long size) {
         boolean input = r.logCount() * config.mergeFanout() <= config.maxSegmentLogs();
         if (!written.containsKey(r.key())) {
-            // (A merge input on a new state is held whatever the room: the oldest inputs make way, as on the writer.)
-            boolean checked = !input || !evict;
-            if (checked && (size >= 0 ? size : r.logCount() * SEGMENT_BYTES_PER_LOG) > pinRoom(evict)) {
+            // Not fetched when it would not fit (a merge input on a new state always does: the oldest inputs make way,
+            // as on the writer); pin() decides on the bytes themselves.
+            if ((!input || !evict) && (size >= 0 ? size : r.logCount() * SEGMENT_BYTES_PER_LOG) > pinRoom(evict)) {
                 return false;
             }
             byte[] bytes = fetchWhole(r.key(), "segment-whole");
-            if (!Frame.isPaged(bytes) || (checked && bytes.length > pinRoom(evict)) || !pin(r.key(), bytes, input)) {
+            if (!Frame.isPaged(bytes) || !pin(r.key(), bytes, input, evict)) {
                 return false;
             }
         }
@@ -1357,8 +1357,16 @@ public final class DefaultLogIndex implements LogIndex {
 
     /** Holds {@code bytes}; false when they cannot fit within their kind's share of the cache. */
     private synchronized boolean pin(String key, byte[] bytes, boolean mergeInput) {
+        return pin(key, bytes, mergeInput, true);
+    }
+
+    /**
+     * As {@link #pin(String, byte[], boolean)}; {@code evict} false: only where held bytes leave room, making no older
+     * held blob go ({@link #pinRoom}).
+     */
+    private synchronized boolean pin(String key, byte[] bytes, boolean mergeInput, boolean evict) {
         long half = config.cacheBytes() / 2;
-        if (bytes.length > (mergeInput ? half : half - inputBytes)) {
+        if (bytes.length > (!evict ? pinRoom(false) : mergeInput ? half : pinRoom(true))) {
             return false;
         }
         if (mergeInput) {
@@ -1476,10 +1484,9 @@ public final class DefaultLogIndex implements LogIndex {
      * evicting one frees it.
      */
     void rememberPack(String key, byte[] bytes) {
-        if (bytes.length > config.cacheBytes() / 16 || !Frame.isPaged(bytes)) {
-            return;
+        if (Frame.isPaged(bytes)) {
+            cachePack(key, bytes, false);
         }
-        cachePack(key, bytes, false);
     }
 
     /**

@@ -24,6 +24,14 @@ import org.junit.jupiter.api.Test;
 class WarmSegmentsTest {
     private static final IndexConfig CONFIG = IndexConfig.defaults().withBackgroundMerges(false);
 
+    /** Waits (up to a minute) until {@code reader}'s warming queue is empty. */
+    private static void awaitWarmed(DefaultLogIndex reader) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
     /** Blob reads (any kind) by one query of a fresh reader on the blocks of the writer's second publish. */
     private static int readsOfTheFirstQueryAfterAPublish(IndexConfig readerConfig, List<Long> warmed,
                                                          List<java.util.Map<String, Long>> background)
@@ -43,17 +51,12 @@ class WarmSegmentsTest {
             String address = chain.get(300).logs().get(0).address();
             LogQuery q = LogQuery.range(200L, 399L, List.of(address), null);
             assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10); // the first segment's warming, done before the second publish
-            }
+            awaitWarmed(reader); // the first segment's warming, done before the second publish
             java.util.Map<String, Long> before = reader.stats().backgroundReadsByKind();
             long warmedBefore = reader.warmedSegments();
             writer.publish(chain.subList(200, 400)); // a new tier-0 segment and its pack
             assertThat(reader.head()).isEqualTo(399); // the reader reads the new state
-            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            awaitWarmed(reader);
             warmed.add(reader.warmedSegments() - warmedBefore);
             java.util.Map<String, Long> after = new java.util.TreeMap<>(reader.stats().backgroundReadsByKind());
             after.replaceAll((k, v) -> v - before.getOrDefault(k, 0L));
@@ -111,19 +114,14 @@ class WarmSegmentsTest {
             writer.acquire();
             writer.publish(chain.subList(0, 20));
             assertThat(reader.head()).isEqualTo(19);
-            long deadline = System.nanoTime() + 60_000_000_000L;
             for (int i = 20; i < chain.size(); i += 20) {
                 writer.publish(chain.subList(i, i + 20));
                 assertThat(reader.head()).isEqualTo(i + 19);
-                while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                awaitWarmed(reader);
             }
             writer.compact();
             assertThat(reader.head()).isEqualTo(999);
-            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            awaitWarmed(reader);
             java.util.Set<String> live = new java.util.HashSet<>();
             for (SegmentRef r : StateRecord.decode(meta.get(StateRecord.KEY).orElseThrow().value()).segments()) {
                 live.add(r.key());
@@ -180,9 +178,7 @@ class WarmSegmentsTest {
                 assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
                 assertThat(reader.stats().readLeaseAnswers() + reader.stats().holderViewAnswers()).isPositive();
                 long deadline = System.nanoTime() + 60_000_000_000L;
-                while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                awaitWarmed(reader);
                 long before = reader.warmedSegments();
                 long stateReads = reader.stats().stateReads();
                 writer.publish(chain.subList(200, 400)); // a new tier-0 segment; the revocation carries its state
@@ -217,17 +213,11 @@ class WarmSegmentsTest {
             writer.publish(chain.subList(0, 200));
             String address = chain.get(300).logs().get(0).address();
             assertThat(reader.query(LogQuery.range(0L, 199L, List.of(address), null)).head()).isEqualTo(199);
-            long deadline0 = System.nanoTime() + 60_000_000_000L;
-            while (reader.warmsPending() > 0 && System.nanoTime() < deadline0) {
-                Thread.sleep(10); // the first state's warming
-            }
+            awaitWarmed(reader); // the first state's warming
             io.fli.engine.IndexStats s0 = reader.stats();
             writer.publish(chain.subList(200, 400));
             assertThat(reader.head()).isEqualTo(399);
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            awaitWarmed(reader);
             assertThat(reader.warmedSegments()).isEqualTo(1);
             io.fli.engine.IndexStats s1 = reader.stats();
             long warmGets = s1.backgroundReads() - s0.backgroundReads();
@@ -268,10 +258,7 @@ class WarmSegmentsTest {
             try (DefaultLogIndex reader = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/",
                     reads), config.withWarmSegmentBytes(bound))) {
                 assertThat(reader.head()).isEqualTo(1_199); // the first state: warming starts
-                long deadline = System.nanoTime() + 60_000_000_000L;
-                while (reader.warmsPending() > 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                awaitWarmed(reader);
                 filtersWarmed.add(reader.warmedFilters());
                 blocksWarmed.add(reader.warmedBlocks());
                 reads.clear();
@@ -335,10 +322,7 @@ class WarmSegmentsTest {
         try (DefaultLogIndex r = new DefaultLogIndex(meta, WatchedBlobStore.recordingReads(stored, "index/", reads),
                 reader)) {
             assertThat(r.head()).isEqualTo(1_199); // the first state: warming starts
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (r.warmsPending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            awaitWarmed(r);
             java.util.Set<String> held = r.heldKeys();
             int k = (int) r.warmedWhole();
             assertThat(k).as("segments taken whole of %d", segments.size()).isPositive()
